@@ -73,3 +73,35 @@ def assert_grad(
     num = numeric_grad(f, x, dout, h=h)
     assert_close(analytic, num, tol=tol, what=f"gradient {name}")
     return rel_error(analytic, num)
+
+
+def torch_forward_backward(torch_fn, inputs: dict, dout=None, requires_grad=None):
+    """Run ``torch_fn(**inputs)`` in float64 PyTorch and backpropagate ``dout``.
+
+    Args:
+        torch_fn: a function of torch tensors (e.g. ``lambda x, w: F.conv2d(x, w)``).
+        inputs: name -> numpy array; each becomes a float64 tensor (integer
+            arrays become int64 tensors and get no gradient).
+        dout: upstream gradient of the output's shape (``None`` for a scalar output).
+        requires_grad: names to differentiate (default: every float input).
+
+    Returns:
+        ``(out, grads)``: the output as a numpy array and name -> gradient arrays.
+    """
+    import torch
+
+    tensors = {}
+    for k, v in inputs.items():
+        v = np.asarray(v)
+        if np.issubdtype(v.dtype, np.integer):
+            tensors[k] = torch.from_numpy(v.astype(np.int64))
+        else:
+            want = requires_grad is None or k in requires_grad
+            tensors[k] = torch.tensor(v, dtype=torch.float64, requires_grad=want)
+    out = torch_fn(**tensors)
+    if dout is None:
+        out.backward()
+    else:
+        out.backward(torch.tensor(np.asarray(dout), dtype=torch.float64))
+    grads = {k: t.grad.numpy().copy() for k, t in tensors.items() if t.grad is not None}
+    return out.detach().numpy().copy(), grads
