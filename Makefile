@@ -1,0 +1,48 @@
+# Two commands for a fresh machine with Python 3.11:
+#   make run    create .venv, install everything, check the data, execute every
+#               assignment notebook in full and update the README results table
+#   make test   create .venv if needed, install with the dev extras, run pytest
+# Both are idempotent: the venv is rebuilt only when pyproject.toml or setup.py change.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+# The data folder: $CS231N_DATA if set, else ../shared/datasets when it exists
+# (the course machines), else the package default (~/.cache/cs231n/datasets).
+# Made absolute because notebooks run with their own folder as working directory.
+ifeq ($(strip $(CS231N_DATA)),)
+CS231N_DATA := $(wildcard ../shared/datasets)
+endif
+ifneq ($(strip $(CS231N_DATA)),)
+export CS231N_DATA := $(abspath $(CS231N_DATA))
+endif
+
+# Datasets the notebooks need before a full run.
+RUN_DATASETS ?= cifar10
+
+.PHONY: run test lint install clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py
+	$(BIN)/python -m pip install --quiet -e ".[dev,torch,tf]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/cs231n data verify $(RUN_DATASETS)
+	$(BIN)/cs231n run
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check cs231n tests benchmarks
+	$(BIN)/ruff format --check cs231n tests benchmarks
+
+clean-venv:
+	rm -rf $(VENV)
