@@ -1,0 +1,191 @@
+"""First-order update rules: SGD, SGD with momentum, RMSProp and Adam.
+
+Every rule has the same contract (official CS231n 2020)::
+
+    next_w, config = update(w, dw, config=None)
+
+* ``w``: the current weights, any shape (e.g. ``(D, M)`` for an affine layer).
+* ``dw``: the gradient of the loss with respect to ``w``, same shape as ``w``.
+* ``config``: a dict of hyperparameters (learning rate, decay rates, ...) plus
+  the rule's running state (velocity, caches, step count). Missing entries get
+  the official defaults. The dict is updated in place and returned, so the
+  :class:`~cs231n.solver.Solver` keeps one ``config`` per parameter and hands it
+  back on the next step.
+
+Each rule returns a NEW array ``next_w``; ``w`` is never modified in place.
+Derivations and the comparison with ``torch.optim`` are in ``notes/optimizers.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["sgd", "sgd_momentum", "rmsprop", "adam", "UPDATE_RULES"]
+
+
+def _check(name: str, w: np.ndarray, dw: np.ndarray, config: dict | None) -> dict:
+    """Validate the common arguments and return the (possibly new) config dict."""
+    if np.shape(w) != np.shape(dw):
+        raise ValueError(f"{name}: dw must have the shape of w {np.shape(w)}, got {np.shape(dw)}")
+    if config is None:
+        config = {}
+    elif not isinstance(config, dict):
+        raise ValueError(f"{name}: config must be a dict or None, got {type(config).__name__}")
+    return config
+
+
+def sgd(w: np.ndarray, dw: np.ndarray, config: dict | None = None) -> tuple[np.ndarray, dict]:
+    r"""Vanilla stochastic gradient descent.
+
+    .. math:: w \leftarrow w - \alpha \, dw
+
+    Parameters
+    ----------
+    w, dw : ndarray, same shape
+        Weights and their gradient.
+    config : dict or None
+        ``learning_rate`` (:math:`\alpha`, default 1e-2).
+
+    Returns
+    -------
+    next_w : ndarray, shape of ``w``
+    config : dict
+    """
+    config = _check("sgd", w, dw, config)
+    config.setdefault("learning_rate", 1e-2)
+    next_w = w - config["learning_rate"] * dw
+    return next_w, config
+
+
+def sgd_momentum(
+    w: np.ndarray, dw: np.ndarray, config: dict | None = None
+) -> tuple[np.ndarray, dict]:
+    r"""SGD with (classical, not Nesterov) momentum.
+
+    .. math::
+        v \leftarrow \mu v - \alpha \, dw, \qquad w \leftarrow w + v
+
+    The velocity :math:`v` integrates past gradients, so steps grow along
+    directions where the gradient keeps its sign and cancel along directions
+    where it oscillates.
+
+    Parameters
+    ----------
+    w, dw : ndarray, same shape
+    config : dict or None
+        ``learning_rate`` (:math:`\alpha`, default 1e-2), ``momentum``
+        (:math:`\mu`, default 0.9), ``velocity`` (:math:`v`, shape of ``w``,
+        default zeros).
+
+    Returns
+    -------
+    next_w : ndarray, shape of ``w``
+    config : dict
+        With the updated ``velocity``.
+    """
+    config = _check("sgd_momentum", w, dw, config)
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config.get("velocity")
+    if v is None:
+        v = np.zeros_like(w)
+    elif np.shape(v) != np.shape(w):
+        raise ValueError(
+            f"sgd_momentum: config['velocity'] must have the shape of w {np.shape(w)}, "
+            f"got {np.shape(v)}"
+        )
+    v = config["momentum"] * v - config["learning_rate"] * dw
+    next_w = w + v
+    config["velocity"] = v
+    return next_w, config
+
+
+def rmsprop(w: np.ndarray, dw: np.ndarray, config: dict | None = None) -> tuple[np.ndarray, dict]:
+    r"""RMSProp: divide the step by a running root mean square of the gradient.
+
+    .. math::
+        c \leftarrow \rho c + (1 - \rho)\, dw^2, \qquad
+        w \leftarrow w - \alpha \, \frac{dw}{\sqrt{c} + \epsilon}
+
+    (elementwise; :math:`\epsilon` is added OUTSIDE the square root, as in
+    ``torch.optim.RMSprop``).
+
+    Parameters
+    ----------
+    w, dw : ndarray, same shape
+    config : dict or None
+        ``learning_rate`` (:math:`\alpha`, default 1e-2), ``decay_rate``
+        (:math:`\rho`, default 0.99), ``epsilon`` (default 1e-8), ``cache``
+        (:math:`c`, shape of ``w``, default zeros).
+
+    Returns
+    -------
+    next_w : ndarray, shape of ``w``
+    config : dict
+        With the updated ``cache``.
+    """
+    config = _check("rmsprop", w, dw, config)
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("decay_rate", 0.99)
+    config.setdefault("epsilon", 1e-8)
+    cache = config.get("cache")
+    if cache is None:
+        cache = np.zeros_like(w)
+    rho = config["decay_rate"]
+    cache = rho * cache + (1 - rho) * dw**2
+    next_w = w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"])
+    config["cache"] = cache
+    return next_w, config
+
+
+def adam(w: np.ndarray, dw: np.ndarray, config: dict | None = None) -> tuple[np.ndarray, dict]:
+    r"""Adam: momentum on the gradient plus RMSProp scaling, both bias-corrected.
+
+    .. math::
+        t &\leftarrow t + 1 \\
+        m &\leftarrow \beta_1 m + (1 - \beta_1)\, dw \\
+        v &\leftarrow \beta_2 v + (1 - \beta_2)\, dw^2 \\
+        \hat m &= m / (1 - \beta_1^t), \qquad \hat v = v / (1 - \beta_2^t) \\
+        w &\leftarrow w - \alpha \, \hat m / (\sqrt{\hat v} + \epsilon)
+
+    ``t`` is incremented BEFORE it is used, so the first step uses ``t = 1``
+    (this is what the 2020 notebook's check values expect). The bias
+    correction undoes the pull of the zero initial ``m`` and ``v`` towards 0.
+
+    Parameters
+    ----------
+    w, dw : ndarray, same shape
+    config : dict or None
+        ``learning_rate`` (:math:`\alpha`, default 1e-3), ``beta1`` (default
+        0.9), ``beta2`` (default 0.999), ``epsilon`` (default 1e-8), ``m`` and
+        ``v`` (moment estimates, shape of ``w``, default zeros), ``t`` (number
+        of steps taken so far, default 0).
+
+    Returns
+    -------
+    next_w : ndarray, shape of ``w``
+    config : dict
+        With the updated ``m``, ``v`` and ``t``.
+    """
+    config = _check("adam", w, dw, config)
+    config.setdefault("learning_rate", 1e-3)
+    config.setdefault("beta1", 0.9)
+    config.setdefault("beta2", 0.999)
+    config.setdefault("epsilon", 1e-8)
+    m = config.get("m")
+    v = config.get("v")
+    m = np.zeros_like(w) if m is None else m
+    v = np.zeros_like(w) if v is None else v
+    t = config.get("t", 0) + 1
+    b1, b2 = config["beta1"], config["beta2"]
+    m = b1 * m + (1 - b1) * dw
+    v = b2 * v + (1 - b2) * dw**2
+    m_hat = m / (1 - b1**t)
+    v_hat = v / (1 - b2**t)
+    next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
+    config["m"], config["v"], config["t"] = m, v, t
+    return next_w, config
+
+
+#: Name -> rule, for :class:`~cs231n.solver.Solver` (``update_rule="adam"``).
+UPDATE_RULES = {"sgd": sgd, "sgd_momentum": sgd_momentum, "rmsprop": rmsprop, "adam": adam}
