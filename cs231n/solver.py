@@ -1,0 +1,379 @@
+"""Solver: minibatch training of a classification model (official CS231n 2020 API).
+
+A model is any object with
+
+* ``model.params``: a dict name -> ndarray of the learnable parameters;
+* ``model.loss(X, y=None)``: with ``y`` it returns ``(loss, grads)``, ``grads``
+  having the keys of ``params``; without ``y`` it returns ``scores`` of shape
+  ``(N, C)`` (test time).
+
+Example::
+
+    data = get_CIFAR10_data()          # X_train, y_train, X_val, y_val, ...
+    model = TwoLayerNet(hidden_dim=100, reg=0.1)
+    solver = Solver(model, data, update_rule="sgd",
+                    optim_config={"learning_rate": 1e-3},
+                    lr_decay=0.95, num_epochs=10, batch_size=100, print_every=100)
+    solver.train()
+    solver.best_val_acc, solver.loss_history, solver.val_acc_history
+
+On top of the official Solver this one
+
+* samples minibatches from its own seeded ``np.random.Generator`` (``seed``),
+  so two runs with the same seed give the same history;
+* stops with :class:`DivergenceError` (a ``FloatingPointError``) naming the
+  iteration and epoch as soon as the loss is NaN or infinite;
+* writes checkpoints atomically and can resume from one
+  (``Solver(model, data, resume_from=path)`` or :meth:`Solver.from_checkpoint`):
+  a resumed run gives the same history as an uninterrupted one;
+* shows a ``tqdm`` progress bar when ``verbose`` (the official print lines go
+  through ``tqdm.write``).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from . import optim
+
+__all__ = ["Solver", "DivergenceError"]
+
+_OPTIONS = {
+    "update_rule": "sgd",
+    "optim_config": None,
+    "lr_decay": 1.0,
+    "batch_size": 100,
+    "num_epochs": 10,
+    "num_train_samples": 1000,
+    "num_val_samples": None,
+    "checkpoint_name": None,
+    "print_every": 10,
+    "verbose": True,
+    "seed": None,
+    "resume_from": None,
+}
+
+
+class DivergenceError(FloatingPointError):
+    """The training loss became NaN or infinite (usually: learning rate too high)."""
+
+
+def _atomic_pickle(obj: Any, path: Path) -> None:
+    """Pickle ``obj`` to ``path`` through a temporary file in the same folder and
+    an ``os.replace``, so a crash never leaves a truncated checkpoint."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Solver:
+    """Train a classification model with minibatch gradient descent.
+
+    Parameters
+    ----------
+    model : object
+        Has ``params`` (dict of ndarrays) and ``loss(X, y=None)`` (see module doc).
+    data : dict
+        ``X_train`` (N_train, d_1, ..., d_k), ``y_train`` (N_train,) int labels,
+        ``X_val`` (N_val, d_1, ..., d_k), ``y_val`` (N_val,).
+    update_rule : str
+        A rule of :mod:`cs231n.optim`: ``"sgd"`` (default), ``"sgd_momentum"``,
+        ``"rmsprop"``, ``"adam"``.
+    optim_config : dict
+        Hyperparameters handed to the update rule (e.g. ``{"learning_rate": 1e-3}``);
+        each parameter gets its own copy, which also carries its optimizer state.
+    lr_decay : float
+        The learning rate is multiplied by this after every epoch (default 1.0).
+    batch_size : int
+        Minibatch size (default 100); minibatches are drawn with replacement, as
+        in the official Solver.
+    num_epochs : int
+        Epochs to train for (default 10); one epoch is
+        ``max(N_train // batch_size, 1)`` iterations.
+    num_train_samples : int or None
+        Training points used for ``train_acc_history`` (default 1000; None = all).
+    num_val_samples : int or None
+        Validation points used for ``val_acc_history`` (default None = all).
+    checkpoint_name : str or None
+        If set, a checkpoint ``<checkpoint_name>_epoch_<e>.pkl`` is written at
+        every accuracy check.
+    print_every : int
+        Print the training loss every this many iterations (default 10).
+    verbose : bool
+        Print progress and show a progress bar (default True).
+    seed : int or None
+        Seed of the Solver's generator (minibatches and accuracy subsamples).
+    resume_from : str or Path or None
+        A checkpoint written by this class: restores the model parameters, the
+        optimizer state, the iteration, the histories and the generator state.
+
+    Attributes
+    ----------
+    loss_history : list of float
+        The minibatch loss at every iteration.
+    train_acc_history, val_acc_history : list of float
+        Accuracies at the first iteration, every epoch end and the last iteration.
+    best_val_acc : float
+        The best validation accuracy seen; ``best_params`` are the matching
+        parameters, copied into ``model.params`` at the end of :meth:`train`.
+    epoch : int
+        Epochs completed.
+
+    Raises
+    ------
+    ValueError
+        Unknown keyword arguments, unknown ``update_rule`` or missing data keys.
+    """
+
+    def __init__(self, model, data: dict, **kwargs: Any) -> None:
+        unknown = sorted(set(kwargs) - set(_OPTIONS))
+        if unknown:
+            raise ValueError(
+                f"Solver: unrecognized arguments {unknown}; expected some of {sorted(_OPTIONS)}"
+            )
+        missing = [k for k in ("X_train", "y_train", "X_val", "y_val") if k not in data]
+        if missing:
+            raise ValueError(f"Solver: data is missing the keys {missing}")
+        opts = {**_OPTIONS, **kwargs}
+
+        self.model = model
+        self.X_train, self.y_train = data["X_train"], data["y_train"]
+        self.X_val, self.y_val = data["X_val"], data["y_val"]
+        if len(self.X_train) != len(self.y_train) or len(self.X_val) != len(self.y_val):
+            raise ValueError(
+                f"Solver: X_train/y_train have {len(self.X_train)}/{len(self.y_train)} rows "
+                f"and X_val/y_val {len(self.X_val)}/{len(self.y_val)}; they must match"
+            )
+
+        rule = opts["update_rule"]
+        if rule not in optim.UPDATE_RULES:
+            raise ValueError(
+                f"Solver: invalid update_rule {rule!r}; "
+                f"expected one of {sorted(optim.UPDATE_RULES)}"
+            )
+        self.update_rule_name: str = rule
+        self.update_rule = optim.UPDATE_RULES[rule]
+        self.optim_config: dict = dict(opts["optim_config"] or {})
+        self.lr_decay: float = opts["lr_decay"]
+        self.batch_size: int = opts["batch_size"]
+        self.num_epochs: int = opts["num_epochs"]
+        self.num_train_samples = opts["num_train_samples"]
+        self.num_val_samples = opts["num_val_samples"]
+        self.checkpoint_name = opts["checkpoint_name"]
+        self.print_every: int = opts["print_every"]
+        self.verbose: bool = opts["verbose"]
+        self.seed = opts["seed"]
+        if self.batch_size < 1:
+            raise ValueError(f"Solver: batch_size must be >= 1, got {self.batch_size}")
+
+        self._reset()
+        if opts["resume_from"] is not None:
+            self._load_checkpoint(opts["resume_from"])
+
+    # ------------------------------------------------------------------ state
+    def _reset(self) -> None:
+        """Fresh book-keeping: histories, optimizer configs, generator."""
+        self.epoch = 0
+        self.iteration = 0  # iterations completed (used to resume)
+        self.best_val_acc = 0.0
+        self.best_params: dict[str, np.ndarray] = {}
+        self.loss_history: list[float] = []
+        self.train_acc_history: list[float] = []
+        self.val_acc_history: list[float] = []
+        # One deep copy of optim_config per parameter: each holds its own state.
+        self.optim_configs = {p: copy.deepcopy(self.optim_config) for p in self.model.params}
+        self.rng = np.random.default_rng(self.seed)
+
+    def _checkpoint(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "update_rule": self.update_rule_name,
+            "lr_decay": self.lr_decay,
+            "optim_config": self.optim_config,
+            "optim_configs": self.optim_configs,
+            "batch_size": self.batch_size,
+            "num_epochs": self.num_epochs,
+            "num_train_samples": self.num_train_samples,
+            "num_val_samples": self.num_val_samples,
+            "epoch": self.epoch,
+            "iteration": self.iteration,
+            "loss_history": self.loss_history,
+            "train_acc_history": self.train_acc_history,
+            "val_acc_history": self.val_acc_history,
+            "best_val_acc": self.best_val_acc,
+            "best_params": self.best_params,
+            "rng_state": self.rng.bit_generator.state,
+        }
+
+    def _save_checkpoint(self) -> Path | None:
+        """Write ``<checkpoint_name>_epoch_<epoch>.pkl`` atomically (no-op when
+        ``checkpoint_name`` is None) and return its path."""
+        if self.checkpoint_name is None:
+            return None
+        path = Path(f"{self.checkpoint_name}_epoch_{self.epoch}.pkl")
+        _atomic_pickle(self._checkpoint(), path)
+        return path
+
+    def _load_checkpoint(self, path: str | os.PathLike) -> None:
+        with open(path, "rb") as f:
+            ckpt = pickle.load(f)
+        if ckpt.get("update_rule") != self.update_rule_name:
+            raise ValueError(
+                f"Solver: checkpoint {path} was trained with update_rule "
+                f"{ckpt.get('update_rule')!r}, not {self.update_rule_name!r}"
+            )
+        saved = ckpt["model"]
+        if set(saved.params) != set(self.model.params):
+            raise ValueError(
+                f"Solver: checkpoint {path} has parameters {sorted(saved.params)}, "
+                f"the model has {sorted(self.model.params)}"
+            )
+        self.model.params = copy.deepcopy(saved.params)
+        # Batchnorm running statistics are model state too.
+        if hasattr(saved, "bn_params"):
+            self.model.bn_params = copy.deepcopy(saved.bn_params)
+        self.optim_configs = copy.deepcopy(ckpt["optim_configs"])
+        for key in ("epoch", "iteration", "best_val_acc", "lr_decay", "batch_size"):
+            setattr(self, key, ckpt[key])
+        for key in ("loss_history", "train_acc_history", "val_acc_history"):
+            setattr(self, key, list(ckpt[key]))
+        self.best_params = copy.deepcopy(ckpt["best_params"])
+        self.rng.bit_generator.state = ckpt["rng_state"]
+
+    @classmethod
+    def from_checkpoint(cls, path: str | os.PathLike, data: dict, **kwargs: Any) -> Solver:
+        """A Solver for the model stored in the checkpoint ``path``, ready to
+        continue training; ``kwargs`` are Solver options (the update rule and
+        schedule default to the checkpoint's)."""
+        with open(path, "rb") as f:
+            ckpt = pickle.load(f)
+        defaults = {
+            k: ckpt[k]
+            for k in ("update_rule", "optim_config", "lr_decay", "batch_size", "num_epochs",
+                      "num_train_samples", "num_val_samples")
+        }
+        return cls(ckpt["model"], data, **{**defaults, **kwargs, "resume_from": path})
+
+    # --------------------------------------------------------------- training
+    def _step(self) -> float:
+        """One gradient update on a random minibatch; returns its loss."""
+        num_train = self.X_train.shape[0]
+        batch_mask = self.rng.choice(num_train, self.batch_size)  # with replacement
+        X_batch = self.X_train[batch_mask]
+        y_batch = self.y_train[batch_mask]
+
+        loss, grads = self.model.loss(X_batch, y_batch)
+        loss = float(loss)
+        self.loss_history.append(loss)
+        if not np.isfinite(loss):
+            iters = max(num_train // self.batch_size, 1)
+            raise DivergenceError(
+                f"Solver: the loss is {loss} at iteration {self.iteration + 1} "
+                f"(epoch {self.iteration // iters + 1} of {self.num_epochs}); "
+                f"lower the learning rate ({self.update_rule_name}, "
+                f"optim_config={self.optim_config})"
+            )
+
+        for p, w in self.model.params.items():
+            next_w, next_config = self.update_rule(w, grads[p], self.optim_configs[p])
+            self.model.params[p] = next_w
+            self.optim_configs[p] = next_config
+        self.iteration += 1
+        return loss
+
+    def check_accuracy(
+        self, X: np.ndarray, y: np.ndarray, num_samples: int | None = None, batch_size: int = 100
+    ) -> float:
+        """Accuracy of the model on ``X`` (N, d_1, ..., d_k) with labels ``y`` (N,).
+
+        If ``num_samples`` is set and smaller than N, a random subsample (drawn
+        with replacement from the Solver's generator) of that size is used.
+        Scores are computed ``batch_size`` rows at a time to bound memory.
+        """
+        N = X.shape[0]
+        if num_samples is not None and N > num_samples:
+            mask = self.rng.choice(N, num_samples)
+            N = num_samples
+            X, y = X[mask], y[mask]
+        y_pred = []
+        for start in range(0, N, batch_size):
+            scores = self.model.loss(X[start : start + batch_size])  # (B, C)
+            y_pred.append(np.argmax(scores, axis=1))
+        return float(np.mean(np.hstack(y_pred) == y))
+
+    def _log(self, msg: str) -> None:
+        if self.verbose:
+            tqdm.write(msg)
+
+    def train(self) -> None:
+        """Run the optimization; at the end ``model.params`` are ``best_params``.
+
+        Raises
+        ------
+        DivergenceError
+            When a minibatch loss is NaN or infinite.
+        """
+        num_train = self.X_train.shape[0]
+        iterations_per_epoch = max(num_train // self.batch_size, 1)
+        num_iterations = self.num_epochs * iterations_per_epoch
+
+        bar = tqdm(
+            total=num_iterations,
+            initial=self.iteration,
+            disable=not self.verbose,
+            mininterval=2.0,
+            leave=False,
+        )
+        try:
+            while self.iteration < num_iterations:
+                t = self.iteration  # 0-based index of this iteration
+                self._step()
+                bar.update(1)
+                if t % self.print_every == 0:
+                    self._log(
+                        f"(Iteration {t + 1} / {num_iterations}) loss: {self.loss_history[-1]:f}"
+                    )
+
+                epoch_end = (t + 1) % iterations_per_epoch == 0
+                if epoch_end:
+                    self.epoch += 1
+                    for config in self.optim_configs.values():
+                        config["learning_rate"] *= self.lr_decay
+
+                if t == 0 or t == num_iterations - 1 or epoch_end:
+                    train_acc = self.check_accuracy(
+                        self.X_train, self.y_train, num_samples=self.num_train_samples
+                    )
+                    val_acc = self.check_accuracy(
+                        self.X_val, self.y_val, num_samples=self.num_val_samples
+                    )
+                    self.train_acc_history.append(train_acc)
+                    self.val_acc_history.append(val_acc)
+                    self._log(
+                        f"(Epoch {self.epoch} / {self.num_epochs}) "
+                        f"train acc: {train_acc:f}; val_acc: {val_acc:f}"
+                    )
+                    if val_acc > self.best_val_acc:
+                        self.best_val_acc = val_acc
+                        self.best_params = {k: v.copy() for k, v in self.model.params.items()}
+                    # After the bookkeeping, so a resumed run continues exactly here.
+                    self._save_checkpoint()
+        finally:
+            bar.close()
+
+        if self.best_params:
+            self.model.params = {k: v.copy() for k, v in self.best_params.items()}

@@ -1,0 +1,188 @@
+"""Solver: options, reproducibility, divergence, checkpoints and exact resume.
+
+The model here is a tiny softmax classifier written inline, so these tests do
+not depend on the layer modules.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from cs231n.solver import DivergenceError, Solver
+
+pytestmark = pytest.mark.a2
+
+
+class TinySoftmax:
+    """scores = X @ W + b, softmax loss with 0.5 * reg * ||W||^2."""
+
+    def __init__(self, D=6, C=3, reg=0.01, seed=0):
+        r = np.random.default_rng(seed)
+        self.params = {"W": 0.1 * r.standard_normal((D, C)), "b": np.zeros(C)}
+        self.reg = reg
+
+    def loss(self, X, y=None):
+        X = X.reshape(len(X), -1)  # (N, D)
+        scores = X @ self.params["W"] + self.params["b"]  # (N, C)
+        if y is None:
+            return scores
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        probs /= probs.sum(axis=1, keepdims=True)
+        N = len(X)
+        loss = -np.mean(np.log(probs[np.arange(N), y]))
+        loss += 0.5 * self.reg * np.sum(self.params["W"] ** 2)
+        dscores = probs
+        dscores[np.arange(N), y] -= 1
+        dscores /= N
+        grads = {
+            "W": X.T @ dscores + self.reg * self.params["W"],
+            "b": dscores.sum(axis=0),
+        }
+        return loss, grads
+
+
+@pytest.fixture
+def data(rng):
+    """Three Gaussian blobs in 6-D: a linear model can separate them well."""
+    centres = 2.0 * rng.standard_normal((3, 6))
+
+    def make(n):
+        y = rng.integers(0, 3, size=n)
+        return centres[y] + rng.standard_normal((n, 6)), y
+
+    X_train, y_train = make(120)
+    X_val, y_val = make(40)
+    return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
+
+
+def _solver(data, **kw):
+    opts = dict(update_rule="adam", optim_config={"learning_rate": 5e-2}, lr_decay=0.9,
+                batch_size=20, num_epochs=4, num_train_samples=50, verbose=False, seed=7)
+    opts.update(kw)
+    return Solver(TinySoftmax(), data, **opts)
+
+
+def test_training_lowers_the_loss_and_records_histories(data):
+    solver = _solver(data)
+    solver.train()
+    iters = 4 * (120 // 20)
+    assert len(solver.loss_history) == iters
+    # first iteration + one check per epoch end (the last iteration is an epoch end)
+    assert len(solver.train_acc_history) == len(solver.val_acc_history) == 1 + 4
+    assert np.mean(solver.loss_history[-5:]) < 0.5 * solver.loss_history[0]
+    assert solver.best_val_acc == max(solver.val_acc_history) > 0.8
+    assert solver.epoch == 4
+    # lr decayed once per epoch, independently for each parameter
+    for config in solver.optim_configs.values():
+        assert config["learning_rate"] == pytest.approx(5e-2 * 0.9**4)
+    # the model ends with the best parameters
+    for k, v in solver.best_params.items():
+        assert np.array_equal(solver.model.params[k], v)
+    assert solver.check_accuracy(data["X_val"], data["y_val"]) == pytest.approx(solver.best_val_acc)
+
+
+def test_same_seed_same_history_other_seed_other_history(data):
+    a, b, c = _solver(data), _solver(data), _solver(data, seed=8)
+    for s in (a, b, c):
+        s.train()
+    assert a.loss_history == b.loss_history
+    assert a.loss_history != c.loss_history
+
+
+@pytest.mark.parametrize("rule", ["sgd", "sgd_momentum", "rmsprop", "adam"])
+def test_every_update_rule_trains(data, rule):
+    lr = {"sgd": 0.5, "sgd_momentum": 0.1, "rmsprop": 1e-2, "adam": 5e-2}[rule]
+    solver = _solver(data, update_rule=rule, optim_config={"learning_rate": lr})
+    solver.train()
+    assert solver.best_val_acc > 0.8, f"{rule}: best val acc {solver.best_val_acc}"
+
+
+def test_optim_configs_are_independent_copies(data):
+    solver = _solver(data, update_rule="sgd_momentum", num_epochs=1)
+    solver.train()
+    vW = solver.optim_configs["W"]["velocity"]
+    vb = solver.optim_configs["b"]["velocity"]
+    assert vW.shape == (6, 3) and vb.shape == (3,)
+    assert "velocity" not in solver.optim_config, "the user's optim_config must not be mutated"
+
+
+def test_unknown_kwargs_and_update_rule_are_named(data):
+    with pytest.raises(ValueError, match=r"unrecognized arguments \['learning_rate'\]"):
+        Solver(TinySoftmax(), data, learning_rate=1e-3)
+    with pytest.raises(ValueError, match=r"invalid update_rule 'nesterov'"):
+        Solver(TinySoftmax(), data, update_rule="nesterov")
+    with pytest.raises(ValueError, match=r"missing the keys \['y_val'\]"):
+        Solver(TinySoftmax(), {k: v for k, v in data.items() if k != "y_val"})
+
+
+def test_divergence_names_iteration_and_epoch(data):
+    solver = _solver(data, update_rule="sgd", optim_config={"learning_rate": 1e200})
+    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(
+        DivergenceError, match=r"at iteration \d+ \(epoch 1 of 4\)"
+    ) as info:
+        solver.train()
+    assert isinstance(info.value, FloatingPointError)
+    assert not np.isfinite(solver.loss_history[-1])
+
+
+def test_check_accuracy_batches_and_subsamples(data):
+    solver = _solver(data)
+    model = solver.model
+    expected = np.mean(np.argmax(model.loss(data["X_val"]), axis=1) == data["y_val"])
+    # 40 rows in batches of 7: the last batch is partial
+    assert solver.check_accuracy(data["X_val"], data["y_val"], batch_size=7) == expected
+    sub = solver.check_accuracy(data["X_val"], data["y_val"], num_samples=10)
+    assert sub in {i / 10 for i in range(11)}
+
+
+def test_verbose_prints_official_lines(data, capsys):
+    solver = _solver(data, verbose=True, print_every=5, num_epochs=1)
+    solver.train()
+    out = capsys.readouterr().out
+    assert "(Iteration 1 / 6) loss: " in out
+    assert "(Iteration 6 / 6) loss: " in out
+    assert "(Epoch 0 / 1) train acc: " in out and "(Epoch 1 / 1) train acc: " in out
+
+
+def test_checkpoints_are_written_and_loadable(data, tmp_path):
+    solver = _solver(data, checkpoint_name=str(tmp_path / "ckpt"))
+    solver.train()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [f"ckpt_epoch_{e}.pkl" for e in range(5)], names  # no temp files left
+    with open(tmp_path / "ckpt_epoch_2.pkl", "rb") as f:
+        ckpt = pickle.load(f)
+    assert ckpt["epoch"] == 2 and ckpt["iteration"] == 12
+    assert len(ckpt["loss_history"]) == 12
+
+
+@pytest.mark.parametrize("how", ["resume_from", "from_checkpoint"])
+def test_resume_gives_the_same_history_as_an_uninterrupted_run(data, tmp_path, how):
+    full = _solver(data)
+    full.train()
+
+    # Train the same run, keep the epoch-2 checkpoint, and resume from it.
+    first = _solver(data, checkpoint_name=str(tmp_path / "run"))
+    first.train()
+    path = tmp_path / "run_epoch_2.pkl"
+    if how == "resume_from":
+        resumed = _solver(data, resume_from=path)
+    else:
+        resumed = Solver.from_checkpoint(path, data, verbose=False)
+    assert resumed.epoch == 2 and len(resumed.loss_history) == 12
+    resumed.train()
+
+    assert resumed.loss_history == full.loss_history
+    assert resumed.train_acc_history == full.train_acc_history
+    assert resumed.val_acc_history == full.val_acc_history
+    assert resumed.best_val_acc == full.best_val_acc
+    for k in full.model.params:
+        assert np.array_equal(resumed.model.params[k], full.model.params[k])
+        assert np.array_equal(resumed.optim_configs[k]["m"], full.optim_configs[k]["m"])
+
+
+def test_resume_rejects_a_different_update_rule(data, tmp_path):
+    _solver(data, num_epochs=1, checkpoint_name=str(tmp_path / "r")).train()
+    with pytest.raises(ValueError, match="update_rule 'adam', not 'sgd'"):
+        _solver(data, update_rule="sgd", resume_from=tmp_path / "r_epoch_1.pkl")
