@@ -2,13 +2,14 @@
 
 import os
 
-import numpy as np
-import pytest
-
-from cs231n.paths import DATA_ENV, data_root
-
-# Keep the test suite to one BLAS thread per process: CI has 2 cores.
+# One BLAS thread per process (set before numpy loads its BLAS): CI has 2 cores,
+# and notebook kernels started by the tests inherit this too.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from cs231n.paths import DATA_ENV, data_root  # noqa: E402
 
 
 @pytest.fixture
