@@ -1,0 +1,411 @@
+"""Normalization layers: batch, layer, spatial batch and spatial group normalization.
+
+All four standardize some set of numbers to zero mean and unit variance, then scale
+by ``gamma`` and shift by ``beta``. They differ only in *which* numbers share a mean:
+
+=====================  ===============  =========================================
+layer                  input            statistics over
+=====================  ===============  =========================================
+batch norm             (N, D)           the N examples, per feature
+layer norm             (N, D)           the D features, per example
+spatial batch norm     (N, C, H, W)     N*H*W values, per channel
+spatial group norm     (N, C, H, W)     (C/G)*H*W values, per example and group
+=====================  ===============  =========================================
+
+so one column-standardizing core (:func:`_standardize_columns` and its backward) serves
+all of them on a transposed or reshaped view. The derivations are in
+``notes/batchnorm.md`` and ``notes/layernorm_groupnorm.md``.
+
+Caches are dicts with named entries (listed in each docstring).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "batchnorm_forward",
+    "batchnorm_backward",
+    "batchnorm_backward_alt",
+    "layernorm_forward",
+    "layernorm_backward",
+    "spatial_batchnorm_forward",
+    "spatial_batchnorm_backward",
+    "spatial_groupnorm_forward",
+    "spatial_groupnorm_backward",
+]
+
+
+# --------------------------------------------------------------------------- shared core
+
+
+def _standardize_columns(x: np.ndarray, eps: float):
+    """Standardize every column of ``x`` (M, K) over its M entries.
+
+    Returns ``xhat`` (M, K) and ``inv_std`` (K,) = ``1 / sqrt(var + eps)`` with the
+    biased (1/M) variance.
+    """
+    mu = x.mean(axis=0)  # (K,)
+    xmu = x - mu  # (M, K)
+    inv_std = 1.0 / np.sqrt((xmu**2).mean(axis=0) + eps)  # (K,)
+    return xmu * inv_std, inv_std
+
+
+def _standardize_columns_backward(dxhat: np.ndarray, xhat: np.ndarray, inv_std: np.ndarray):
+    """Closed-form backward of :func:`_standardize_columns`.
+
+    .. math:: dx = \\frac{\\sigma^{-1}}{M}\\Big(M\\,d\\hat x - \\sum_i d\\hat x_i
+              - \\hat x \\sum_i d\\hat x_i \\hat x_i\\Big)
+
+    ``dxhat``, ``xhat``: (M, K); ``inv_std``: (K,). Returns ``dx`` (M, K).
+    """
+    M = dxhat.shape[0]
+    return (inv_std / M) * (
+        M * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0)
+    )
+
+
+def _check_mode(fn: str, mode) -> str:
+    if mode not in ("train", "test"):
+        raise ValueError(f"{fn}: mode must be 'train' or 'test', got {mode!r}")
+    return mode
+
+
+def _check_affine_params(fn: str, gamma, beta, shape: tuple):
+    gamma, beta = np.asarray(gamma), np.asarray(beta)
+    for name, arr in (("gamma", gamma), ("beta", beta)):
+        if arr.shape != shape:
+            raise ValueError(f"{fn}: {name} must have shape {shape}, got {arr.shape}")
+    return gamma, beta
+
+
+# --------------------------------------------------------------------------- batch norm
+
+
+def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_param: dict):
+    """Batch normalization forward pass.
+
+    Train mode standardizes each feature with the minibatch statistics and updates
+    exponential running averages; test mode uses the running averages instead::
+
+        xhat = (x - mu) / sqrt(var + eps),   out = gamma * xhat + beta
+        running_mean = momentum * running_mean + (1 - momentum) * mu
+        running_var  = momentum * running_var  + (1 - momentum) * var
+
+    ``var`` is the biased (1/N) batch variance, in the normalization and in the running
+    average alike, as in the official code. (PyTorch's running average uses the unbiased
+    1/(N-1) variance instead; the tests convert between the two.)
+
+    Parameters
+    ----------
+    x : (N, D)
+    gamma : (D,)
+        Scale.
+    beta : (D,)
+        Shift.
+    bn_param : dict
+        - ``mode``: ``'train'`` or ``'test'`` (required);
+        - ``eps``: added to the variance, default 1e-5;
+        - ``momentum``: of the running averages, default 0.9;
+        - ``running_mean``, ``running_var``: (D,), created as zeros if absent and
+          written back into ``bn_param``.
+
+    Returns
+    -------
+    out : (N, D)
+    cache : dict
+        train mode: ``mode``, ``x`` (N, D), ``xmu`` = x - mu (N, D), ``var`` (D,),
+        ``std`` = sqrt(var + eps) (D,), ``inv_std`` (D,), ``xhat`` (N, D), ``gamma`` (D,);
+        test mode: ``mode``, ``xhat`` (N, D), ``inv_std`` (D,), ``gamma`` (D,).
+    """
+    fn = "batchnorm_forward"
+    x = np.asarray(x)
+    if x.ndim != 2:
+        raise ValueError(f"{fn}: x must have shape (N, D), got {x.shape}")
+    N, D = x.shape
+    gamma, beta = _check_affine_params(fn, gamma, beta, (D,))
+    mode = _check_mode(fn, bn_param.get("mode"))
+    eps = bn_param.get("eps", 1e-5)
+    momentum = bn_param.get("momentum", 0.9)
+    running_mean = bn_param.get("running_mean", np.zeros(D, dtype=x.dtype))
+    running_var = bn_param.get("running_var", np.zeros(D, dtype=x.dtype))
+    for name, arr in (("running_mean", running_mean), ("running_var", running_var)):
+        if np.shape(arr) != (D,):
+            raise ValueError(f"{fn}: bn_param['{name}'] must have shape ({D},), got {np.shape(arr)}")
+
+    if mode == "train":
+        # One line per node of the computational graph; batchnorm_backward walks them back.
+        mu = x.mean(axis=0)  # (D,)
+        xmu = x - mu  # (N, D)
+        var = (xmu**2).mean(axis=0)  # (D,), biased
+        std = np.sqrt(var + eps)  # (D,)
+        inv_std = 1.0 / std  # (D,)
+        xhat = xmu * inv_std  # (N, D)
+        out = gamma * xhat + beta
+        running_mean = momentum * running_mean + (1 - momentum) * mu
+        running_var = momentum * running_var + (1 - momentum) * var
+        cache = {"mode": mode, "x": x, "xmu": xmu, "var": var, "std": std,
+                 "inv_std": inv_std, "xhat": xhat, "gamma": gamma}  # fmt: skip
+    else:
+        inv_std = 1.0 / np.sqrt(running_var + eps)
+        xhat = (x - running_mean) * inv_std
+        out = gamma * xhat + beta
+        cache = {"mode": mode, "xhat": xhat, "inv_std": inv_std, "gamma": gamma}
+
+    bn_param["running_mean"] = running_mean
+    bn_param["running_var"] = running_var
+    return out, cache
+
+
+def _test_mode_backward(dout, cache):
+    # The running statistics are constants: out is an elementwise affine map of x.
+    dgamma = (dout * cache["xhat"]).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    return dout * cache["gamma"] * cache["inv_std"], dgamma, dbeta
+
+
+def batchnorm_backward(dout: np.ndarray, cache: dict):
+    """Batch normalization backward pass, walking the computational graph node by node.
+
+    The forward graph (train mode) is
+    ``mu -> xmu -> var -> std -> inv_std -> xhat -> out``; each step below
+    back-propagates through one node (``notes/batchnorm.md`` has the same table).
+    :func:`batchnorm_backward_alt` computes the same ``dx`` in closed form.
+
+    Parameters
+    ----------
+    dout : (N, D)
+    cache : dict from :func:`batchnorm_forward`
+
+    Returns
+    -------
+    dx : (N, D)
+    dgamma : (D,)
+    dbeta : (D,)
+    """
+    if cache["mode"] == "test":
+        return _test_mode_backward(dout, cache)
+    xmu, std, inv_std, xhat, gamma = (cache[k] for k in ("xmu", "std", "inv_std", "xhat", "gamma"))
+    N = dout.shape[0]
+
+    # out = gamma * xhat + beta
+    dbeta = dout.sum(axis=0)  # (D,)
+    dgamma = (dout * xhat).sum(axis=0)  # (D,)
+    dxhat = dout * gamma  # (N, D)
+    # xhat = xmu * inv_std: two parents
+    dinv_std = (dxhat * xmu).sum(axis=0)  # (D,)
+    dxmu = dxhat * inv_std  # (N, D), first path into xmu
+    # inv_std = 1 / std
+    dstd = -dinv_std / std**2  # (D,)
+    # std = sqrt(var + eps)
+    dvar = dstd / (2 * std)  # (D,)
+    # var = mean(xmu**2, axis=0)
+    dxmu = dxmu + (2 / N) * xmu * dvar  # (N, D), second path into xmu
+    # xmu = x - mu: two parents
+    dmu = -dxmu.sum(axis=0)  # (D,)
+    dx = dxmu.copy()  # (N, D), direct path into x
+    # mu = mean(x, axis=0)
+    dx += dmu / N  # broadcast over the N rows
+    return dx, dgamma, dbeta
+
+
+def batchnorm_backward_alt(dout: np.ndarray, cache: dict):
+    """Batch normalization backward pass in the simplified closed form.
+
+    .. math:: dx = \\frac{\\gamma\\,\\sigma^{-1}}{N}\\Big(N\\,dout - \\sum_i dout_i
+              - \\hat x \\sum_i dout_i\\,\\hat x_i\\Big)
+
+    (derived in ``notes/batchnorm.md``). Same inputs and outputs as
+    :func:`batchnorm_backward`, with fewer temporaries, so it is faster.
+
+    Returns
+    -------
+    dx : (N, D)
+    dgamma : (D,)
+    dbeta : (D,)
+    """
+    if cache["mode"] == "test":
+        return _test_mode_backward(dout, cache)
+    xhat, inv_std, gamma = cache["xhat"], cache["inv_std"], cache["gamma"]
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * xhat).sum(axis=0)
+    N = dout.shape[0]
+    dx = (gamma * inv_std / N) * (N * dout - dbeta - xhat * dgamma)
+    return dx, dgamma, dbeta
+
+
+# --------------------------------------------------------------------------- layer norm
+
+
+def layernorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, ln_param: dict):
+    """Layer normalization forward pass: batch norm of ``x.T``, per-feature scale/shift.
+
+    Each example (row) is standardized over its D features; train and test behave
+    the same, so there are no running averages::
+
+        xhat[n] = (x[n] - mean(x[n])) / sqrt(var(x[n]) + eps),   out = gamma * xhat + beta
+
+    Parameters
+    ----------
+    x : (N, D)
+    gamma : (D,)
+    beta : (D,)
+    ln_param : dict
+        ``eps``, default 1e-5.
+
+    Returns
+    -------
+    out : (N, D)
+    cache : dict with ``xhat`` (N, D), ``inv_std`` (N,) (one per example), ``gamma`` (D,).
+    """
+    fn = "layernorm_forward"
+    x = np.asarray(x)
+    if x.ndim != 2:
+        raise ValueError(f"{fn}: x must have shape (N, D), got {x.shape}")
+    gamma, beta = _check_affine_params(fn, gamma, beta, (x.shape[1],))
+    eps = ln_param.get("eps", 1e-5)
+    xhat_t, inv_std = _standardize_columns(x.T, eps)  # columns of x.T (D, N) are examples
+    xhat = xhat_t.T  # (N, D)
+    out = gamma * xhat + beta
+    return out, {"xhat": xhat, "inv_std": inv_std, "gamma": gamma}
+
+
+def layernorm_backward(dout: np.ndarray, cache: dict):
+    """Backward pass of :func:`layernorm_forward` (the batch-norm formula on ``x.T``).
+
+    Parameters
+    ----------
+    dout : (N, D)
+    cache : dict from :func:`layernorm_forward`
+
+    Returns
+    -------
+    dx : (N, D)
+    dgamma : (D,)
+    dbeta : (D,)
+    """
+    xhat, inv_std, gamma = cache["xhat"], cache["inv_std"], cache["gamma"]
+    dgamma = (dout * xhat).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    dxhat = dout * gamma  # (N, D)
+    dx = _standardize_columns_backward(dxhat.T, xhat.T, inv_std).T  # via (D, N), back to (N, D)
+    return dx, dgamma, dbeta
+
+
+# --------------------------------------------------------------------------- spatial
+
+
+def spatial_batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_param: dict):
+    """Spatial batch normalization: batch norm per channel over N, H and W.
+
+    The (N, C, H, W) input is viewed as N*H*W examples of C features and passed to
+    :func:`batchnorm_forward`, so ``bn_param`` works exactly as there.
+
+    Parameters
+    ----------
+    x : (N, C, H, W)
+    gamma : (C,)
+    beta : (C,)
+    bn_param : dict, see :func:`batchnorm_forward` (running statistics of shape (C,)).
+
+    Returns
+    -------
+    out : (N, C, H, W)
+    cache : the :func:`batchnorm_forward` cache of the (N*H*W, C) view.
+    """
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise ValueError(f"spatial_batchnorm_forward: x must have shape (N, C, H, W), got {x.shape}")
+    N, C, H, W = x.shape
+    x_rows = x.transpose(0, 2, 3, 1).reshape(-1, C)  # (N*H*W, C)
+    out_rows, cache = batchnorm_forward(x_rows, gamma, beta, bn_param)
+    out = out_rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)  # back to (N, C, H, W)
+    return out, cache
+
+
+def spatial_batchnorm_backward(dout: np.ndarray, cache: dict):
+    """Backward pass of :func:`spatial_batchnorm_forward`.
+
+    Parameters
+    ----------
+    dout : (N, C, H, W)
+    cache : from :func:`spatial_batchnorm_forward`
+
+    Returns
+    -------
+    dx : (N, C, H, W)
+    dgamma : (C,)
+    dbeta : (C,)
+    """
+    N, C, H, W = dout.shape
+    dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, C)  # (N*H*W, C)
+    dx_rows, dgamma, dbeta = batchnorm_backward_alt(dout_rows, cache)
+    dx = dx_rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)  # (N, C, H, W)
+    return dx, dgamma, dbeta
+
+
+def spatial_groupnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, G: int,
+                              gn_param: dict):  # fmt: skip
+    """Spatial group normalization: layer norm within each of G channel groups.
+
+    The C channels are split into G consecutive groups of C/G channels; every
+    (example, group) pair is standardized over its (C/G)*H*W values. Per-channel
+    ``gamma`` and ``beta`` then scale and shift. G = 1 is layer norm over (C, H, W);
+    G = C is instance norm.
+
+    Parameters
+    ----------
+    x : (N, C, H, W)
+    gamma : (1, C, 1, 1)
+    beta : (1, C, 1, 1)
+    G : int
+        Number of groups; must divide C.
+    gn_param : dict
+        ``eps``, default 1e-5.
+
+    Returns
+    -------
+    out : (N, C, H, W)
+    cache : dict with ``G``, ``xhat`` (N, C, H, W), ``inv_std`` (N*G,) (one per example
+        and group, example-major), ``gamma`` (1, C, 1, 1).
+    """
+    fn = "spatial_groupnorm_forward"
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise ValueError(f"{fn}: x must have shape (N, C, H, W), got {x.shape}")
+    N, C, H, W = x.shape
+    if isinstance(G, bool) or not isinstance(G, numbers.Integral) or G < 1 or C % G != 0:
+        raise ValueError(f"{fn}: G must be a positive integer dividing C = {C}, got {G!r}")
+    gamma, beta = _check_affine_params(fn, gamma, beta, (1, C, 1, 1))
+    eps = gn_param.get("eps", 1e-5)
+    x_groups = x.reshape(N * G, -1)  # (N*G, C/G*H*W): one row per (example, group)
+    xhat_t, inv_std = _standardize_columns(x_groups.T, eps)  # (C/G*H*W, N*G)
+    xhat = xhat_t.T.reshape(N, C, H, W)
+    out = gamma * xhat + beta
+    return out, {"G": int(G), "xhat": xhat, "inv_std": inv_std, "gamma": gamma}
+
+
+def spatial_groupnorm_backward(dout: np.ndarray, cache: dict):
+    """Backward pass of :func:`spatial_groupnorm_forward`.
+
+    Parameters
+    ----------
+    dout : (N, C, H, W)
+    cache : dict from :func:`spatial_groupnorm_forward`
+
+    Returns
+    -------
+    dx : (N, C, H, W)
+    dgamma : (1, C, 1, 1)
+    dbeta : (1, C, 1, 1)
+    """
+    G, xhat, inv_std, gamma = cache["G"], cache["xhat"], cache["inv_std"], cache["gamma"]
+    N = dout.shape[0]
+    dgamma = (dout * xhat).sum(axis=(0, 2, 3), keepdims=True)  # (1, C, 1, 1)
+    dbeta = dout.sum(axis=(0, 2, 3), keepdims=True)  # (1, C, 1, 1)
+    dxhat_t = (dout * gamma).reshape(N * G, -1).T  # (C/G*H*W, N*G)
+    xhat_t = xhat.reshape(N * G, -1).T  # (C/G*H*W, N*G)
+    dx = _standardize_columns_backward(dxhat_t, xhat_t, inv_std).T.reshape(dout.shape)
+    return dx, dgamma, dbeta
