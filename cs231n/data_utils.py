@@ -29,6 +29,7 @@ from __future__ import annotations
 import gzip
 import os
 import pickle
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,13 @@ __all__ = [
     "load_CIFAR_batch",
     "load_CIFAR10",
     "get_CIFAR10_data",
-    # appended below as the loaders are defined
+    "load_mnist",
+    "read_idx",
+    "load_imagenet_val",
+    "load_models",
+    "SQUEEZENET1_1_SHAPES",
+    "load_squeezenet_state_dict",
+    "load_squeezenet_tf_checkpoint",
 ]
 
 CIFAR10_DIR = "cifar-10-batches-py"
@@ -66,17 +73,26 @@ _NUMPY_GLOBALS = {
     ("numpy._core.multiarray", "scalar"),
     ("numpy", "ndarray"),
     ("numpy", "dtype"),
+    # python-3 protocol-2 pickles write bytes as _codecs.encode(str, 'latin1')
+    ("_codecs", "encode"),
 }
 
 
 class _NumpyUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str):
         if (module, name) in _NUMPY_GLOBALS:
-            # numpy.core is a deprecated alias of numpy._core since numpy 2:
-            # resolve it ourselves so old (python 2) pickles load without warnings.
-            from numpy._core import multiarray
+            if module == "_codecs":
+                import codecs
 
+                return codecs.encode
             if name in ("_reconstruct", "scalar"):
+                # numpy.core is a deprecated alias of numpy._core since numpy 2: resolve
+                # it ourselves so old (python 2) pickles load without warnings.
+                try:
+                    from numpy._core import multiarray
+                except ImportError:  # numpy < 2
+                    from numpy.core import multiarray
+
                 return getattr(multiarray, name)
             return getattr(np, name)
         raise pickle.UnpicklingError(f"refusing to load global {module}.{name} from a data pickle")
@@ -123,13 +139,12 @@ def _read_cifar_batch(filename) -> tuple[np.ndarray, np.ndarray]:
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
         raise DatasetFormatError(f"{filename}: 'data' has shape {data.shape}, expected (N, 3072)")
     if labels.shape != (data.shape[0],):
-        raise DatasetFormatError(
-            f"{filename}: {labels.shape[0]} labels for {data.shape[0]} images"
-        )
+        raise DatasetFormatError(f"{filename}: {labels.shape[0]} labels for {data.shape[0]} images")
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise DatasetFormatError(f"{filename}: labels outside 0..9")
     # Each row is 1024 red, 1024 green, 1024 blue values, each plane row-major 32x32.
-    X = data.astype(np.uint8, copy=False).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)  # (N, 32, 32, 3)
+    X = data.astype(np.uint8, copy=False).reshape(-1, 3, 32, 32)  # (N, 3, 32, 32)
+    X = X.transpose(0, 2, 3, 1)  # (N, 32, 32, 3), channels last as in the official code
     return X, labels
 
 
@@ -218,7 +233,9 @@ def get_CIFAR10_data(
             f"> {len(Xtr)} training images available"
         )
     if num_test > len(Xte):
-        raise ValueError(f"get_CIFAR10_data: num_test = {num_test} > {len(Xte)} test images available")
+        raise ValueError(
+            f"get_CIFAR10_data: num_test = {num_test} > {len(Xte)} test images available"
+        )
     X_val = Xtr[num_training : num_training + num_validation].astype(dtype)
     y_val = Ytr[num_training : num_training + num_validation]
     X_train = Xtr[:num_training].astype(dtype)
@@ -239,3 +256,270 @@ def get_CIFAR10_data(
         "X_test": X_test.transpose(0, 3, 1, 2).copy(),
         "y_test": y_test,
     }
+
+
+# --------------------------------------------------------------------------- MNIST
+
+# The idx header: two zero bytes, a dtype code, the number of dimensions, then
+# one big-endian uint32 per dimension. 2051 = 0x0803 (ubyte, 3-D images),
+# 2049 = 0x0801 (ubyte, 1-D labels).
+_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def read_idx(path, expect_ndim: int | None = None) -> np.ndarray:
+    """Read an idx file (``.gz`` or raw); the shape comes from its header.
+
+    Raises :class:`DatasetFormatError` for a bad magic number, a truncated or
+    over-long payload, or a damaged gzip stream.
+    """
+    path = Path(path)
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as f:
+                raw = f.read()
+        else:
+            raw = path.read_bytes()
+    except (EOFError, gzip.BadGzipFile, OSError) as e:
+        if isinstance(e, FileNotFoundError):
+            raise
+        raise DatasetFormatError(f"{path}: damaged gzip stream (truncated download?): {e}") from e
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
+        raise DatasetFormatError(f"{path}: bad idx magic number {raw[:4].hex() or '(empty)'}")
+    ndim = raw[3]
+    if expect_ndim is not None and ndim != expect_ndim:
+        raise DatasetFormatError(
+            f"{path}: idx file has {ndim} dimensions, expected {expect_ndim} "
+            f"(magic {0x0800 + ndim}, expected {0x0800 + expect_ndim})"
+        )
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DatasetFormatError(f"{path}: truncated idx header ({len(raw)} bytes)")
+    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    dtype = np.dtype(_IDX_DTYPES[raw[2]])
+    want = int(np.prod(shape)) * dtype.itemsize
+    got = len(raw) - header
+    if got != want:
+        kind = "truncated" if got < want else "has trailing bytes"
+        raise DatasetFormatError(
+            f"{path}: {kind}: header says shape {shape} ({want} bytes), payload is {got} bytes"
+        )
+    data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+    return data.astype(dtype.newbyteorder("="))  # native byte order, a writable copy
+
+
+def _find_idx(folder: Path, stem: str, dataset: str) -> Path:
+    for name in (stem + ".gz", stem):
+        if (folder / name).exists():
+            return folder / name
+    # Neither exists: let require() raise the one standard message.
+    return require(dataset, folder / (stem + ".gz"))
+
+
+def load_mnist(split: str = "train", root=None) -> tuple[np.ndarray, np.ndarray]:
+    """Load an MNIST split from the official idx files.
+
+    Args:
+        split: ``'train'`` or ``'test'``.
+        root: the folder holding ``train-images-idx3-ubyte(.gz)`` etc.; ``None``
+            means ``data_root() / 'mnist'``. The shared data folder also has
+            ``mnist-train-subset/`` (the first 17,435 training images and
+            labels): pass ``root=dataset_path('mnist-train-subset')`` to use it
+            where the full training images are missing.
+
+    Returns:
+        images: ``(N, 28, 28)`` uint8 (N = 60000 / 10000 for the official files,
+            taken from the header).
+        labels: ``(N,)`` int64 in ``0..9``.
+    """
+    if split not in MNIST_FILES:
+        raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
+    dataset = "mnist"
+    if root is None:
+        folder = dataset_path("mnist")
+    else:
+        folder = Path(root)
+        if folder.name == "mnist-train-subset":
+            dataset = "mnist-train-subset"
+    img_stem, lbl_stem = MNIST_FILES[split]
+    try:
+        img_path = _find_idx(folder, img_stem, dataset)
+    except DatasetNotFoundError as e:
+        if root is None and split == "train" and dataset_path("mnist-train-subset").is_dir():
+            raise DatasetNotFoundError(
+                f"{e} (a subset of the training set is available: "
+                f"load_mnist('train', root=dataset_path('mnist-train-subset')))"
+            ) from None
+        raise
+    images = read_idx(img_path, expect_ndim=3)
+    labels = read_idx(_find_idx(folder, lbl_stem, dataset), expect_ndim=1).astype(np.int64)
+    if images.shape[1:] != (28, 28):
+        raise DatasetFormatError(
+            f"{folder}/{img_stem}: images are {images.shape[1:]}, expected (28, 28)"
+        )
+    if len(images) != len(labels):
+        raise DatasetFormatError(f"{folder}: {len(images)} {split} images but {len(labels)} labels")
+    return images.astype(np.uint8, copy=False), labels
+
+
+# --------------------------------------------------------------------------- ImageNet val
+
+
+def load_imagenet_val(num: int | None = None, *, path=None):
+    """Load the 25 ImageNet validation images of assignment 3 (official function).
+
+    Args:
+        num: keep only the first ``num`` images (``None``: all 25).
+        path: the npz file (default ``data_root() / 'imagenet_val_25.npz'``).
+
+    Returns:
+        X: ``(num, 224, 224, 3)`` uint8 images.
+        y: ``(num,)`` int64 ImageNet class indices.
+        class_names: dict class index -> human-readable name.
+    """
+    path = require("imagenet_val", path or "imagenet_val_25.npz")
+    try:
+        # label_map is a pickled dict inside the npz, hence allow_pickle.
+        with np.load(path, allow_pickle=True) as f:
+            X, y, label_map = f["X"], f["y"], f["label_map"]
+    except (
+        ValueError,
+        KeyError,
+        OSError,
+        EOFError,
+        pickle.UnpicklingError,
+        zipfile.BadZipFile,
+    ) as e:
+        raise DatasetFormatError(f"{path}: not a readable imagenet_val npz: {e}") from e
+    class_names = label_map.item() if label_map.dtype == object else dict(enumerate(label_map))
+    if X.ndim != 4 or X.shape[-1] != 3 or y.shape != (X.shape[0],):
+        raise DatasetFormatError(
+            f"{path}: X {X.shape} and y {y.shape} are not (N, H, W, 3) and (N,)"
+        )
+    if num is not None:
+        X, y = X[:num], y[:num]
+    return X, y.astype(np.int64), class_names
+
+
+def load_models(models_dir) -> dict:
+    """Load every pickled model in ``models_dir`` (official function).
+
+    Each file holds a pickled dict with a ``'model'`` entry; files that are not
+    such pickles are skipped. Returns file name -> model.
+    """
+    models = {}
+    for model_file in sorted(os.listdir(models_dir)):
+        try:
+            with open(os.path.join(models_dir, model_file), "rb") as f:
+                models[model_file] = load_pickle(f)["model"]
+        except (pickle.UnpicklingError, EOFError, KeyError, TypeError, IsADirectoryError):
+            continue
+    return models
+
+
+# --------------------------------------------------------------------------- SqueezeNet
+
+SQUEEZENET_PTH = "squeezenet1_1-b8a52dc0.pth"
+SQUEEZENET_TF = "squeezenet.ckpt"
+
+
+def _squeezenet1_1_shapes() -> dict[str, tuple[int, ...]]:
+    """Parameter name -> shape of torchvision's SqueezeNet 1.1 (1,235,496 numbers)."""
+    shapes: dict[str, tuple[int, ...]] = {
+        "features.0.weight": (64, 3, 3, 3),
+        "features.0.bias": (64,),
+    }
+    # features index -> (in_channels, squeeze, expand1x1, expand3x3)
+    fires = {
+        3: (64, 16, 64, 64), 4: (128, 16, 64, 64),
+        6: (128, 32, 128, 128), 7: (256, 32, 128, 128),
+        9: (256, 48, 192, 192), 10: (384, 48, 192, 192),
+        11: (384, 64, 256, 256), 12: (512, 64, 256, 256),
+    }  # fmt: skip
+    for i, (cin, s, e1, e3) in fires.items():
+        shapes[f"features.{i}.squeeze.weight"] = (s, cin, 1, 1)
+        shapes[f"features.{i}.squeeze.bias"] = (s,)
+        shapes[f"features.{i}.expand1x1.weight"] = (e1, s, 1, 1)
+        shapes[f"features.{i}.expand1x1.bias"] = (e1,)
+        shapes[f"features.{i}.expand3x3.weight"] = (e3, s, 3, 3)
+        shapes[f"features.{i}.expand3x3.bias"] = (e3,)
+    shapes["classifier.1.weight"] = (1000, 512, 1, 1)
+    shapes["classifier.1.bias"] = (1000,)
+    return shapes
+
+
+#: The key -> shape layout a SqueezeNet 1.1 state dict must have.
+SQUEEZENET1_1_SHAPES = _squeezenet1_1_shapes()
+
+
+def load_squeezenet_state_dict(path=None) -> dict:
+    """Load torchvision's SqueezeNet 1.1 weights and check their layout.
+
+    Args:
+        path: the ``.pth`` file (default ``data_root() / 'squeezenet' /
+            'squeezenet1_1-b8a52dc0.pth'``).
+
+    Returns:
+        An ordered dict name -> ``torch.Tensor`` with exactly the keys and shapes of
+        :data:`SQUEEZENET1_1_SHAPES`, ready for ``model.load_state_dict``.
+
+    Raises:
+        DatasetFormatError: the file is not a torch state dict, or keys/shapes differ.
+    """
+    import torch  # lazily: the numpy parts of the package work without torch
+
+    path = require("squeezenet", path or Path("squeezenet") / SQUEEZENET_PTH)
+    try:
+        # weights_only: never run code from a downloaded file.
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types (RuntimeError, UnpicklingError, EOFError)
+        raise DatasetFormatError(f"{path}: not a readable torch state dict: {e}") from e
+    if not isinstance(state, dict):
+        raise DatasetFormatError(f"{path}: expected a state dict, got {type(state).__name__}")
+    missing = sorted(set(SQUEEZENET1_1_SHAPES) - set(state))
+    unexpected = sorted(set(state) - set(SQUEEZENET1_1_SHAPES))
+    if missing or unexpected:
+        raise DatasetFormatError(
+            f"{path}: not a SqueezeNet 1.1 state dict: missing keys {missing[:5]}"
+            f"{'...' if len(missing) > 5 else ''}, unexpected keys {unexpected[:5]}"
+            f"{'...' if len(unexpected) > 5 else ''}"
+        )
+    for k, shape in SQUEEZENET1_1_SHAPES.items():
+        got = tuple(state[k].shape)
+        if got != shape:
+            raise DatasetFormatError(f"{path}: {k} has shape {got}, expected {shape}")
+    return state
+
+
+def load_squeezenet_tf_checkpoint(prefix=None) -> dict[str, np.ndarray]:
+    """Read every variable of the course's TensorFlow SqueezeNet checkpoint.
+
+    Args:
+        prefix: the checkpoint prefix (the path without ``.index`` /
+            ``.data-00000-of-00001``; default ``data_root() / 'squeezenet' /
+            'squeezenet.ckpt'``).
+
+    Returns:
+        dict variable name -> numpy array (the checkpoint's bookkeeping entries,
+        such as ``_CHECKPOINTABLE_OBJECT_GRAPH``, are left out).
+    """
+    prefix = Path(prefix) if prefix is not None else dataset_path("squeezenet", SQUEEZENET_TF)
+    require("squeezenet_tf", prefix.with_name(prefix.name + ".index"))
+    import tensorflow as tf  # lazily: heavy, and optional
+
+    try:
+        reader = tf.train.load_checkpoint(str(prefix))
+        names = reader.get_variable_to_shape_map()
+        out = {
+            name: np.asarray(reader.get_tensor(name))
+            for name in sorted(names)
+            if name != "_CHECKPOINTABLE_OBJECT_GRAPH"
+        }
+    except Exception as e:  # tf raises its own error types (DataLossError, NotFoundError...)
+        raise DatasetFormatError(f"{prefix}: not a readable TensorFlow checkpoint: {e}") from e
+    if not out:
+        raise DatasetFormatError(f"{prefix}: the checkpoint holds no variables")
+    return out
