@@ -1,0 +1,283 @@
+"""The ``cs231n`` command (also ``python -m cs231n``).
+
+::
+
+    cs231n data list                      # which datasets exist and which are here
+    cs231n data fetch cifar10 [...]       # download and check them
+    cs231n data verify [NAME ...]         # check checksums of what is here
+    cs231n run [NOTEBOOK ...] [--quick]   # execute notebooks headless
+    cs231n results [--write-readme]       # print the results table
+
+Every handler returns the process exit code: 0 success, 1 a notebook or a
+check failed, 2 a usage error (bad path, missing module).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from .paths import REPO_ROOT
+from .quick import QUICK_ENV, is_quick
+
+DESCRIPTION = "Stanford CS231n 2020 assignments: data, notebooks and results."
+
+
+def _error(message: str) -> None:
+    print(f"cs231n: error: {message}", file=sys.stderr)
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def _datasets_module():
+    """``cs231n.datasets``, imported only when a ``data`` command needs it, so
+    that ``cs231n run`` keeps working while that module is missing or broken."""
+    try:
+        return importlib.import_module("cs231n.datasets")
+    except ModuleNotFoundError as exc:
+        if exc.name != "cs231n.datasets":
+            raise  # a dependency of the module is missing: show the real error
+        _error("cs231n.datasets is not available in this installation; cannot manage datasets")
+        return None
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    datasets = _datasets_module()
+    if datasets is None:
+        return 2
+    if args.data_command == "list":
+        return int(datasets.cli_list())
+    if args.data_command == "fetch":
+        return int(datasets.cli_fetch(list(args.names)))
+    if args.data_command == "verify":
+        return int(datasets.cli_verify(list(args.names) or None))
+    raise AssertionError(f"unknown data command {args.data_command!r}")  # argparse prevents it
+
+
+# ----------------------------------------------------------------------------- run
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from . import notebooks as nbrun
+
+    try:
+        paths = nbrun.resolve_notebooks(args.notebooks)
+    except (FileNotFoundError, ValueError) as exc:
+        _error(str(exc))
+        return 2
+    if not paths:
+        _error(f"no notebook matches {nbrun.NOTEBOOK_GLOB} under {REPO_ROOT}")
+        return 2
+
+    quick = args.quick or is_quick()
+    if quick and not args.quick:
+        print(f"${QUICK_ENV} is set: running in quick mode (notebooks are not overwritten)")
+    output_dir = None
+    if quick:
+        output_dir = Path(args.output_dir or tempfile.mkdtemp(prefix="cs231n-quick-"))
+        print(
+            f"Running {len(paths)} notebook(s) in quick mode; copies and records go to {output_dir}"
+        )
+    else:
+        print(f"Running {len(paths)} notebook(s) in full mode (written in place if they succeed)")
+
+    def report(run: nbrun.NotebookRun) -> None:
+        name = nbrun.display_path(run.notebook)
+        if run.ok:
+            print(f"  {name}: ok in {run.seconds:.1f} s -> {run.written}")
+        else:
+            print(f"  {name}: FAILED after {run.seconds:.1f} s\n{run.error}", file=sys.stderr)
+
+    runs = nbrun.run_notebooks(
+        paths,
+        quick=quick,
+        on_done=report,
+        output_dir=output_dir,
+        timeout=args.timeout,
+        kernel_name=args.kernel,
+        progress=not args.no_progress,
+    )
+    print("\nSummary (wall times include kernel start; they depend on the machine's load):")
+    print(nbrun.summary(runs))
+    status = 0 if all(r.ok for r in runs) else 1
+    if not quick and not args.no_readme:
+        status = max(status, _write_readme(Path(args.readme), results_dir=None))
+    return status
+
+
+def _write_readme(readme: Path, results_dir: Path | None) -> int:
+    """Put the results table into ``readme``; 0 on success or absent markers, 1 on error."""
+    from . import notebooks as nbrun
+
+    if not readme.exists():
+        print(f"{readme} does not exist: results table not written")
+        return 0
+    try:
+        table = nbrun.results_table(results_dir)
+        found = nbrun.update_readme(readme, table)
+    except ValueError as exc:
+        _error(str(exc))
+        return 1
+    if found:
+        print(f"Results table updated in {readme}")
+    else:
+        print(
+            f"{readme} has no {nbrun.README_START} ... {nbrun.README_END} markers: "
+            "left unchanged (add them where the table should go)"
+        )
+    return 0
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    from . import notebooks as nbrun
+
+    results_dir = Path(args.dir) if args.dir else None
+    try:
+        print(nbrun.results_table(results_dir))
+    except ValueError as exc:
+        _error(str(exc))
+        return 1
+    if args.write_readme:
+        return _write_readme(Path(args.readme), results_dir)
+    return 0
+
+
+# ----------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``cs231n`` command, with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="cs231n",
+        description=DESCRIPTION,
+        epilog="Run 'cs231n COMMAND --help' for the options of a command.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    # data ------------------------------------------------------------------
+    data = sub.add_parser(
+        "data",
+        help="list, fetch and verify the datasets",
+        description="Manage the datasets under $CS231N_DATA (default ~/.cache/cs231n/datasets).",
+    )
+    data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    data_sub.add_parser(
+        "list",
+        help="list the known datasets and whether they are present",
+        description="List the datasets the assignments use, with their size and whether present.",
+    )
+    fetch = data_sub.add_parser(
+        "fetch",
+        help="download datasets and check their checksums",
+        description="Download the named datasets into the data folder and verify them.",
+    )
+    fetch.add_argument(
+        "names", nargs="+", metavar="NAME", help="dataset name (see 'cs231n data list')"
+    )
+    verify = data_sub.add_parser(
+        "verify",
+        help="check the checksums of datasets already present",
+        description="Verify the named datasets (all present ones when no NAME is given).",
+    )
+    verify.add_argument("names", nargs="*", metavar="NAME", help="dataset name (default: all)")
+    data.set_defaults(func=cmd_data)
+
+    # run -------------------------------------------------------------------
+    run = sub.add_parser(
+        "run",
+        help="execute notebooks headless (in place, or quickly into a temporary folder)",
+        description=(
+            "Execute notebooks top to bottom with nbclient, one kernel each, in the "
+            "notebook's own folder. A full run writes each notebook back in place, only "
+            "if every cell succeeded, then refreshes the results table of README.md. "
+            "--quick sets CS231N_QUICK=1 (small data, few iterations) and writes the "
+            "executed copies and their records to a temporary folder instead: the "
+            "committed notebooks and results/ are never touched. A failing notebook "
+            "makes the exit code 1; the others still run."
+        ),
+    )
+    run.add_argument(
+        "notebooks",
+        nargs="*",
+        metavar="NOTEBOOK",
+        help="notebook or folder of notebooks (default: the repository's assignment*/*.ipynb)",
+    )
+    run.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"quick mode (also implied by ${QUICK_ENV}=1 in the environment)",
+    )
+    run.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="limit per cell (default: none)",
+    )
+    run.add_argument(
+        "--kernel", default="python3", metavar="NAME", help="Jupyter kernel name (default: python3)"
+    )
+    run.add_argument(
+        "--output-dir",
+        default=None,
+        metavar="DIR",
+        help="quick mode: folder for the executed copies and records (default: a new temp folder)",
+    )
+    run.add_argument(
+        "--readme",
+        default=str(REPO_ROOT / "README.md"),
+        metavar="PATH",
+        help="README whose results table a full run refreshes (default: the repository's)",
+    )
+    run.add_argument(
+        "--no-readme", action="store_true", help="do not refresh the README results table"
+    )
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.set_defaults(func=cmd_run)
+
+    # results ---------------------------------------------------------------
+    results = sub.add_parser(
+        "results",
+        help="print the table of headline numbers recorded by the notebooks",
+        description=(
+            "Print results/*.json (written by cs231n.results.record in the notebooks) "
+            "as a markdown table: notebook, metric, value, target, met?, dataset, when."
+        ),
+    )
+    results.add_argument(
+        "--dir",
+        default=None,
+        metavar="DIR",
+        help="folder of *.json records (default: $CS231N_RESULTS_DIR or the repository's results/)",
+    )
+    results.add_argument(
+        "--write-readme",
+        action="store_true",
+        help="also put the table between the results markers of the README",
+    )
+    results.add_argument(
+        "--readme",
+        default=str(REPO_ROOT / "README.md"),
+        metavar="PATH",
+        help="README to update with --write-readme (default: the repository's)",
+    )
+    results.set_defaults(func=cmd_results)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``cs231n``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,450 @@
+"""Run the assignment notebooks headless and tabulate their headline numbers.
+
+This is the engine behind ``cs231n run`` and ``cs231n results`` (see
+:mod:`cs231n.cli`), and what ``tests/test_notebooks.py`` uses to keep every
+notebook executable.
+
+* **Full run** (``quick=False``): the notebook is executed with nbclient and,
+  only if every cell succeeded, written back *in place* through a temporary
+  file and a rename. A failing notebook leaves the committed file untouched.
+* **Quick run** (``quick=True``): the kernel sees ``CS231N_QUICK=1`` (see
+  :mod:`cs231n.quick`) and ``CS231N_RESULTS_DIR=<temporary folder>`` (see
+  :mod:`cs231n.results`); the executed copy goes to a temporary folder, so a
+  quick run never touches the committed notebook nor ``results/``.
+
+In both modes the kernel's working directory is the notebook's own folder.
+
+Headline numbers recorded with :func:`cs231n.results.record` end up in
+``results/*.json``; :func:`results_table` renders them as a markdown table and
+:func:`update_readme` puts that table between the markers
+``<!-- results:start -->`` and ``<!-- results:end -->`` of README.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .paths import REPO_ROOT
+from .quick import QUICK_ENV
+from .results import RESULTS_ENV, atomic_write_text, load_group
+
+README_START = "<!-- results:start -->"
+README_END = "<!-- results:end -->"
+NOTEBOOK_GLOB = "assignment*/*.ipynb"
+
+# IPython colours its tracebacks with ANSI escapes; they are noise in a log file.
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@dataclasses.dataclass
+class NotebookRun:
+    """What happened to one notebook.
+
+    Attributes:
+        notebook: the notebook that was executed.
+        ok: True when every cell ran without error.
+        seconds: wall time of the execution (kernel start included).
+        written: where the executed copy was written (the notebook itself in a
+            full run that succeeded; a temporary file otherwise; None if nothing
+            was written).
+        quick: whether the kernel ran in quick mode.
+        results_dir: where :func:`cs231n.results.record` wrote from this kernel
+            (None: the default ``results/`` of a full run).
+        cell_index: index in ``nb.cells`` (0-based, markdown cells counted) of
+            the failing cell, None if the notebook succeeded or failed before
+            any cell ran.
+        error: a readable message with the notebook, the cell index and the
+            traceback; None on success.
+    """
+
+    notebook: Path
+    ok: bool
+    seconds: float
+    written: Path | None = None
+    quick: bool = False
+    results_dir: Path | None = None
+    cell_index: int | None = None
+    error: str | None = None
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it, else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def discover_notebooks(root: Path | None = None) -> list[Path]:
+    """Every ``assignment*/*.ipynb`` under ``root`` (default: the repository), sorted.
+
+    Checkpoint copies (``.ipynb_checkpoints/``) live one folder deeper and are
+    never matched.
+    """
+    root = Path(root) if root is not None else REPO_ROOT
+    return sorted(p for p in root.glob(NOTEBOOK_GLOB) if p.is_file())
+
+
+def resolve_notebooks(args: Sequence[str | os.PathLike], root: Path | None = None) -> list[Path]:
+    """Turn command-line arguments into notebook paths.
+
+    No argument means :func:`discover_notebooks`; a folder means the
+    ``*.ipynb`` files directly inside it. Raises :class:`FileNotFoundError`
+    for a path that does not exist and :class:`ValueError` for a file that is
+    not a notebook or a folder without notebooks.
+    """
+    if not args:
+        return discover_notebooks(root)
+    found: list[Path] = []
+    for arg in args:
+        p = Path(arg)
+        if not p.exists():
+            raise FileNotFoundError(
+                f"notebook {str(arg)!r} does not exist (looked at {p.resolve()})"
+            )
+        if p.is_dir():
+            inside = sorted(q for q in p.glob("*.ipynb") if q.is_file())
+            if not inside:
+                raise ValueError(f"folder {str(arg)!r} contains no *.ipynb notebook")
+            found.extend(inside)
+        elif p.suffix != ".ipynb":
+            raise ValueError(f"{str(arg)!r} is not a notebook: expected a path ending in .ipynb")
+        else:
+            found.append(p)
+    return found
+
+
+def _write_preserving_mode(path: Path, text: str) -> None:
+    """:func:`cs231n.results.atomic_write_text`, keeping the file's permissions.
+
+    The temporary file behind the rename is created ``0600``; without this a
+    committed notebook or README would silently become private to its owner.
+    """
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    atomic_write_text(path, text)
+    os.chmod(path, mode)
+
+
+def _kernel_env(quick: bool, results_dir: Path | None) -> dict[str, str]:
+    """The kernel's environment: ours, with quick mode switched on or off explicitly."""
+    env = dict(os.environ)
+    if quick:
+        env[QUICK_ENV] = "1"
+    else:
+        # A full run must be a full run even if the caller's shell exported quick mode.
+        env.pop(QUICK_ENV, None)
+    if results_dir is not None:
+        env[RESULTS_ENV] = str(results_dir)
+    return env
+
+
+def _encryption_kwargs() -> dict[str, str]:
+    """Ask recent jupyter_client (8.10+) for an encrypted kernel connection when it can.
+
+    Without it, ipykernel warns on every start that the local TCP connection is
+    unencrypted; older versions do not know the option, so it is only passed
+    when supported.
+    """
+    try:
+        import zmq
+        from jupyter_client import KernelManager
+    except ImportError:  # pragma: no cover - both come with nbclient
+        return {}
+    if "transport_encryption" in KernelManager.class_trait_names() and zmq.has("curve"):
+        return {"transport_encryption": "auto"}
+    return {}
+
+
+def _quick_output_path(notebook: Path, output_dir: Path) -> Path:
+    """Where a quick run writes its executed copy: the repo-relative path under ``output_dir``."""
+    try:
+        rel = notebook.resolve().relative_to(REPO_ROOT)
+    except ValueError:
+        rel = Path(notebook.name)
+    return output_dir / rel
+
+
+def _failure_message(notebook: Path, cell_index: int | None, nb: Any, exc: BaseException) -> str:
+    """Notebook, failing cell index and its first source line, then the traceback."""
+    where = "before the first cell" if cell_index is None else f"cell {cell_index}"
+    head = f"{display_path(notebook)}: {where} failed"
+    if cell_index is not None:
+        source = nb.cells[cell_index].source.strip().splitlines()
+        if source:
+            head += f" (starts with: {source[0][:70]!r})"
+    # CellExecutionError carries the kernel's exception name and value; other
+    # failures (timeout, dead kernel, unknown kernel name) are plain exceptions.
+    ename = getattr(exc, "ename", None) or type(exc).__name__
+    evalue = getattr(exc, "evalue", None)
+    if evalue is None:
+        lines = str(exc).strip().splitlines()
+        evalue = lines[-1] if lines else ""
+    tb = getattr(exc, "traceback", None) or str(exc)
+    return f"{head}: {ename}: {evalue}\n{_ANSI.sub('', tb).rstrip()}"
+
+
+def run_notebook(
+    notebook: str | os.PathLike,
+    *,
+    quick: bool = False,
+    output_dir: str | os.PathLike | None = None,
+    results_dir: str | os.PathLike | None = None,
+    timeout: float | None = None,
+    kernel_name: str = "python3",
+    progress: bool = True,
+) -> NotebookRun:
+    """Execute one notebook headless with nbclient and report what happened.
+
+    Args:
+        notebook: path of the ``.ipynb`` file.
+        quick: run in quick mode (see the module docstring). A quick run writes
+            its executed copy under ``output_dir`` and its records under
+            ``results_dir``; both default to a fresh temporary folder.
+        output_dir: quick runs only: folder for the executed copy.
+        results_dir: value of ``$CS231N_RESULTS_DIR`` for the kernel (full
+            runs default to inheriting ours, i.e. usually ``results/``).
+        timeout: seconds allowed per cell (None: no limit).
+        kernel_name: Jupyter kernel to start.
+        progress: show a tqdm bar (code cells executed / total).
+
+    Returns:
+        A :class:`NotebookRun`. Errors inside the notebook do not raise: they
+        are reported in ``error`` with the failing cell's index.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from tqdm.auto import tqdm
+
+    notebook = Path(notebook)
+    if not notebook.is_file():
+        raise FileNotFoundError(f"run_notebook: notebook {str(notebook)!r} does not exist")
+    nb = nbformat.read(notebook, as_version=4)
+
+    if quick:
+        scratch = (
+            Path(output_dir)
+            if output_dir is not None
+            else Path(tempfile.mkdtemp(prefix="cs231n-quick-"))
+        )
+        results_dir = Path(results_dir) if results_dir is not None else scratch / "results"
+        target = _quick_output_path(notebook, scratch)
+    else:
+        results_dir = Path(results_dir) if results_dir is not None else None
+        target = notebook
+
+    n_code = sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip())
+    bar = tqdm(
+        total=n_code, desc=display_path(notebook), unit="cell", disable=not progress, leave=True
+    )
+    current: dict[str, int | None] = {"index": None}
+
+    def on_cell_start(cell: Any, cell_index: int) -> None:
+        current["index"] = cell_index
+
+    def on_cell_executed(cell: Any, cell_index: int, execute_reply: Any) -> None:
+        bar.update(1)
+
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        # The kernel runs in the notebook's folder, so relative paths behave as in Jupyter.
+        resources={"metadata": {"path": str(notebook.resolve().parent)}},
+        # Per-cell timestamps would change every committed notebook on every run.
+        record_timing=False,
+        on_cell_start=on_cell_start,
+        on_cell_executed=on_cell_executed,
+    )
+    start = time.perf_counter()
+    error: BaseException | None = None
+    try:
+        client.execute(env=_kernel_env(quick, results_dir), **_encryption_kwargs())
+    except Exception as exc:
+        # CellExecutionError, CellTimeoutError, DeadKernelError, NoSuchKernel...: all reported.
+        error = exc
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - start
+
+    run = NotebookRun(
+        notebook=notebook, ok=error is None, seconds=seconds, quick=quick, results_dir=results_dir
+    )
+    text = nbformat.writes(nb)
+    if not text.endswith("\n"):
+        text += "\n"
+    if error is None:
+        _write_preserving_mode(target, text)
+        run.written = target
+        return run
+
+    run.cell_index = current["index"]
+    run.error = _failure_message(notebook, run.cell_index, nb, error)
+    if quick:
+        keep = target
+    else:
+        # Never overwrite the committed notebook with a failed run; keep the
+        # partial outputs somewhere for inspection instead.
+        keep = Path(tempfile.mkdtemp(prefix="cs231n-failed-")) / notebook.name
+    _write_preserving_mode(keep, text)
+    run.written = keep
+    run.error += f"\n(partially executed copy: {keep})"
+    return run
+
+
+def run_notebooks(
+    notebooks: Iterable[str | os.PathLike],
+    *,
+    quick: bool = False,
+    on_done: Callable[[NotebookRun], None] | None = None,
+    **kwargs: Any,
+) -> list[NotebookRun]:
+    """:func:`run_notebook` on each notebook in turn; a failure does not stop the others.
+
+    Quick runs share one temporary folder (``kwargs["output_dir"]``, created if
+    absent) for their executed copies and records. ``on_done`` is called after
+    each notebook (the CLI prints progress with it).
+    """
+    if quick and kwargs.get("output_dir") is None:
+        kwargs["output_dir"] = Path(tempfile.mkdtemp(prefix="cs231n-quick-"))
+    runs = []
+    for nb in notebooks:
+        run = run_notebook(nb, quick=quick, **kwargs)
+        runs.append(run)
+        if on_done is not None:
+            on_done(run)
+    return runs
+
+
+def summary(runs: Sequence[NotebookRun]) -> str:
+    """One line per notebook (status, wall time, where it was written), then the totals."""
+    lines = []
+    for r in runs:
+        status = "ok  " if r.ok else "FAIL"
+        where = f"-> {r.written}" if r.written is not None else ""
+        lines.append(f"{status} {r.seconds:8.1f} s  {display_path(r.notebook)}  {where}".rstrip())
+        if r.error:
+            lines.append(f"     {r.error.splitlines()[0]}")
+    failed = sum(not r.ok for r in runs)
+    total = sum(r.seconds for r in runs)
+    lines.append(
+        f"{len(runs) - failed} passed, {failed} failed, {len(runs)} notebook(s) in {total:.1f} s"
+    )
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- results table
+
+
+def _cell(text: Any) -> str:
+    """Make ``text`` safe inside a markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _number(x: Any) -> str:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return _cell(x)
+    return f"{x:.4g}"
+
+
+def results_table(results_dir: str | os.PathLike | None = None) -> str:
+    """A markdown table of every record in ``results_dir/*.json``.
+
+    Columns: notebook (the record's group, i.e. the file stem), metric, value,
+    target (with ``>=`` or ``<=`` from ``higher_is_better``), met?, dataset,
+    when (UTC). Groups are sorted by name, records keep their file order.
+    Records from quick runs (which should never reach ``results/``) are
+    flagged in the dataset column. Without any record the result is a one-line
+    note instead of an empty table.
+
+    Args:
+        results_dir: folder of ``*.json`` records (default: ``results/`` of
+            the repository, or ``$CS231N_RESULTS_DIR`` when set).
+
+    Raises:
+        ValueError: naming the file when one of them is not a JSON object of records.
+    """
+    if results_dir is None:
+        results_dir = os.environ.get(RESULTS_ENV) or REPO_ROOT / "results"
+    results_dir = Path(results_dir)
+    rows = []
+    for path in sorted(results_dir.glob("*.json")):
+        try:
+            group = load_group(path)
+        except ValueError as exc:
+            raise ValueError(f"results_table: cannot read {path}: {exc}") from exc
+        for key, entry in group.items():
+            if not isinstance(entry, dict):
+                raise ValueError(f"results_table: {path}: record {key!r} is not a JSON object")
+            target = entry.get("target")
+            if target is None:
+                target_text = "—"
+            else:
+                op = "≥" if entry.get("higher_is_better", True) else "≤"
+                target_text = f"{op} {_number(target)}"
+            met = entry.get("met")
+            met_text = "—" if met is None else ("yes" if met else "**no**")
+            dataset = str(entry.get("dataset", ""))
+            if entry.get("quick"):
+                dataset += " (quick run)"
+            when = str(entry.get("when", ""))[:16].replace("T", " ")
+            rows.append(
+                [
+                    path.stem,
+                    entry.get("name", key),
+                    _number(entry.get("value")),
+                    target_text,
+                    met_text,
+                    dataset,
+                    when,
+                ]
+            )
+    if not rows:
+        return (
+            f"_No results recorded yet: run `cs231n run` to fill `{display_path(results_dir)}/`._"
+        )
+    header = ["notebook", "metric", "value", "target", "met?", "dataset", "when (UTC)"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def update_readme(readme_path: str | os.PathLike, table: str) -> bool:
+    """Replace what lies between the results markers of ``readme_path`` with ``table``.
+
+    The markers themselves and everything outside them are kept; the file is
+    written atomically and only when its content changes.
+
+    Returns:
+        True if the markers were found (the file now holds ``table``), False
+        if the file has no markers (it is left untouched).
+
+    Raises:
+        FileNotFoundError: ``readme_path`` does not exist.
+        ValueError: a marker appears more than once, or the end marker comes
+            before the start marker.
+    """
+    path = Path(readme_path)
+    text = path.read_text(encoding="utf-8")
+    n_start, n_end = text.count(README_START), text.count(README_END)
+    if n_start == 0 and n_end == 0:
+        return False
+    if n_start != 1 or n_end != 1:
+        raise ValueError(
+            f"update_readme: {path} must contain {README_START!r} and {README_END!r} exactly once "
+            f"each, found {n_start} and {n_end}"
+        )
+    start = text.index(README_START) + len(README_START)
+    end = text.index(README_END)
+    if end < start:
+        raise ValueError(f"update_readme: in {path}, {README_END!r} comes before {README_START!r}")
+    new = text[:start] + "\n" + table.strip("\n") + "\n" + text[end:]
+    if new != text:
+        _write_preserving_mode(path, new)
+    return True
