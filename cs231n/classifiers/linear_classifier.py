@@ -1,0 +1,126 @@
+"""Linear classifiers trained by minibatch stochastic gradient descent.
+
+:class:`LinearClassifier` holds the weights ``W`` (D, C) and the SGD loop;
+the subclasses choose the loss: :class:`LinearSVM` (hinge) and
+:class:`Softmax` (cross-entropy). Scores are ``X @ W``; the bias is folded into
+``W`` by appending a constant-1 column to ``X`` (the "bias trick").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .linear_svm import svm_loss_vectorized
+from .softmax import softmax_loss_vectorized
+
+
+class LinearClassifier:
+    """Base class: SGD training and prediction; subclasses implement :meth:`loss`.
+
+    Attributes:
+        W: (D, C) weights, created by the first call to :meth:`train`.
+    """
+
+    def __init__(self) -> None:
+        self.W: np.ndarray | None = None
+
+    def train(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        learning_rate: float = 1e-3,
+        reg: float = 1e-5,
+        num_iters: int = 100,
+        batch_size: int = 200,
+        verbose: bool = False,
+        seed: int | None = None,
+    ) -> list[float]:
+        """Minibatch SGD: ``W <- W - learning_rate * dW`` on batches drawn with replacement.
+
+        Args:
+            X: (N, D) training data.
+            y: (N,) labels, 0 <= y[i] < C.
+            learning_rate: step size.
+            reg: L2 regularization strength.
+            num_iters: number of SGD steps.
+            batch_size: examples per step.
+            verbose: print the loss every 100 steps.
+            seed: seed for the initial weights and the batches (``None`` uses
+                the global ``np.random`` state, as the course code does).
+
+        Returns:
+            loss_history: the loss at every step (length ``num_iters``).
+        """
+        X = np.asarray(X)
+        y = np.asarray(y)
+        if X.ndim != 2 or y.shape != (X.shape[0],):
+            raise ValueError(
+                f"LinearClassifier.train: expected X (N, D) and y (N,), got {X.shape} and {y.shape}"
+            )
+        if batch_size < 1:
+            raise ValueError(f"LinearClassifier.train: batch_size must be >= 1, got {batch_size}")
+        rng = np.random if seed is None else np.random.default_rng(seed)
+        num_train, dim = X.shape
+        num_classes = int(np.max(y)) + 1  # assume y takes values 0...K-1
+        if self.W is None:
+            self.W = 0.001 * rng.standard_normal((dim, num_classes))
+        elif self.W.shape[0] != dim or self.W.shape[1] < num_classes:
+            raise ValueError(
+                f"LinearClassifier.train: existing W {self.W.shape} does not fit D={dim}, "
+                f"C>={num_classes}"
+            )
+
+        loss_history = []
+        for it in range(num_iters):
+            idx = rng.choice(num_train, batch_size, replace=True)  # (batch_size,)
+            loss, grad = self.loss(X[idx], y[idx], reg)
+            loss_history.append(float(loss))
+            self.W -= learning_rate * grad
+            if verbose and it % 100 == 0:
+                print(f"iteration {it} / {num_iters}: loss {loss:f}")
+        return loss_history
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predicted labels ``argmax(X @ W)``.
+
+        Args:
+            X: (N, D) data.
+
+        Returns:
+            y_pred: (N,) integer labels.
+        """
+        if self.W is None:
+            raise ValueError("LinearClassifier.predict: call train() first")
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.W.shape[0]:
+            raise ValueError(
+                f"LinearClassifier.predict: X must have shape (N, {self.W.shape[0]}), got {X.shape}"
+            )
+        return np.argmax(X @ self.W, axis=1)
+
+    def loss(self, X_batch: np.ndarray, y_batch: np.ndarray, reg: float):
+        """Loss and gradient on a minibatch.
+
+        Args:
+            X_batch: (B, D) data.
+            y_batch: (B,) labels.
+            reg: L2 regularization strength.
+
+        Returns:
+            ``(loss, dW)`` with dW of the shape of ``self.W``.
+        """
+        raise NotImplementedError("subclasses define the loss")
+
+
+class LinearSVM(LinearClassifier):
+    """A linear classifier trained with the multiclass SVM (hinge) loss."""
+
+    def loss(self, X_batch, y_batch, reg):
+        return svm_loss_vectorized(self.W, X_batch, y_batch, reg)
+
+
+class Softmax(LinearClassifier):
+    """A linear classifier trained with the softmax (cross-entropy) loss."""
+
+    def loss(self, X_batch, y_batch, reg):
+        return softmax_loss_vectorized(self.W, X_batch, y_batch, reg)

@@ -1,0 +1,72 @@
+"""Softmax (cross-entropy) loss for a linear classifier, naive and vectorized.
+
+For scores ``s = X W`` the loss is
+
+.. math::
+
+    L = \\frac{1}{N} \\sum_i \\Big(-s_{i y_i} + \\log \\sum_j e^{s_{ij}}\\Big)
+        + \\mathrm{reg} \\sum W^2
+
+Both versions subtract each row's maximum score before exponentiating (the
+log-sum-exp shift): the probabilities and the gradient do not change, and
+``exp`` never overflows. ``notes/softmax.md`` derives the gradient
+``dW = X^T (P - Y) / N + 2 reg W``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .linear_svm import check_linear_inputs
+
+
+def softmax_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
+    """Softmax loss with explicit loops over examples and classes.
+
+    Args:
+        W: (D, C) weights.
+        X: (N, D) minibatch of data.
+        y: (N,) labels, 0 <= y[i] < C.
+        reg: L2 regularization strength (the penalty is ``reg * sum(W * W)``).
+
+    Returns:
+        loss: the scalar loss.
+        dW: (D, C) gradient of the loss with respect to W.
+    """
+    check_linear_inputs("softmax_loss_naive", W, X, y)
+    loss = 0.0
+    dW = np.zeros(W.shape)
+    num_train = X.shape[0]
+    num_classes = W.shape[1]
+    for i in range(num_train):
+        scores = X[i].dot(W)  # (C,)
+        scores = scores - np.max(scores)  # shift: exp never overflows, p unchanged
+        exp_scores = np.exp(scores)
+        total = np.sum(exp_scores)
+        loss += -scores[y[i]] + np.log(total)
+        for j in range(num_classes):
+            p_j = exp_scores[j] / total
+            # dL_i / ds_j = p_j - 1[j == y_i]; ds_j / dW[:, j] = X[i]
+            dW[:, j] += (p_j - (j == y[i])) * X[i]
+    loss /= num_train
+    dW /= num_train
+    loss += reg * np.sum(W * W)
+    dW += 2 * reg * W
+    return loss, dW
+
+
+def softmax_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
+    """Softmax loss without loops; same inputs and outputs as :func:`softmax_loss_naive`."""
+    check_linear_inputs("softmax_loss_vectorized", W, X, y)
+    N = X.shape[0]
+    rows = np.arange(N)
+    scores = X @ W  # (N, C)
+    shifted = scores - scores.max(axis=1, keepdims=True)  # (N, C), every row max is 0
+    log_norm = np.log(np.exp(shifted).sum(axis=1))  # (N,) log sum_j exp(shifted)
+    log_probs = shifted - log_norm[:, None]  # (N, C)
+    loss = -log_probs[rows, y].sum() / N + reg * np.sum(W * W)
+
+    dscores = np.exp(log_probs)  # (N, C) probabilities P
+    dscores[rows, y] -= 1.0  # P - Y (Y one-hot)
+    dW = X.T @ dscores / N + 2 * reg * W  # (D, C)
+    return loss, dW

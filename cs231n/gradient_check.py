@@ -1,0 +1,158 @@
+"""Numerical gradients by centred differences, for checking analytic gradients.
+
+``(f(x + h e_i) - f(x - h e_i)) / (2h)`` has error O(h^2); use float64 inputs
+(float32 rounding swamps the difference). All functions perturb ``x`` in place
+and restore it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def eval_numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, verbose: bool = True, h: float = 0.00001
+) -> np.ndarray:
+    """Numerical gradient of a scalar function ``f`` at ``x``.
+
+    Args:
+        f: function of one array returning a scalar.
+        x: array of any shape; modified temporarily.
+        verbose: print each index and its gradient.
+        h: step size.
+
+    Returns:
+        grad: array of the shape of ``x``.
+    """
+    grad = np.zeros_like(x, dtype=np.float64)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        fxph = f(x)
+        x[ix] = old - h
+        fxmh = f(x)
+        x[ix] = old
+        grad[ix] = (fxph - fxmh) / (2 * h)
+        if verbose:
+            print(ix, grad[ix])
+        it.iternext()
+    return grad
+
+
+def eval_numerical_gradient_array(
+    f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, df: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
+    """Numerical gradient of ``sum(f(x) * df)``: backprop of an upstream gradient.
+
+    Args:
+        f: function of one array returning an array of the shape of ``df``.
+        x: input array; modified temporarily.
+        df: upstream gradient, the shape of ``f(x)``.
+        h: step size.
+
+    Returns:
+        grad: array of the shape of ``x``.
+    """
+    grad = np.zeros_like(x, dtype=np.float64)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        pos = np.copy(f(x))
+        x[ix] = old - h
+        neg = np.copy(f(x))
+        x[ix] = old
+        grad[ix] = np.sum((pos - neg) * df) / (2 * h)
+        it.iternext()
+    return grad
+
+
+def eval_numerical_gradient_blobs(f: Callable, inputs: tuple, output, h: float = 1e-5) -> list:
+    """Numerical gradients for functions on "blobs" (objects with ``.vals`` and ``.diffs``).
+
+    ``f(*inputs, output)`` reads the ``vals`` of the input blobs and writes
+    ``output.vals``; ``output.diffs`` is the upstream gradient.
+
+    Args:
+        f: function of ``(*inputs, output)``.
+        inputs: tuple of input blobs.
+        output: output blob.
+        h: step size.
+
+    Returns:
+        list with one gradient array per input blob, of the shape of its ``vals``.
+    """
+    numeric_diffs = []
+    for blob in inputs:
+        diff = np.zeros_like(blob.diffs, dtype=np.float64)
+        it = np.nditer(blob.vals, flags=["multi_index"], op_flags=["readwrite"])
+        while not it.finished:
+            idx = it.multi_index
+            old = blob.vals[idx]
+            blob.vals[idx] = old + h
+            f(*(tuple(inputs) + (output,)))
+            pos = np.copy(output.vals)
+            blob.vals[idx] = old - h
+            f(*(tuple(inputs) + (output,)))
+            neg = np.copy(output.vals)
+            blob.vals[idx] = old
+            diff[idx] = np.sum((pos - neg) * output.diffs) / (2.0 * h)
+            it.iternext()
+        numeric_diffs.append(diff)
+    return numeric_diffs
+
+
+def eval_numerical_gradient_net(net, inputs: tuple, output, h: float = 1e-5) -> list:
+    """:func:`eval_numerical_gradient_blobs` for a net whose ``forward()`` fills ``output``."""
+    return eval_numerical_gradient_blobs(lambda *args: net.forward(), inputs, output, h=h)
+
+
+def grad_check_sparse(
+    f: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    analytic_grad: np.ndarray,
+    num_checks: int = 10,
+    h: float = 1e-5,
+    verbose: bool = True,
+) -> list[float]:
+    """Compare ``analytic_grad`` with the numerical gradient at ``num_checks`` random entries.
+
+    Indices come from ``np.random`` (seed it for repeatable checks).
+
+    Args:
+        f: scalar function of ``x``.
+        x: array; modified temporarily.
+        analytic_grad: the gradient to check, the shape of ``x``.
+        num_checks: number of random entries.
+        h: step size.
+        verbose: print each comparison, as the course notebooks do.
+
+    Returns:
+        the relative error at each checked entry.
+    """
+    if analytic_grad.shape != x.shape:
+        raise ValueError(
+            f"grad_check_sparse: analytic_grad shape {analytic_grad.shape} != x shape {x.shape}"
+        )
+    errors = []
+    for _ in range(num_checks):
+        ix = tuple(int(np.random.randint(m)) for m in x.shape)  # noqa: NPY002 (the course seeds the global state)
+        old = x[ix]
+        x[ix] = old + h
+        fxph = f(x)
+        x[ix] = old - h
+        fxmh = f(x)
+        x[ix] = old
+        num = (fxph - fxmh) / (2 * h)
+        ana = analytic_grad[ix]
+        denom = abs(num) + abs(ana)
+        err = 0.0 if denom == 0 else abs(num - ana) / denom
+        errors.append(float(err))
+        if verbose:
+            print(f"numerical: {num:f} analytic: {ana:f}, relative error: {err:e}")
+    return errors
