@@ -73,6 +73,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not paths:
         _error(f"no notebook matches {nbrun.NOTEBOOK_GLOB} under {REPO_ROOT}")
         return 2
+    if args.list:
+        print("\n".join(nbrun.display_path(p) for p in paths))
+        return 0
 
     quick = args.quick or is_quick()
     if quick and not args.quick:
@@ -241,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-readme", action="store_true", help="do not refresh the README results table"
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--list", action="store_true", help="only list the notebooks that would run")
     run.set_defaults(func=cmd_run)
 
     # results ---------------------------------------------------------------

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .paths import REPO_ROOT
+from .paths import DATA_ENV, REPO_ROOT, data_root
 from .quick import QUICK_ENV
 from .results import RESULTS_ENV, atomic_write_text, load_group
 
@@ -132,16 +132,24 @@ def _write_preserving_mode(path: Path, text: str) -> None:
     os.chmod(path, mode)
 
 
-def _kernel_env(quick: bool, results_dir: Path | None) -> dict[str, str]:
-    """The kernel's environment: ours, with quick mode switched on or off explicitly."""
+def kernel_env(quick: bool, results_dir: Path | None = None) -> dict[str, str]:
+    """The environment a notebook's kernel gets: ours, plus three adjustments.
+
+    * ``$CS231N_QUICK`` is ``1`` in a quick run and removed in a full run (a
+      full run stays full even if the caller's shell exported quick mode).
+    * ``$CS231N_RESULTS_DIR`` is ``results_dir`` when given.
+    * A relative ``$CS231N_DATA`` is made absolute: the kernel runs in the
+      notebook's folder, where the relative path would point elsewhere.
+    """
     env = dict(os.environ)
     if quick:
         env[QUICK_ENV] = "1"
     else:
-        # A full run must be a full run even if the caller's shell exported quick mode.
         env.pop(QUICK_ENV, None)
     if results_dir is not None:
-        env[RESULTS_ENV] = str(results_dir)
+        env[RESULTS_ENV] = str(Path(results_dir).resolve())
+    if env.get(DATA_ENV):
+        env[DATA_ENV] = str(data_root())
     return env
 
 
@@ -265,7 +273,7 @@ def run_notebook(
     start = time.perf_counter()
     error: BaseException | None = None
     try:
-        client.execute(env=_kernel_env(quick, results_dir), **_encryption_kwargs())
+        client.execute(env=kernel_env(quick, results_dir), **_encryption_kwargs())
     except Exception as exc:
         # CellExecutionError, CellTimeoutError, DeadKernelError, NoSuchKernel...: all reported.
         error = exc

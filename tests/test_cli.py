@@ -13,11 +13,13 @@ from cs231n.notebooks import (
     README_END,
     README_START,
     discover_notebooks,
+    kernel_env,
     resolve_notebooks,
     results_table,
     update_readme,
 )
-from cs231n.paths import REPO_ROOT
+from cs231n.paths import DATA_ENV, REPO_ROOT
+from cs231n.quick import QUICK_ENV
 from cs231n.results import RESULTS_ENV
 
 
@@ -161,6 +163,32 @@ def test_discovery_finds_assignment_notebooks_only(tmp_path):
     assert [p.name for p in inside] == ["knn.ipynb", "svm.ipynb"]
     # No argument means every notebook of the repository.
     assert resolve_notebooks([]) == discover_notebooks(REPO_ROOT)
+
+
+def test_run_list_prints_the_notebooks_without_running_them(tmp_path, capsys):
+    for name in ["b.ipynb", "a.ipynb"]:
+        (tmp_path / name).write_text("not even json: listing must not open it")
+    assert cli.main(["run", str(tmp_path), "--list"]) == 0
+    out = capsys.readouterr().out.split()
+    assert [p.rsplit("/", 1)[-1] for p in out] == ["a.ipynb", "b.ipynb"]
+
+
+def test_kernel_env_switches_quick_mode_explicitly(tmp_path, monkeypatch):
+    monkeypatch.setenv(QUICK_ENV, "1")  # as if the user's shell exported it
+    monkeypatch.delenv(RESULTS_ENV, raising=False)
+    full = kernel_env(quick=False)
+    assert QUICK_ENV not in full and RESULTS_ENV not in full
+    quick = kernel_env(quick=True, results_dir=tmp_path / "res")
+    assert quick[QUICK_ENV] == "1"
+    assert quick[RESULTS_ENV] == str(tmp_path / "res")
+
+
+def test_kernel_env_makes_a_relative_data_folder_absolute(tmp_path, monkeypatch):
+    # The kernel runs in the notebook's folder: "../shared/datasets" must still
+    # mean the folder the user meant from where they typed the command.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(DATA_ENV, "data")
+    assert kernel_env(quick=True)[DATA_ENV] == str(tmp_path.resolve() / "data")
 
 
 def test_a_folder_without_notebooks_is_an_error(tmp_path):

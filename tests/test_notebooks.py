@@ -52,14 +52,15 @@ def stdout_of(nb, index):
 
 @pytest.mark.parametrize(
     "notebook",
-    NOTEBOOKS or [None],
-    ids=[str(p.relative_to(REPO_ROOT)) for p in NOTEBOOKS] or ["no-notebooks-yet"],
+    [pytest.param(p, id=str(p.relative_to(REPO_ROOT)), marks=pytest.mark.data) for p in NOTEBOOKS]
+    or [pytest.param(None, id="no-notebooks-yet")],
 )
-def test_notebook_runs_in_quick_mode(notebook, tmp_path):
+def test_notebook_runs_in_quick_mode(notebook, tmp_path, request):
     if notebook is None:
         # Until the assignments have notebooks, check that discovery agrees.
         assert list(REPO_ROOT.glob("assignment*/*.ipynb")) == []
         return
+    request.getfixturevalue("real_data")  # notebooks read the real data (skip locally if unset)
     committed = notebook.read_bytes()
     repo_results = snapshot(REPO_ROOT / "results")
     run = run_notebook(
