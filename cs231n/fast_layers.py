@@ -1,0 +1,433 @@
+"""Fast convolution and max-pooling layers (same contract as the naive layers).
+
+Every layer is a pair ``*_forward(x, ...) -> (out, cache)`` and
+``*_backward(dout, cache) -> (dx, ...)`` that computes the same numbers as
+``conv_forward_naive`` / ``max_pool_forward_naive``, much faster:
+
+* convolution: :func:`conv_forward_fast` (the strided-view method: a zero-copy
+  view of every receptive field, one copy, one big matrix product) and
+  :func:`conv_forward_im2col` (columns from the im2col loops);
+* max pooling: :func:`max_pool_forward_fast` picks :func:`max_pool_forward_reshape`
+  when the pools tile the input and a general strided method otherwise;
+  :func:`max_pool_forward_im2col` is the im2col version.
+
+Precision: float32 and float64 inputs keep their dtype (other dtypes become
+float64); ``w`` and ``b`` are cast to the dtype of ``x``.
+
+Ties in max pooling go to ONE element, the first maximum of the window in
+row-major order (what ``argmax`` returns), exactly like the naive layer.
+
+Backends: the col2im loops come from the compiled extension
+``cs231n.im2col_cython`` when it is built (``BACKEND == 'cython'``), else from
+:mod:`cs231n.im2col_numpy` (``BACKEND == 'numpy'``, with one warning at import).
+``CS231N_FORCE_NUMPY=1`` at import time, or :func:`set_backend`, selects numpy.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from . import im2col_numpy
+from .im2col import conv_output_size
+from .im2col_numpy import as_float_array, pad_hw
+
+FORCE_NUMPY_ENV = "CS231N_FORCE_NUMPY"
+
+#: The active backend of the im2col / col2im loops: ``'cython'`` or ``'numpy'``.
+BACKEND: str = "numpy"
+_IMPL: dict[str, Callable] = {}
+
+
+def _numpy_impl() -> dict[str, Callable]:
+    return {
+        "im2col": im2col_numpy.im2col_numpy,
+        "col2im": im2col_numpy.col2im_numpy,
+        "col2im_6d": im2col_numpy.col2im_6d_numpy,
+    }
+
+
+def _cython_impl() -> dict[str, Callable]:
+    from . import im2col_cython  # ImportError when the extension is not built
+
+    return {
+        "im2col": im2col_cython.im2col_cython,
+        "col2im": im2col_cython.col2im_cython,
+        "col2im_6d": im2col_cython.col2im_6d_cython,
+    }
+
+
+def cython_available() -> bool:
+    """Whether the compiled extension ``cs231n.im2col_cython`` can be imported."""
+    try:
+        _cython_impl()
+    except ImportError:
+        return False
+    return True
+
+
+def set_backend(name: str) -> str:
+    """Select the im2col / col2im implementation: ``'cython'`` or ``'numpy'``.
+
+    Returns the previous backend name (so tests can restore it). Raises
+    ``ValueError`` for an unknown name and ``ImportError`` when ``'cython'`` is
+    asked for but the extension is not built.
+    """
+    global BACKEND
+    if name not in ("cython", "numpy"):
+        raise ValueError(f"set_backend: name must be 'cython' or 'numpy', got {name!r}")
+    impl = _cython_impl() if name == "cython" else _numpy_impl()
+    previous, BACKEND = BACKEND, name
+    _IMPL.clear()
+    _IMPL.update(impl)
+    return previous
+
+
+def _init_backend() -> None:
+    if os.environ.get(FORCE_NUMPY_ENV, "").strip().lower() not in ("", "0", "false", "no"):
+        set_backend("numpy")
+        return
+    try:
+        set_backend("cython")
+    except ImportError as exc:
+        set_backend("numpy")
+        warnings.warn(
+            f"cs231n.im2col_cython is not built ({exc}); cs231n.fast_layers uses the "
+            "pure-numpy im2col/col2im (same results, slower backward). Build it with "
+            "`pip install -e .` (needs a C compiler) to use the compiled loops.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+
+
+_init_backend()
+
+
+# ---------------------------------------------------------------------------
+# Argument checks shared by the layers
+# ---------------------------------------------------------------------------
+
+
+def _check_conv(x, w, b, conv_param, layer: str):
+    """Arrays in the dtype of ``x`` plus ``(stride, pad, Ho, Wo)``, or ``ValueError``."""
+    x = as_float_array(x, f"{layer}: x", ndim=4)
+    w = np.asarray(w, dtype=x.dtype)
+    b = np.asarray(b, dtype=x.dtype)
+    N, C, H, W = x.shape
+    if w.ndim != 4 or w.shape[1] != C:
+        raise ValueError(f"{layer}: w must have shape (F, C={C}, HH, WW), got {w.shape}")
+    F, _, HH, WW = w.shape
+    if b.shape != (F,):
+        raise ValueError(f"{layer}: b must have shape (F,) = ({F},), got {b.shape}")
+    if not isinstance(conv_param, dict) or "stride" not in conv_param or "pad" not in conv_param:
+        raise ValueError(
+            f"{layer}: conv_param must be a dict with 'stride' and 'pad', got {conv_param!r}"
+        )
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    Ho = conv_output_size(H, HH, pad, stride, layer=layer, dim="H", field_name="HH")
+    Wo = conv_output_size(W, WW, pad, stride, layer=layer, dim="W", field_name="WW")
+    return x, w, b, int(stride), int(pad), Ho, Wo
+
+
+def _check_pool(x, pool_param, layer: str):
+    """``x`` as float plus ``(ph, pw, stride, Ho, Wo)``, or ``ValueError``."""
+    x = as_float_array(x, f"{layer}: x", ndim=4)
+    keys = ("pool_height", "pool_width", "stride")
+    if not isinstance(pool_param, dict) or any(k not in pool_param for k in keys):
+        raise ValueError(f"{layer}: pool_param must be a dict with keys {keys}, got {pool_param!r}")
+    ph, pw, stride = (pool_param[k] for k in keys)
+    _, _, H, W = x.shape
+    Ho = conv_output_size(H, ph, 0, stride, layer=layer, dim="H", field_name="pool_height")
+    Wo = conv_output_size(W, pw, 0, stride, layer=layer, dim="W", field_name="pool_width")
+    return x, int(ph), int(pw), int(stride), Ho, Wo
+
+
+def _check_dout(dout, shape, dtype, layer: str) -> np.ndarray:
+    dout = np.asarray(dout, dtype=dtype)
+    if dout.shape != tuple(shape):
+        raise ValueError(
+            f"{layer}: dout must have the output's shape {tuple(shape)}, got {dout.shape}"
+        )
+    return dout
+
+
+# ---------------------------------------------------------------------------
+# Convolution
+# ---------------------------------------------------------------------------
+
+
+def conv_forward_strides(x, w, b, conv_param):
+    """Convolution by a strided view of the padded input and ONE matrix product.
+
+    Args:
+        x: (N, C, H, W) input.
+        w: (F, C, HH, WW) filters.
+        b: (F,) biases.
+        conv_param: ``{'stride': s, 'pad': p}``; ``(H + 2p - HH)`` and
+            ``(W + 2p - WW)`` must be divisible by ``s`` (else ``ValueError``).
+
+    Returns:
+        out: (N, F, Ho, Wo), ``Ho = (H + 2p - HH) // s + 1``, ``Wo`` likewise,
+            ``out[n, f] = sum_{c,i,j} x_pad[n, c, y*s + i, x*s + j] * w[f, c, i, j] + b[f]``.
+        cache: ``(x, w, b, conv_param, x_cols)`` with x_cols (C*HH*WW, N*Ho*Wo).
+    """
+    layer = "conv_forward_fast"
+    x, w, b, stride, pad, Ho, Wo = _check_conv(x, w, b, conv_param, layer)
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+
+    xp = pad_hw(x, pad)  # (N, C, Hp, Wp), C-contiguous
+    # The strided-view trick: a 6-D view of xp whose element [c, i, j, n, y, x] is
+    # xp[n, c, y*s + i, x*s + j]. Moving one step along an axis moves a fixed number of
+    # bytes through xp (the strides below), so every receptive field is visible without
+    # copying anything: axes (c, i, j) walk inside a window, (n, y, x) pick the window.
+    sN, sC, sH, sW = xp.strides
+    windows = as_strided(
+        xp,
+        shape=(C, HH, WW, N, Ho, Wo),
+        strides=(sC, sH, sW, sN, stride * sH, stride * sW),
+        writeable=False,
+    )
+    # The one copy: (C, HH, WW, N, Ho, Wo) -> (C*HH*WW, N*Ho*Wo), the im2col matrix.
+    # Windows overlap, so this matrix is larger than x; the view above was free.
+    x_cols = np.ascontiguousarray(windows).reshape(C * HH * WW, N * Ho * Wo)
+    res = w.reshape(F, -1) @ x_cols  # (F, K) @ (K, N*Ho*Wo): one BLAS GEMM -> (F, N*Ho*Wo)
+    # Bias and the (F, N) -> (N, F) transpose in one pass, straight into the output.
+    out = np.empty((N, F, Ho, Wo), dtype=x.dtype)
+    np.add(
+        res.reshape(F, N, Ho * Wo).transpose(1, 0, 2),  # (N, F, Ho*Wo) view
+        b[None, :, None],  # (1, F, 1)
+        out=out.reshape(N, F, Ho * Wo),
+    )
+    cache = (x, w, b, conv_param, x_cols)
+    return out, cache
+
+
+def conv_backward_strides(dout, cache):
+    """Backward pass of :func:`conv_forward_strides`.
+
+    Args:
+        dout: (N, F, Ho, Wo) upstream gradient.
+        cache: from :func:`conv_forward_strides`.
+
+    Returns:
+        dx: (N, C, H, W); dw: (F, C, HH, WW); db: (F,).
+        With ``D = dout`` as (F, N*Ho*Wo): ``dw = D @ x_cols.T``, ``db = D.sum(1)``,
+        ``dx = col2im_6d(w.T @ D)`` (each column summed back into its pixels).
+    """
+    x, w, b, conv_param, x_cols = cache
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    stride, pad = int(conv_param["stride"]), int(conv_param["pad"])
+    Ho, Wo = (H + 2 * pad - HH) // stride + 1, (W + 2 * pad - WW) // stride + 1
+    dout = _check_dout(dout, (N, F, Ho, Wo), x.dtype, "conv_backward_fast")
+
+    dout_r = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, N * Ho * Wo)
+    db = dout_r.sum(axis=1)  # (F,)
+    dw = (dout_r @ x_cols.T).reshape(w.shape)  # (F, N*Ho*Wo) @ (N*Ho*Wo, K) -> (F, K)
+    dx_cols = w.reshape(F, -1).T @ dout_r  # (K, F) @ (F, N*Ho*Wo) -> (K, N*Ho*Wo)
+    dx = _IMPL["col2im_6d"](dx_cols.reshape(C, HH, WW, N, Ho, Wo), N, C, H, W, HH, WW, pad, stride)
+    return dx, dw, db
+
+
+def conv_forward_im2col(x, w, b, conv_param):
+    """Convolution with columns from the im2col loops (``cs231n.im2col_cython``/numpy).
+
+    Args and ``out`` as :func:`conv_forward_strides`.
+
+    Returns:
+        out: (N, F, Ho, Wo).
+        cache: ``(x, w, b, conv_param, x_cols)`` with x_cols (C*HH*WW, Ho*Wo*N).
+    """
+    x, w, b, stride, pad, Ho, Wo = _check_conv(x, w, b, conv_param, "conv_forward_im2col")
+    N = x.shape[0]
+    F, _, HH, WW = w.shape
+    x_cols = _IMPL["im2col"](x, HH, WW, pad, stride)  # (K, Ho*Wo*N)
+    res = w.reshape(F, -1) @ x_cols + b[:, None]  # (F, Ho*Wo*N)
+    out = np.ascontiguousarray(res.reshape(F, Ho, Wo, N).transpose(3, 0, 1, 2))  # (N, F, Ho, Wo)
+    return out, (x, w, b, conv_param, x_cols)
+
+
+def conv_backward_im2col(dout, cache):
+    """Backward pass of :func:`conv_forward_im2col`: ``dx (N, C, H, W), dw, db``."""
+    x, w, b, conv_param, x_cols = cache
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    stride, pad = int(conv_param["stride"]), int(conv_param["pad"])
+    Ho, Wo = (H + 2 * pad - HH) // stride + 1, (W + 2 * pad - WW) // stride + 1
+    dout = _check_dout(dout, (N, F, Ho, Wo), x.dtype, "conv_backward_im2col")
+    dout_r = dout.transpose(1, 2, 3, 0).reshape(F, -1)  # (F, Ho*Wo*N), the column order
+    db = dout_r.sum(axis=1)
+    dw = (dout_r @ x_cols.T).reshape(w.shape)
+    dx_cols = w.reshape(F, -1).T @ dout_r  # (K, Ho*Wo*N)
+    dx = _IMPL["col2im"](dx_cols, N, C, H, W, HH, WW, pad, stride)
+    return dx, dw, db
+
+
+conv_forward_fast = conv_forward_strides
+conv_backward_fast = conv_backward_strides
+
+
+# ---------------------------------------------------------------------------
+# Max pooling
+# ---------------------------------------------------------------------------
+
+
+def max_pool_forward_fast(x, pool_param):
+    """Max pooling: the reshape method when pools tile the input, else the strided one.
+
+    Args:
+        x: (N, C, H, W).
+        pool_param: ``{'pool_height': ph, 'pool_width': pw, 'stride': s}``;
+            ``(H - ph)`` and ``(W - pw)`` must be divisible by ``s``.
+
+    Returns:
+        out: (N, C, Ho, Wo), ``Ho = (H - ph) // s + 1``, ``Wo`` likewise.
+        cache: ``('reshape', cache)`` or ``('strides', cache)``.
+    """
+    x, ph, pw, stride, _, _ = _check_pool(x, pool_param, "max_pool_forward_fast")
+    H, W = x.shape[2:]
+    if ph == pw == stride and H % ph == 0 and W % pw == 0:
+        out, cache = max_pool_forward_reshape(x, pool_param)
+        return out, ("reshape", cache)
+    out, cache = max_pool_forward_strides(x, pool_param)
+    return out, ("strides", cache)
+
+
+def max_pool_backward_fast(dout, cache):
+    """Backward pass of :func:`max_pool_forward_fast`: ``dx (N, C, H, W)``."""
+    method, real_cache = cache
+    if method == "reshape":
+        return max_pool_backward_reshape(dout, real_cache)
+    if method == "strides":
+        return max_pool_backward_strides(dout, real_cache)
+    raise ValueError(f"max_pool_backward_fast: unknown method {method!r} in cache")
+
+
+def max_pool_forward_reshape(x, pool_param):
+    """Max pooling when ``pool_height == pool_width == stride`` and the pools tile x.
+
+    Splitting H into (Ho, ph) and W into (Wo, pw) is a free reshape; the max
+    over the two window axes is the pool.
+
+    Returns:
+        out: (N, C, H/ph, W/pw).
+        cache: ``(x, x_reshaped, out)``, x_reshaped (N, C, Ho, ph, Wo, pw).
+    """
+    x, ph, pw, stride, Ho, Wo = _check_pool(x, pool_param, "max_pool_forward_reshape")
+    N, C, H, W = x.shape
+    if not (ph == pw == stride and H % ph == 0 and W % pw == 0):
+        raise ValueError(
+            "max_pool_forward_reshape: needs pool_height == pool_width == stride dividing H "
+            f"and W; got pool {ph}x{pw}, stride {stride}, H={H}, W={W}"
+        )
+    x_reshaped = x.reshape(N, C, Ho, ph, Wo, pw)  # a view when x is contiguous
+    out = x_reshaped.max(axis=5).max(axis=3)  # (N, C, Ho, Wo)
+    return out, (x, x_reshaped, out)
+
+
+def max_pool_backward_reshape(dout, cache):
+    """Backward pass of :func:`max_pool_forward_reshape`.
+
+    Each ``dout`` entry goes to the first maximum of its window (row-major), so
+    windows with ties (e.g. all zeros after a ReLU) send it to one element only.
+
+    Returns:
+        dx: (N, C, H, W).
+    """
+    x, x_reshaped, out = cache
+    dout = _check_dout(dout, out.shape, x.dtype, "max_pool_backward_reshape")
+    out6 = out[:, :, :, None, :, None]  # (N, C, Ho, 1, Wo, 1)
+    mask = x_reshaped == out6  # (N, C, Ho, ph, Wo, pw): every maximum of each window
+    dx_reshaped = mask * dout[:, :, :, None, :, None]
+    n_max = mask.sum(axis=(3, 5))  # (N, C, Ho, Wo)
+    tied = np.nonzero(n_max > 1)
+    if tied[0].size:
+        # Rare for real-valued inputs, common after a ReLU: keep only the first maximum.
+        n, c, yo, xo = tied
+        win = x_reshaped[n, c, yo, :, xo, :]  # (T, ph, pw): advanced indices go first
+        ph, pw = win.shape[1:]
+        first = win.reshape(len(n), ph * pw).argmax(axis=1)  # first max, row-major
+        dx_reshaped[n, c, yo, :, xo, :] = 0
+        dx_reshaped[n, c, yo, first // pw, xo, first % pw] = dout[n, c, yo, xo]
+    return dx_reshaped.reshape(x.shape)
+
+
+def max_pool_forward_strides(x, pool_param):
+    """Max pooling for any window and stride (windows may overlap or leave gaps).
+
+    Loops over the ``ph * pw`` offsets inside a window only: offset ``(i, j)``
+    of every window at once is the strided slice ``x[:, :, i::s, j::s]``.
+
+    Returns:
+        out: (N, C, Ho, Wo).
+        cache: ``(x, out, pool_param)``.
+    """
+    x, ph, pw, stride, Ho, Wo = _check_pool(x, pool_param, "max_pool_forward_strides")
+    out = x[:, :, : stride * Ho : stride, : stride * Wo : stride].copy()  # offset (0, 0)
+    for i in range(ph):
+        for j in range(pw):
+            if i or j:
+                np.maximum(
+                    out,
+                    x[:, :, i : i + stride * Ho : stride, j : j + stride * Wo : stride],
+                    out=out,
+                )
+    return out, (x, out, pool_param)
+
+
+def max_pool_backward_strides(dout, cache):
+    """Backward pass of :func:`max_pool_forward_strides`: ``dx (N, C, H, W)``.
+
+    Visits window offsets in row-major order; an offset claims the gradient of a
+    window if it holds the maximum and no earlier offset did (the first maximum,
+    like ``argmax``). Overlapping windows add their gradients.
+    """
+    x, out, pool_param = cache
+    _, ph, pw, stride, Ho, Wo = _check_pool(x, pool_param, "max_pool_backward_strides")
+    dout = _check_dout(dout, out.shape, x.dtype, "max_pool_backward_strides")
+    dx = np.zeros_like(x)
+    claimed = np.zeros(out.shape, dtype=bool)  # (N, C, Ho, Wo): window already routed
+    for i in range(ph):
+        for j in range(pw):
+            rows = slice(i, i + stride * Ho, stride)
+            cols = slice(j, j + stride * Wo, stride)
+            here = (x[:, :, rows, cols] == out) & ~claimed  # (N, C, Ho, Wo)
+            claimed |= here
+            dx[:, :, rows, cols] += here * dout  # distinct pixels within one offset
+    return dx
+
+
+def max_pool_forward_im2col(x, pool_param):
+    """Max pooling with im2col columns: each column is one window of one channel.
+
+    Returns:
+        out: (N, C, Ho, Wo).
+        cache: ``(x, x_cols, x_cols_argmax, pool_param)``, x_cols (ph*pw, Ho*Wo*N*C).
+    """
+    x, ph, pw, stride, Ho, Wo = _check_pool(x, pool_param, "max_pool_forward_im2col")
+    N, C, H, W = x.shape
+    x_split = x.reshape(N * C, 1, H, W)  # channels as separate images
+    x_cols = _IMPL["im2col"](x_split, ph, pw, 0, stride)  # (ph*pw, Ho*Wo*N*C)
+    x_cols_argmax = np.argmax(x_cols, axis=0)  # first max in row-major window order
+    x_cols_max = x_cols[x_cols_argmax, np.arange(x_cols.shape[1])]
+    out = np.ascontiguousarray(x_cols_max.reshape(Ho, Wo, N, C).transpose(2, 3, 0, 1))
+    return out, (x, x_cols, x_cols_argmax, pool_param)
+
+
+def max_pool_backward_im2col(dout, cache):
+    """Backward pass of :func:`max_pool_forward_im2col`: ``dx (N, C, H, W)``."""
+    x, x_cols, x_cols_argmax, pool_param = cache
+    N, C, H, W = x.shape
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    Ho, Wo = (H - ph) // stride + 1, (W - pw) // stride + 1
+    dout = _check_dout(dout, (N, C, Ho, Wo), x.dtype, "max_pool_backward_im2col")
+    dout_flat = dout.transpose(2, 3, 0, 1).ravel()  # (Ho*Wo*N*C,), the column order
+    dx_cols = np.zeros_like(x_cols)
+    dx_cols[x_cols_argmax, np.arange(dx_cols.shape[1])] = dout_flat
+    dx = _IMPL["col2im"](dx_cols, N * C, 1, H, W, ph, pw, 0, stride)  # (N*C, 1, H, W)
+    return dx.reshape(x.shape)

@@ -1,0 +1,155 @@
+"""im2col by fancy indexing: the reference the compiled and strided versions must match.
+
+A convolution is a matrix product once every receptive field is laid out as a
+column. For an input ``x`` of shape ``(N, C, H, W)`` and a ``field_height x
+field_width`` window moved with ``stride`` over the zero-padded input,
+:func:`im2col_indices` returns ``cols`` of shape ``(C * fh * fw, Ho * Wo * N)``:
+
+* row ``(c * fh + i) * fw + j`` holds channel ``c`` at window offset ``(i, j)``;
+* column ``(y * Wo + x) * N + n`` is the window at output position ``(y, x)`` of
+  image ``n`` (positions outer, images inner: the official column order);
+
+with ``Ho = (H + 2 * padding - fh) // stride + 1`` (``Wo`` likewise), which must
+divide exactly. :func:`col2im_indices` is its adjoint: it *adds* every column
+entry back to the pixel it came from, which is what a backward pass needs.
+
+The same layout is produced by ``cs231n.im2col_cython`` (compiled loops) and
+``cs231n.im2col_numpy`` (strided views); :mod:`cs231n.fast_layers` uses those.
+This module also holds :func:`conv_output_size`, the one place that checks
+that a window, a pad and a stride fit an input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def conv_output_size(
+    size: int,
+    field: int,
+    pad: int,
+    stride: int,
+    *,
+    layer: str = "conv",
+    dim: str = "H",
+    field_name: str = "HH",
+) -> int:
+    """Output length of a window of length ``field`` slid over ``size + 2 * pad``.
+
+    Returns ``(size + 2 * pad - field) // stride + 1`` and raises ``ValueError``
+    (naming ``layer``, ``dim`` and the numbers) when the stride does not divide
+    exactly, the window is larger than the padded input, or a hyperparameter is
+    out of range. Never floors silently.
+    """
+    for name, value in (("stride", stride), ("pad", pad), (field_name, field), (dim, size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{layer}: {name} must be an integer, got {value!r}")
+    if stride < 1:
+        raise ValueError(f"{layer}: stride must be >= 1, got {stride}")
+    if pad < 0:
+        raise ValueError(f"{layer}: pad must be >= 0, got {pad}")
+    if field < 1:
+        raise ValueError(f"{layer}: {field_name} must be >= 1, got {field}")
+    span = size + 2 * pad - field
+    if span < 0:
+        raise ValueError(
+            f"{layer}: {field_name} = {field} is larger than the padded input "
+            f"{dim} + 2*pad = {size} + 2*{pad} = {size + 2 * pad}"
+        )
+    if span % stride != 0:
+        raise ValueError(
+            f"{layer}: ({dim} + 2*pad - {field_name}) = ({size} + 2*{pad} - {field}) = {span} "
+            f"is not divisible by stride = {stride}"
+        )
+    return span // stride + 1
+
+
+def _check_x_shape(x_shape) -> tuple[int, int, int, int]:
+    if len(x_shape) != 4:
+        raise ValueError(f"im2col: x must have shape (N, C, H, W), got shape {tuple(x_shape)}")
+    return tuple(int(d) for d in x_shape)  # type: ignore[return-value]
+
+
+def get_im2col_indices(
+    x_shape, field_height: int, field_width: int, padding: int = 1, stride: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index arrays ``(k, i, j)`` with ``cols[:, :, :] = x_padded[:, k, i, j]``.
+
+    Args:
+        x_shape: ``(N, C, H, W)``.
+        field_height, field_width: window size ``fh``, ``fw``.
+        padding: zeros added on each side of H and W.
+        stride: step of the window.
+
+    Returns:
+        ``k``: (C*fh*fw, 1) channel of each row;
+        ``i``: (C*fh*fw, Ho*Wo) padded row of each (row, position);
+        ``j``: (C*fh*fw, Ho*Wo) padded column of each (row, position).
+    """
+    _, C, H, W = _check_x_shape(x_shape)
+    out_h = conv_output_size(
+        H, field_height, padding, stride, layer="im2col", dim="H", field_name="field_height"
+    )
+    out_w = conv_output_size(
+        W, field_width, padding, stride, layer="im2col", dim="W", field_name="field_width"
+    )
+    # Row r = (c, a, b) in C-order: window offset (a, b) of channel c.
+    i0 = np.tile(np.repeat(np.arange(field_height), field_width), C)  # (C*fh*fw,)
+    j0 = np.tile(np.arange(field_width), field_height * C)  # (C*fh*fw,)
+    # Column p = (y, x) in C-order: top-left corner of output position (y, x).
+    i1 = stride * np.repeat(np.arange(out_h), out_w)  # (Ho*Wo,)
+    j1 = stride * np.tile(np.arange(out_w), out_h)  # (Ho*Wo,)
+    i = i0[:, None] + i1[None, :]  # (C*fh*fw, Ho*Wo)
+    j = j0[:, None] + j1[None, :]  # (C*fh*fw, Ho*Wo)
+    k = np.repeat(np.arange(C), field_height * field_width)[:, None]  # (C*fh*fw, 1)
+    return k, i, j
+
+
+def im2col_indices(
+    x: np.ndarray, field_height: int, field_width: int, padding: int = 1, stride: int = 1
+) -> np.ndarray:
+    """Every receptive field of ``x`` as a column, by fancy indexing.
+
+    Args:
+        x: (N, C, H, W).
+
+    Returns:
+        cols: (C*fh*fw, Ho*Wo*N), layout described in the module docstring.
+    """
+    x = np.asarray(x)
+    N, C, _, _ = _check_x_shape(x.shape)
+    k, i, j = get_im2col_indices(x.shape, field_height, field_width, padding, stride)
+    p = padding
+    x_padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), mode="constant")
+    cols = x_padded[:, k, i, j]  # (N, C*fh*fw, Ho*Wo)
+    return cols.transpose(1, 2, 0).reshape(C * field_height * field_width, -1)  # (K, Ho*Wo*N)
+
+
+def col2im_indices(
+    cols: np.ndarray,
+    x_shape,
+    field_height: int = 3,
+    field_width: int = 3,
+    padding: int = 1,
+    stride: int = 1,
+) -> np.ndarray:
+    """Adjoint of :func:`im2col_indices`: sum every column entry into its pixel.
+
+    Args:
+        cols: (C*fh*fw, Ho*Wo*N).
+        x_shape: ``(N, C, H, W)`` of the image the columns came from.
+
+    Returns:
+        x: (N, C, H, W); a pixel covered by several windows gets the sum.
+    """
+    N, C, H, W = _check_x_shape(x_shape)
+    k, i, j = get_im2col_indices(x_shape, field_height, field_width, padding, stride)
+    cols = np.asarray(cols)
+    expected = (C * field_height * field_width, i.shape[1] * N)
+    if cols.shape != expected:
+        raise ValueError(f"col2im: cols must have shape {expected}, got {cols.shape}")
+    x_padded = np.zeros((N, C, H + 2 * padding, W + 2 * padding), dtype=cols.dtype)
+    cols_reshaped = cols.reshape(expected[0], -1, N).transpose(2, 0, 1)  # (N, K, Ho*Wo)
+    # np.add.at, not +=: overlapping windows index the same pixel several times.
+    np.add.at(x_padded, (slice(None), k, i, j), cols_reshaped)
+    return x_padded[:, :, padding : padding + H, padding : padding + W]

@@ -1,0 +1,227 @@
+"""im2col and col2im: three implementations, one layout, and their adjoint property.
+
+* ``cs231n.im2col`` (fancy indexing, the official reference),
+* ``cs231n.im2col_cython`` (compiled loops, optional),
+* ``cs231n.im2col_numpy`` (strided views, the fallback),
+
+must give the same columns for every valid window, pad and stride (square or
+not), keep float32, and refuse sizes that do not divide. col2im must be the
+adjoint of im2col: ``<im2col(x), cols> == <x, col2im(cols)>`` for all x, cols.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cs231n.im2col import col2im_indices, conv_output_size, get_im2col_indices, im2col_indices
+from cs231n.im2col_numpy import col2im_6d_numpy, col2im_numpy, im2col_numpy
+from tests.checks import assert_close
+
+pytestmark = pytest.mark.a2
+
+
+def _cython():
+    """The compiled module; a failure under CI (it must be built there), else a skip."""
+    try:
+        from cs231n import im2col_cython
+    except ImportError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"cs231n.im2col_cython must be built under CI: {exc}")
+        pytest.skip(f"cs231n.im2col_cython not built: {exc}")
+    return im2col_cython
+
+
+@st.composite
+def conv_geometry(draw):
+    """(N, C, H, W, fh, fw, pad, stride) with (H + 2*pad - fh) divisible by stride."""
+    fh, fw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride, pad = draw(st.integers(1, 3)), draw(st.integers(0, 2))
+    ho, wo = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    H = (ho - 1) * stride + fh - 2 * pad
+    W = (wo - 1) * stride + fw - 2 * pad
+    if H < 1 or W < 1:  # pad larger than needed: grow the output instead of rejecting
+        H, W = H + 2 * pad * stride, W + 2 * pad * stride
+    N, C = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return N, C, H, W, fh, fw, pad, stride
+
+
+def _out(H, W, fh, fw, pad, stride):
+    return (H + 2 * pad - fh) // stride + 1, (W + 2 * pad - fw) // stride + 1
+
+
+def test_im2col_indices_layout_by_hand():
+    # One image, one channel, 3x3 input, 2x2 window, stride 1, no pad: 4 windows.
+    x = np.arange(9.0).reshape(1, 1, 3, 3)
+    cols = im2col_indices(x, 2, 2, padding=0, stride=1)
+    # Row r = window offset (r // 2, r % 2); column p = output position (p // 2, p % 2).
+    expected = np.array([[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]], dtype=float)
+    np.testing.assert_array_equal(cols, expected)
+
+
+def test_get_im2col_indices_non_square_rows():
+    # 2x3 window, 2 channels: row (c*fh + i)*fw + j has channel c, offset (i, j).
+    k, i, j = get_im2col_indices((1, 2, 4, 5), 2, 3, padding=0, stride=1)
+    assert k.shape == (12, 1) and i.shape == j.shape == (12, 3 * 3)
+    r = (1 * 2 + 1) * 3 + 2  # c=1, i=1, j=2
+    assert (k[r, 0], i[r, 0], j[r, 0]) == (1, 1, 2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(conv_geometry(), st.integers(0, 2**31 - 1))
+def test_numpy_im2col_matches_fancy_indexing(geom, seed):
+    N, C, H, W, fh, fw, pad, stride = geom
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C, H, W))
+    cols = im2col_numpy(x, fh, fw, pad, stride)
+    np.testing.assert_array_equal(cols, im2col_indices(x, fh, fw, pad, stride))
+    dcols = rng.standard_normal(cols.shape)
+    assert_close(
+        col2im_numpy(dcols, N, C, H, W, fh, fw, pad, stride),
+        col2im_indices(dcols, x.shape, fh, fw, pad, stride),
+        1e-12,
+        "col2im_numpy",
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(conv_geometry(), st.integers(0, 2**31 - 1))
+def test_cython_matches_numpy(geom, seed):
+    ext = _cython()
+    N, C, H, W, fh, fw, pad, stride = geom
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C, H, W))
+    np.testing.assert_array_equal(
+        ext.im2col_cython(x, fh, fw, pad, stride), im2col_numpy(x, fh, fw, pad, stride)
+    )
+    Ho, Wo = _out(H, W, fh, fw, pad, stride)
+    cols = rng.standard_normal((C * fh * fw, Ho * Wo * N))
+    assert_close(
+        ext.col2im_cython(cols, N, C, H, W, fh, fw, pad, stride),
+        col2im_numpy(cols, N, C, H, W, fh, fw, pad, stride),
+        1e-12,
+        "col2im_cython",
+    )
+    cols6 = rng.standard_normal((C, fh, fw, N, Ho, Wo))
+    assert_close(
+        ext.col2im_6d_cython(cols6, N, C, H, W, fh, fw, pad, stride),
+        col2im_6d_numpy(cols6, N, C, H, W, fh, fw, pad, stride),
+        1e-12,
+        "col2im_6d_cython",
+    )
+
+
+@settings(max_examples=20, deadline=None)
+@given(conv_geometry(), st.integers(0, 2**31 - 1))
+def test_col2im_is_the_adjoint_of_im2col(geom, seed):
+    # <A x, c> = <x, A^T c>: the property a backward pass relies on.
+    N, C, H, W, fh, fw, pad, stride = geom
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C, H, W))
+    cols = im2col_numpy(x, fh, fw, pad, stride)
+    c = rng.standard_normal(cols.shape)
+    lhs = np.sum(cols * c)
+    rhs = np.sum(x * col2im_numpy(c, N, C, H, W, fh, fw, pad, stride))
+    assert_close(lhs, rhs, 1e-10, "<im2col(x), c> vs <x, col2im(c)>")
+    # The 6-D strided layout (C, fh, fw, N, Ho, Wo) is a permutation of the same columns.
+    Ho, Wo = _out(H, W, fh, fw, pad, stride)
+    c6 = c.reshape(C, fh, fw, Ho, Wo, N).transpose(0, 1, 2, 5, 3, 4)
+    assert_close(
+        col2im_6d_numpy(c6, N, C, H, W, fh, fw, pad, stride),
+        col2im_numpy(c, N, C, H, W, fh, fw, pad, stride),
+        1e-12,
+        "col2im_6d_numpy",
+    )
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cython"])
+def test_float32_stays_float32(backend, rng):
+    if backend == "cython":
+        ext = _cython()
+        im2col, col2im, col2im_6d = ext.im2col_cython, ext.col2im_cython, ext.col2im_6d_cython
+    else:
+        im2col, col2im, col2im_6d = im2col_numpy, col2im_numpy, col2im_6d_numpy
+    x = rng.standard_normal((2, 3, 5, 6)).astype(np.float32)
+    cols = im2col(x, 3, 2, 1, 2)
+    assert cols.dtype == np.float32
+    np.testing.assert_array_equal(cols, im2col_numpy(x.astype(np.float64), 3, 2, 1, 2))
+    assert col2im(cols, 2, 3, 5, 6, 3, 2, 1, 2).dtype == np.float32
+    cols6 = np.ones((3, 3, 2, 2, 3, 4), dtype=np.float32)
+    assert col2im_6d(cols6, 2, 3, 5, 6, 3, 2, 1, 2).dtype == np.float32
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cython"])
+def test_sizes_that_do_not_divide_raise(backend):
+    if backend == "cython":
+        ext = _cython()
+        im2col, col2im_6d = ext.im2col_cython, ext.col2im_6d_cython
+    else:
+        im2col, col2im_6d = im2col_numpy, col2im_6d_numpy
+    x = np.zeros((1, 1, 4, 4))
+    with pytest.raises(ValueError, match=r"= 1 is not divisible by stride = 2"):
+        im2col(x, 3, 3, 0, 2)
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        im2col(x, 5, 1, 0, 1)
+    with pytest.raises(ValueError, match=r"cols must have shape \(1, 3, 3, 1, 2, 2\)"):
+        col2im_6d(np.zeros((1, 3, 3, 1, 2, 3)), 1, 1, 4, 4, 3, 3, 0, 1)
+    with pytest.raises(ValueError, match="4 dimensions"):
+        im2col(np.zeros((4, 4)), 3, 3, 0, 1)
+
+
+def test_conv_output_size_messages():
+    assert conv_output_size(32, 3, 1, 1) == 32
+    assert conv_output_size(31, 3, 1, 2) == 16
+    with pytest.raises(ValueError, match=r"\(H \+ 2\*pad - HH\) = \(8 \+ 2\*0 - 3\) = 5"):
+        conv_output_size(8, 3, 0, 2)
+    with pytest.raises(ValueError, match="stride must be >= 1"):
+        conv_output_size(8, 3, 0, 0)
+    with pytest.raises(ValueError, match="pad must be >= 0"):
+        conv_output_size(8, 3, -1, 1)
+    with pytest.raises(ValueError, match="stride must be an integer"):
+        conv_output_size(8, 2, 0, 2.0)
+
+
+def test_fast_layers_fall_back_to_numpy_with_one_warning():
+    # A fresh interpreter where the extension cannot be imported (None in sys.modules
+    # makes `import cs231n.im2col_cython` raise ImportError).
+    code = textwrap.dedent(
+        """
+        import sys, warnings
+        sys.modules["cs231n.im2col_cython"] = None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            import cs231n.fast_layers as fl
+            import cs231n.fast_layers  # a second import must not warn again
+            import numpy as np
+            x = np.random.default_rng(0).standard_normal((2, 3, 5, 5))
+            out, cache = fl.conv_forward_fast(x, np.ones((2, 3, 3, 3)), np.zeros(2),
+                                              {"stride": 1, "pad": 1})
+            fl.conv_backward_fast(np.ones_like(out), cache)
+        ours = [w for w in caught if "im2col_cython" in str(w.message)]
+        print(fl.BACKEND, len(ours), fl.cython_available())
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CS231N_FORCE_NUMPY"}
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["numpy", "1", "False"], res.stdout + res.stderr
+
+
+def test_force_numpy_env_selects_numpy_without_warning():
+    code = (
+        "import warnings; warnings.simplefilter('error');"
+        "import cs231n.fast_layers as fl; print(fl.BACKEND)"
+    )
+    env = dict(os.environ, CS231N_FORCE_NUMPY="1")
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "numpy"
