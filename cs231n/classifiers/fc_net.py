@@ -1,0 +1,304 @@
+"""Fully connected networks built from the modular layers (official 2020 API).
+
+* :class:`TwoLayerNet`: ``affine - relu - affine - softmax``.
+* :class:`FullyConnectedNet`: ``{affine - [batch/layer norm] - relu - [dropout]} x (L - 1)
+  - affine - softmax`` with any number of hidden layers.
+
+Both follow the model contract of :class:`~cs231n.solver.Solver`: a ``params``
+dict, and ``loss(X, y=None)`` returning the scores (N, C) at test time or
+``(loss, grads)`` in training, with
+
+.. math:: L = \\frac{1}{N}\\sum_i -\\log \\mathrm{softmax}(s_i)_{y_i}
+          + \\frac{\\lambda}{2} \\sum_l \\lVert W_l \\rVert^2
+
+(the 2020 convention: ``0.5 * reg`` times the squared weights; biases, gammas
+and betas are not regularized).
+
+Weights are drawn from the GLOBAL ``np.random`` state, as in the official code,
+so ``np.random.seed(231)`` before building a model reproduces the notebooks'
+check values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..layers import (
+    affine_backward,
+    affine_forward,
+    batchnorm_backward_alt,
+    batchnorm_forward,
+    dropout_backward,
+    dropout_forward,
+    layernorm_backward,
+    layernorm_forward,
+    relu_backward,
+    relu_forward,
+    softmax_loss,
+)
+
+__all__ = ["TwoLayerNet", "FullyConnectedNet"]
+
+
+def _check_labels(name: str, X: np.ndarray, y) -> None:
+    if y is not None and np.shape(y) != (X.shape[0],):
+        raise ValueError(
+            f"{name}.loss: y must have shape (N,) = ({X.shape[0]},), got {np.shape(y)}"
+        )
+
+
+class TwoLayerNet:
+    """A two-layer net: ``affine - relu - affine - softmax``.
+
+    Parameters
+    ----------
+    input_dim : int
+        D, the size of one (flattened) input (default 3*32*32).
+    hidden_dim : int
+        H, the hidden layer size (default 100).
+    num_classes : int
+        C (default 10).
+    weight_scale : float
+        Standard deviation of the Gaussian weight initialization (default 1e-3).
+    reg : float
+        L2 strength :math:`\\lambda` (loss term ``0.5 * reg * sum(W**2)``).
+
+    Attributes
+    ----------
+    params : dict
+        ``W1`` (D, H), ``b1`` (H,), ``W2`` (H, C), ``b2`` (C,); biases start at zero.
+    """
+
+    def __init__(
+        self,
+        input_dim: int = 3 * 32 * 32,
+        hidden_dim: int = 100,
+        num_classes: int = 10,
+        weight_scale: float = 1e-3,
+        reg: float = 0.0,
+    ) -> None:
+        self.reg = reg
+        self.params = {
+            # global np.random on purpose: np.random.seed(231) reproduces the notebook
+            "W1": weight_scale * np.random.randn(input_dim, hidden_dim),  # noqa: NPY002
+            "b1": np.zeros(hidden_dim),
+            "W2": weight_scale * np.random.randn(hidden_dim, num_classes),  # noqa: NPY002
+            "b2": np.zeros(num_classes),
+        }
+
+    def loss(self, X: np.ndarray, y: np.ndarray | None = None):
+        """Scores, or loss and gradients, for a minibatch.
+
+        Parameters
+        ----------
+        X : (N, d_1, ..., d_k)
+            Inputs; each is flattened to D = d_1 * ... * d_k.
+        y : (N,) int or None
+            Labels in [0, C).
+
+        Returns
+        -------
+        scores : (N, C)
+            When ``y`` is None.
+        loss, grads : float, dict
+            Otherwise; ``grads`` has the keys and shapes of ``params``.
+        """
+        _check_labels("TwoLayerNet", X, y)
+        W1, b1, W2, b2 = (self.params[k] for k in ("W1", "b1", "W2", "b2"))
+        a1, cache_a1 = affine_forward(X, W1, b1)  # (N, H)
+        h1, cache_r1 = relu_forward(a1)  # (N, H)
+        scores, cache_a2 = affine_forward(h1, W2, b2)  # (N, C)
+        if y is None:
+            return scores
+
+        data_loss, dscores = softmax_loss(scores, y)
+        loss = data_loss + 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+        grads = {}
+        dh1, grads["W2"], grads["b2"] = affine_backward(dscores, cache_a2)
+        da1 = relu_backward(dh1, cache_r1)
+        _, grads["W1"], grads["b1"] = affine_backward(da1, cache_a1)
+        grads["W1"] = grads["W1"] + self.reg * W1
+        grads["W2"] = grads["W2"] + self.reg * W2
+        return loss, grads
+
+
+class FullyConnectedNet:
+    """A fully connected net with L = len(hidden_dims) + 1 affine layers.
+
+    Architecture::
+
+        {affine - [batchnorm | layernorm] - relu - [dropout]} x (L - 1) - affine - softmax
+
+    Parameters
+    ----------
+    hidden_dims : list of int
+        The sizes H_1, ..., H_{L-1} of the hidden layers.
+    input_dim : int
+        D (default 3*32*32).
+    num_classes : int
+        C (default 10).
+    dropout_keep_ratio : float
+        Probability of KEEPING a hidden unit in training (2020 convention);
+        1 (default) means no dropout.
+    normalization : None, 'batchnorm' or 'layernorm'
+        Normalization after every hidden affine layer.
+    reg : float
+        L2 strength (loss term ``0.5 * reg * sum_l sum(W_l**2)``).
+    weight_scale : float
+        Standard deviation of the Gaussian weight initialization (default 1e-2).
+    dtype : numpy dtype
+        Of the parameters and of the computation: float32 to train, float64 for
+        gradient checks.
+    seed : int or None
+        If set, dropout masks are drawn from this seed (deterministic, for
+        gradient checks).
+    dropout : float or None
+        Alias of ``dropout_keep_ratio`` (the keyword of some 2020 notebooks).
+
+    Attributes
+    ----------
+    params : dict
+        ``W{l}`` (dims[l-1], dims[l]) and ``b{l}`` (dims[l],) for l = 1..L, with
+        dims = [D, H_1, ..., H_{L-1}, C]; with normalization also ``gamma{l}``
+        and ``beta{l}`` (H_l,) for l = 1..L-1 (ones and zeros at start).
+    bn_params : list of dict
+        One per hidden layer with normalization (running statistics live here).
+    dropout_param : dict
+        ``{'mode', 'p'[, 'seed']}`` shared by the dropout layers.
+    """
+
+    def __init__(
+        self,
+        hidden_dims,
+        input_dim: int = 3 * 32 * 32,
+        num_classes: int = 10,
+        dropout_keep_ratio: float = 1,
+        normalization: str | None = None,
+        reg: float = 0.0,
+        weight_scale: float = 1e-2,
+        dtype=np.float32,
+        seed: int | None = None,
+        dropout: float | None = None,
+    ) -> None:
+        if dropout is not None:
+            if dropout_keep_ratio != 1:
+                raise ValueError("FullyConnectedNet: give dropout_keep_ratio or dropout, not both")
+            dropout_keep_ratio = dropout
+        if not 0 < dropout_keep_ratio <= 1:
+            raise ValueError(
+                f"FullyConnectedNet: dropout_keep_ratio must be in (0, 1], got {dropout_keep_ratio}"
+            )
+        if normalization not in (None, "batchnorm", "layernorm"):
+            raise ValueError(
+                "FullyConnectedNet: normalization must be None, 'batchnorm' or 'layernorm', "
+                f"got {normalization!r}"
+            )
+        hidden_dims = list(hidden_dims)
+        self.normalization = normalization
+        self.use_dropout = dropout_keep_ratio != 1
+        self.reg = reg
+        self.num_layers = 1 + len(hidden_dims)
+        self.dtype = dtype
+        self.params: dict[str, np.ndarray] = {}
+
+        dims = [input_dim, *hidden_dims, num_classes]
+        for l in range(1, self.num_layers + 1):
+            d_in, d_out = dims[l - 1], dims[l]
+            # global np.random on purpose (see the module docstring)
+            self.params[f"W{l}"] = weight_scale * np.random.randn(d_in, d_out)  # noqa: NPY002
+            self.params[f"b{l}"] = np.zeros(d_out)
+            if normalization is not None and l < self.num_layers:
+                self.params[f"gamma{l}"] = np.ones(d_out)
+                self.params[f"beta{l}"] = np.zeros(d_out)
+
+        # Dropout and normalization layers carry state between calls: the mode,
+        # the seed, and batchnorm's running mean and variance.
+        self.dropout_param: dict = {}
+        if self.use_dropout:
+            self.dropout_param = {"mode": "train", "p": dropout_keep_ratio}
+            if seed is not None:
+                self.dropout_param["seed"] = seed
+        self.bn_params: list[dict] = []
+        if normalization == "batchnorm":
+            self.bn_params = [{"mode": "train"} for _ in range(self.num_layers - 1)]
+        elif normalization == "layernorm":
+            self.bn_params = [{} for _ in range(self.num_layers - 1)]
+
+        for k, v in self.params.items():
+            self.params[k] = v.astype(dtype)
+
+    def loss(self, X: np.ndarray, y: np.ndarray | None = None):
+        """Scores, or loss and gradients, for a minibatch.
+
+        Parameters
+        ----------
+        X : (N, d_1, ..., d_k)
+            Inputs, flattened to (N, D); cast to ``dtype``.
+        y : (N,) int or None
+            Labels in [0, C). None selects test mode (no dropout, batchnorm with
+            running statistics) and returns the scores.
+
+        Returns
+        -------
+        scores : (N, C)
+            When ``y`` is None.
+        loss, grads : float, dict
+            Otherwise; ``grads`` has the keys and shapes of ``params``.
+        """
+        _check_labels("FullyConnectedNet", X, y)
+        X = X.astype(self.dtype)
+        mode = "test" if y is None else "train"
+        if self.use_dropout:
+            self.dropout_param["mode"] = mode
+        for bn_param in self.bn_params:
+            bn_param["mode"] = mode
+
+        L = self.num_layers
+        caches = []
+        h = X
+        for l in range(1, L):
+            h, cache = self._hidden_forward(h, l)
+            caches.append(cache)
+        scores, last_cache = affine_forward(h, self.params[f"W{L}"], self.params[f"b{L}"])
+        if y is None:
+            return scores
+
+        loss, dh = softmax_loss(scores, y)
+        grads: dict[str, np.ndarray] = {}
+        dh, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dh, last_cache)
+        for l in range(L - 1, 0, -1):
+            dh = self._hidden_backward(dh, caches[l - 1], l, grads)
+
+        for l in range(1, L + 1):
+            W = self.params[f"W{l}"]
+            loss += 0.5 * self.reg * np.sum(W * W)
+            grads[f"W{l}"] = grads[f"W{l}"] + self.reg * W
+        return loss, grads
+
+    def _hidden_forward(self, h: np.ndarray, l: int):
+        """Hidden layer ``l``: affine - [norm] - relu - [dropout]; (N, H_{l-1}) -> (N, H_l)."""
+        p, bn_param = self.params, self.bn_params[l - 1] if self.bn_params else None
+        a, affine_cache = affine_forward(h, p[f"W{l}"], p[f"b{l}"])
+        norm_cache = None
+        if self.normalization == "batchnorm":
+            a, norm_cache = batchnorm_forward(a, p[f"gamma{l}"], p[f"beta{l}"], bn_param)
+        elif self.normalization == "layernorm":
+            a, norm_cache = layernorm_forward(a, p[f"gamma{l}"], p[f"beta{l}"], bn_param)
+        out, relu_cache = relu_forward(a)
+        drop_cache = None
+        if self.use_dropout:
+            out, drop_cache = dropout_forward(out, self.dropout_param)
+        return out, (affine_cache, norm_cache, relu_cache, drop_cache)
+
+    def _hidden_backward(self, dout: np.ndarray, cache, l: int, grads: dict) -> np.ndarray:
+        """Backward of :meth:`_hidden_forward`; writes the layer's grads, returns dh."""
+        affine_cache, norm_cache, relu_cache, drop_cache = cache
+        if self.use_dropout:
+            dout = dropout_backward(dout, drop_cache)
+        da = relu_backward(dout, relu_cache)
+        if self.normalization == "batchnorm":
+            da, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm_backward_alt(da, norm_cache)
+        elif self.normalization == "layernorm":
+            da, grads[f"gamma{l}"], grads[f"beta{l}"] = layernorm_backward(da, norm_cache)
+        dh, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(da, affine_cache)
+        return dh
