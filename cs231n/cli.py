@@ -96,15 +96,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         else:
             print(f"  {name}: FAILED after {run.seconds:.1f} s\n{run.error}", file=sys.stderr)
 
-    runs = nbrun.run_notebooks(
-        paths,
-        quick=quick,
-        on_done=report,
-        output_dir=output_dir,
-        timeout=args.timeout,
-        kernel_name=args.kernel,
-        progress=not args.no_progress,
-    )
+    try:
+        runs = nbrun.run_notebooks(
+            paths,
+            quick=quick,
+            on_done=report,
+            output_dir=output_dir,
+            timeout=args.timeout,
+            kernel_name=args.kernel,
+            progress=not args.no_progress,
+        )
+    except ValueError as exc:  # e.g. an --output-dir that would overwrite a notebook
+        _error(str(exc))
+        return 2
     print("\nSummary (wall times include kernel start; they depend on the machine's load):")
     print(nbrun.summary(runs))
     status = 0 if all(r.ok for r in runs) else 1

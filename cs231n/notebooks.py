@@ -233,7 +233,6 @@ def run_notebook(
     notebook = Path(notebook)
     if not notebook.is_file():
         raise FileNotFoundError(f"run_notebook: notebook {str(notebook)!r} does not exist")
-    nb = nbformat.read(notebook, as_version=4)
 
     if quick:
         scratch = (
@@ -243,9 +242,19 @@ def run_notebook(
         )
         results_dir = Path(results_dir) if results_dir is not None else scratch / "results"
         target = _quick_output_path(notebook, scratch)
+        if target.resolve() == notebook.resolve():
+            raise ValueError(
+                f"run_notebook: output_dir={str(output_dir)!r} would make the quick run "
+                f"overwrite {display_path(notebook)}; choose another folder"
+            )
     else:
         results_dir = Path(results_dir) if results_dir is not None else None
         target = notebook
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except Exception as exc:  # not JSON, not a notebook: a failure of this notebook only
+        error = f"{display_path(notebook)}: cannot read the notebook: {type(exc).__name__}: {exc}"
+        return NotebookRun(notebook=notebook, ok=False, seconds=0.0, quick=quick, error=error)
 
     n_code = sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip())
     bar = tqdm(

@@ -16,6 +16,7 @@ from cs231n.notebooks import (
     kernel_env,
     resolve_notebooks,
     results_table,
+    run_notebook,
     update_readme,
 )
 from cs231n.paths import DATA_ENV, REPO_ROOT
@@ -189,6 +190,24 @@ def test_kernel_env_makes_a_relative_data_folder_absolute(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(DATA_ENV, "data")
     assert kernel_env(quick=True)[DATA_ENV] == str(tmp_path.resolve() / "data")
+
+
+def test_a_quick_run_refuses_to_overwrite_the_notebook(tmp_path):
+    nb = tmp_path / "knn.ipynb"
+    nb.write_text("{}")
+    with pytest.raises(ValueError, match="overwrite"):
+        run_notebook(nb, quick=True, output_dir=tmp_path, progress=False)
+    assert nb.read_text() == "{}"
+
+
+def test_an_unreadable_notebook_fails_alone_without_starting_a_kernel(tmp_path, capsys):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{ this is not JSON")
+    assert cli.main(["run", str(broken), "--quick", "--output-dir", str(tmp_path / "out")]) == 1
+    out, err = capsys.readouterr()
+    assert "broken.ipynb: cannot read the notebook" in err
+    assert "0 passed, 1 failed, 1 notebook(s)" in out
+    assert broken.read_text() == "{ this is not JSON"
 
 
 def test_a_folder_without_notebooks_is_an_error(tmp_path):
