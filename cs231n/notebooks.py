@@ -191,9 +191,9 @@ def _failure_message(notebook: Path, cell_index: int | None, nb: Any, exc: BaseE
     # failures (timeout, dead kernel, unknown kernel name) are plain exceptions.
     ename = getattr(exc, "ename", None) or type(exc).__name__
     evalue = getattr(exc, "evalue", None)
-    if evalue is None:
-        lines = str(exc).strip().splitlines()
-        evalue = lines[-1] if lines else ""
+    if evalue is None:  # the first line with words, skipping "-----" rules
+        lines = [ln for ln in str(exc).splitlines() if re.search(r"\w", ln)]
+        evalue = lines[0].strip() if lines else ""
     tb = getattr(exc, "traceback", None) or str(exc)
     return f"{head}: {ename}: {evalue}\n{_ANSI.sub('', tb).rstrip()}"
 

@@ -137,3 +137,18 @@ def test_full_run_writes_in_place_and_a_failure_is_reported(tmp_path, monkeypatc
     # The summary lists both; the README table shows the full run's record.
     assert "1 passed, 1 failed, 2 notebook(s)" in out
     assert "| good | answer | 42 | ≥ 40 | yes | none |" in readme.read_text()
+
+
+def test_a_cell_over_the_timeout_fails_the_notebook(tmp_path, monkeypatch):
+    monkeypatch.delenv(QUICK_ENV, raising=False)
+    monkeypatch.setenv(RESULTS_ENV, str(tmp_path / "results"))
+    slow = write_notebook(
+        tmp_path / "slow.ipynb", "# Sleeps far too long", "import time", "time.sleep(600)"
+    )
+    before = slow.read_bytes()
+    run = run_notebook(slow, timeout=3, progress=False)
+    assert not run.ok and run.cell_index == 2
+    head = run.error.splitlines()[0]  # the line the summary shows
+    assert "slow.ipynb: cell 2 failed" in head and "CellTimeoutError: A cell timed out" in head
+    assert run.seconds < 120, "the kernel should be stopped once the cell times out"
+    assert slow.read_bytes() == before
