@@ -461,7 +461,9 @@ def update_readme(readme_path: str | os.PathLike, table: str) -> bool:
     end = text.index(README_END)
     if end < start:
         raise ValueError(f"update_readme: in {path}, {README_END!r} comes before {README_START!r}")
-    new = text[:start] + "\n" + table.strip("\n") + "\n" + text[end:]
+    # Blank lines around the table: some renderers would otherwise read it as
+    # part of the HTML block that the comment marker opens.
+    new = text[:start] + "\n\n" + table.strip("\n") + "\n\n" + text[end:]
     if new != text:
         _write_preserving_mode(path, new)
     return True

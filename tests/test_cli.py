@@ -283,7 +283,10 @@ def test_update_readme_replaces_only_the_text_between_markers(tmp_path):
     readme.chmod(0o644)
     table = "| a | b |\n|---|---|\n| 1 | 2 |"
     assert update_readme(readme, table) is True
-    expected = README.format(start=README_START, end=README_END).replace("old table", table)
+    expected = README.format(start=README_START, end=README_END).replace(
+        "old table",
+        f"\n{table}\n",  # blank lines around the table
+    )
     assert readme.read_text() == expected
     assert readme.stat().st_mode & 0o777 == 0o644  # the atomic rename keeps permissions
     # Idempotent: a second update with the same table changes nothing.
