@@ -87,6 +87,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"Running {len(paths)} notebook(s) in quick mode; copies and records go to {output_dir}"
         )
     else:
+        if args.output_dir:
+            print("--output-dir is only used with --quick: a full run writes notebooks in place")
         print(f"Running {len(paths)} notebook(s) in full mode (written in place if they succeed)")
 
     def report(run: nbrun.NotebookRun) -> None:
