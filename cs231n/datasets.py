@@ -1,0 +1,618 @@
+"""The registry of datasets: where each comes from, which files it provides, their checksums.
+
+``cs231n data list|fetch|verify`` (see :mod:`cs231n.cli`) calls :func:`cli_list`,
+:func:`cli_fetch` and :func:`cli_verify`; ``make run`` calls :func:`check` before
+executing notebooks. Every path is relative to the data folder
+(:func:`cs231n.paths.data_root`).
+
+Checksums come in three kinds, and ``verify`` reports each file as one of:
+
+``official``
+    matches the checksum the publisher lists (CIFAR-10 and MNIST md5s as listed
+    by torchvision, the sha256 prefix in the name of a torch hub file);
+``known copy``
+    there is no official checksum, and the file matches the sha256 of a copy
+    we know to be good (the course's zips publish none);
+``differs``
+    present, but its checksum is not the official one. For the documented
+    derived copies (the CIFAR-10 reconstruction, the subsets) the reason is
+    given; anything else is corrupted or a different version;
+``missing``
+    not in the data folder (``optional`` files are only needed by some options).
+
+Downloads go through :mod:`pooch` (progress bar, archive extraction, checksum
+of the download) into a staging folder inside the data folder; every file is
+checked before any is moved into place, so a failed or mismatched download
+leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .paths import data_root, data_source
+
+__all__ = [
+    "FileSpec",
+    "Source",
+    "Dataset",
+    "REGISTRY",
+    "file_status",
+    "fetch",
+    "check",
+    "cli_list",
+    "cli_fetch",
+    "cli_verify",
+]
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One file of a dataset.
+
+    Attributes:
+        path: where it lives, relative to the data folder.
+        md5, sha256: the official checksum, when one is published.
+        sha256_prefix: official sha256 prefix (torch hub puts it in the file name).
+        known_sha256: sha256 of a known-good copy, when nothing official exists.
+        variants: sha256 -> description of documented non-official versions.
+        size: expected size in bytes, when known (informational).
+        optional: only some options need it (``check`` ignores it).
+        member: its file name inside the downloaded archive, if different.
+    """
+
+    path: str
+    md5: str | None = None
+    sha256: str | None = None
+    sha256_prefix: str | None = None
+    known_sha256: str | None = None
+    variants: Mapping[str, str] = field(default_factory=dict)
+    size: int | None = None
+    optional: bool = False
+    member: str | None = None
+
+    @property
+    def has_official(self) -> bool:
+        return bool(self.md5 or self.sha256 or self.sha256_prefix)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A download: one URL giving one file, or an archive giving several.
+
+    ``known_hash`` is pooch's ``"md5:..."``/``"sha256:..."`` of the download
+    itself (``None`` when nothing is published). ``files`` are the paths (as in
+    :attr:`FileSpec.path`) this download provides.
+    """
+
+    url: str
+    files: tuple[str, ...]
+    known_hash: str | None = None
+    archive: str | None = None  # "tar" or "zip"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    description: str
+    files: tuple[FileSpec, ...]
+    sources: tuple[Source, ...] = ()
+    folder: str | None = None  # its own folder under the data folder, if any
+    derived: str | None = None  # set for derived, non-downloadable datasets: how it was built
+
+    def spec(self, path: str) -> FileSpec:
+        return next(f for f in self.files if f.path == path)
+
+
+# --------------------------------------------------------------------------- the registry
+
+_CIFAR_MD5 = {  # official, as listed by torchvision
+    "data_batch_1": "c99cafc152244af753f735de768cd75f",
+    "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
+    "data_batch_3": "54ebc095f3ab1f0389bbae665268c751",
+    "data_batch_4": "634d18415352ddfa80567beed471001a",
+    "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb",
+    "test_batch": "40351d587109b95175f43aff81a1287e",
+    "batches.meta": "5ff9c542aee3614f3951f8cda6e48888",
+}
+_CIFAR_RECONSTRUCTION = {  # sha256 of the rebuilt batches (see that folder's README.md)
+    "data_batch_1": "6bdd55015259a7ca09ae2c13cbe0d9b1bb1786474c6149f07095902e5adc3c5b",
+    "data_batch_2": "e20a77eb93339dc1a6b360f81df1d0961dc373faafa776dbc416616672777abd",
+    "data_batch_3": "7c729bab4168d51b76d5699bd8ee5ca33e4ace2acdd0bd833fb6db158c38f355",
+    "data_batch_4": "2b592495fc22e09e101c974bad48dda8d64cb597fdb16033bb114ce7ab5c1f48",
+    "data_batch_5": "efa0afc1c2f4a199ae5d1f893a3e3214281b9e6ff51f9aff578adf224b39c320",
+    "test_batch": "0ff7b66aa5a7100b5fae25adaa19642a875e73ad66de4dff66f755011b94da7e",
+}
+_CIFAR_SUBSET = {  # sha256 of the first-1017-rows subset
+    "data_batch_1": "be16aeb4ba0fb1a51a9d670f2f902d863755c58c8454cfc42a515295b5d03549",
+    "data_batch_2": "6714a5b4f889ab0f4caf233b06945a834d661307a8cfeb80353116a2593ea56c",
+    "data_batch_3": "03d2dbfb958138107c960d2124fb3a8ac64eaa9d83af5e7d84c030c069123a8d",
+    "data_batch_4": "827a5971d08851dad2a61c03b2e6c3ed25facd1f3d2cbd04a84b692de6561d02",
+    "data_batch_5": "d1f10231aadf47199cf43510b87e4563eb405264b780b56bb5fa586aca0d8366",
+    "test_batch": "00e4efc42fed7c88fe8b076f6f399b001f007b0fef08ab425ae321f63168e460",
+}
+_CIFAR_README_HTML = "4d1c3fb199d6a183ae03f5162b469d7bc04edf2fad9547bd5f224271d52f98e5"
+
+
+def _cifar_files(folder: str, variants: dict[str, str], note: str) -> tuple[FileSpec, ...]:
+    specs = [
+        FileSpec(
+            f"{folder}/{name}", md5=md5, variants={variants[name]: note} if name in variants else {}
+        )
+        for name, md5 in _CIFAR_MD5.items()
+    ]
+    specs.append(FileSpec(f"{folder}/readme.html", known_sha256=_CIFAR_README_HTML, size=88))
+    return tuple(specs)
+
+
+_MNIST_MD5 = {  # official, as listed by torchvision for its mirror
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+_MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+
+
+def _table(text: str) -> dict[str, list[str]]:
+    """Parse a whitespace-separated table: first column -> the other columns."""
+    rows = (line.split() for line in text.strip().splitlines())
+    return {r[0]: r[1:] for r in rows}
+
+
+# No official checksums are published for the course's files: these sha256 and sizes are
+# those of known-good copies (for COCO, the Git LFS pointers of an independent copy).
+_COCO = _table("""
+coco2014_captions.h5        4035d7ff55145f1f01b9ee9f3e24eb6ba6da3bdcd69f927c75390f11f74f891d
+coco2014_vocab.json         0cf30d2a349e9d24df4c9b0fa3dca46ad69b05876595546fdd690559a8c8da53
+train2014_urls.txt          7616ec66526a3acc4ad323aef4ca6642a6bb9e7e4ad4f1541786dc07e6841ae2
+val2014_urls.txt            760d7c76f78f46cc376390cc4d21126b040eb48d896bae00a5b21f46ef5a9818
+train2014_images.txt        25ba420a05fb6873e10b2ad5cbda54978d98df5b85617dfc13cfd55908328ce4
+val2014_images.txt          5b98b5430c41dc245222e174fa67b7fc703923fa6e888c30fb33277f3d9c88ad
+train2014_vgg16_fc7_pca.h5  ec0a10c585909761d15778a1c4a5dbad92e1672853d9b5bad08e6a36fd21c779
+val2014_vgg16_fc7_pca.h5    6619466e3385ef1e913fae9470ef802df283675533ce0dc34d88abac5e7d1cf9
+train2014_vgg16_fc7.h5      8e15fc883ea70730d5d1319f34712bcb706b2807645cd876f7886d61ff94a5d8
+val2014_vgg16_fc7.h5        21ebb9bda6232c7697c8d883916d6bc582d0a101ddcad30512f5444196e14f63
+""")
+_COCO_SIZES = {
+    "coco2014_captions.h5": 42_922_600,
+    "coco2014_vocab.json": 24_226,
+    "train2014_urls.txt": 5_186_859,
+    "val2014_urls.txt": 2_538_571,
+    "train2014_images.txt": 4_470_282,
+    "val2014_images.txt": 2_025_200,
+    "train2014_vgg16_fc7_pca.h5": 169_541_728,
+    "val2014_vgg16_fc7_pca.h5": 82_954_336,
+    "train2014_vgg16_fc7.h5": 1_356_322_912,
+    "val2014_vgg16_fc7.h5": 663_623_776,
+}
+_STYLES = _table("""
+composition_vii.jpg  8f992ed4aecd6dd56972d7bc8166761de7c94e670ee6effa8fd05f3daeb33409
+muse.jpg             b8a36cd8752497510389782159ccf141d41c3446002a079b458fb7b774d3928a
+starry_night.jpg     c31741a09141c2e2d07fc7aa6bdf135c369b804f9433e43fa3ceac19386d1ee6
+the_scream.jpg       f3075cddeb974a9ee1d6418f7f33fd05185a7ac7dcb4288bd2805d499a9dcaee
+tubingen.jpg         e67d1869f01fd805385c681a80d9ebcf0f70ea4a5fe6127f0606bb1c7f4bf506
+""")
+_EXTRAS = _table("""
+kitten.jpg                    39faf9635202b538a7612e69c1d866be487cee7f69d8e166e4b59662d0ec68cf
+puppy.jpg                     29dbe860652938425607ced57f9b67940a1862dea0e66746f1a6bbe5ec23234b
+sky.jpg                       0821432e1977d34c378b7b192e478af95437c64cf4ed021de13c13d8f48333f9
+gan-checks.npz                4eaaad8f9a1acd783b582ba984bc3ed5aff1c8e588d4e357a9fbe8370b923ebf
+style-transfer-checks.npz     2f9b3cf861971f30e842281535420685ed51ed4d4f932e529fc9c27503eb9008
+style-transfer-checks-tf.npz  251a9acbd39997dfbf390df4c3084bde49be26e5488a4169e5ef93ba0bef7aca
+""")
+_EXTRA_MEMBERS = {"gan-checks.npz": "gan-checks-tf.npz"}  # its name inside the 2020 zip
+# The course's 2020 assignment zips. Their internal layout was not checked offline, so
+# fetch() finds each file by name anywhere in the archive.
+_A2_ZIP = "https://cs231n.github.io/assignments/2020/assignment2_jupyter.zip"
+_A3_ZIP = "https://cs231n.github.io/assignments/2020/assignment3_jupyter.zip"
+
+_MNIST_FILES = tuple(_MNIST_MD5)
+_MNIST_SUBSET = (  # sha256 of the derived subset files (images, labels)
+    "903aff422aa6198cfd9eb2ccea2d7eda8b975b4c6edda4ca4c63f7da374a0c56",
+    "1727d547a8ee91a4b0c88d5e2db0ae888f116bdc169a856e5e8fd3b28861255c",
+)
+_MNIST_SUBSET_NOTE = "derived subset: the first 17,435 rows of "
+_TF_CKPT = ("squeezenet/squeezenet.ckpt.index", "squeezenet/squeezenet.ckpt.data-00000-of-00001")
+_RECON_NOTE = "reconstruction: official order and labels, most rows decoded from JPEG copies"
+_SUBSET_NOTE = "derived subset: the first 1017 rows of the official batch"
+
+
+def _build_registry() -> dict[str, Dataset]:
+    cifar = "cifar-10-batches-py"
+    msub = "mnist-train-subset"
+    mnist_files = tuple(FileSpec(f"mnist/{n}", md5=m) for n, m in _MNIST_MD5.items())
+    coco = tuple(
+        FileSpec(
+            f"coco_captioning/{n}", known_sha256=h, size=_COCO_SIZES[n], optional="fc7.h5" in n
+        )
+        for n, (h,) in _COCO.items()
+    )
+    extras = tuple(
+        FileSpec(f"cs231n_extras/{n}", known_sha256=h, member=_EXTRA_MEMBERS.get(n))
+        for n, (h,) in _EXTRAS.items()
+    )
+    datasets = [
+        Dataset(
+            "cifar10", "CIFAR-10, python pickles (assignments 1-2)",
+            _cifar_files(cifar, _CIFAR_RECONSTRUCTION, _RECON_NOTE),
+            (Source("http://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+                    tuple(f"{cifar}/{n}" for n in [*_CIFAR_MD5, "readme.html"]),
+                    "md5:c58f30108f718f92721af3b95e74349a", "tar"),),
+            folder=cifar,
+        ),
+        Dataset(
+            "cifar10-subset", "CIFAR-10, first 1017 exact images of each batch (derived)",
+            _cifar_files(f"{cifar}-subset", _CIFAR_SUBSET, _SUBSET_NOTE),
+            folder=f"{cifar}-subset",
+            derived="built from truncated public copies of the official batches; see its README.md",
+        ),
+        Dataset(
+            "mnist", "MNIST idx files (torchvision mirror)", mnist_files,
+            tuple(Source(_MNIST_URL + n, (f"mnist/{n}",), f"md5:{m}")
+                  for n, m in _MNIST_MD5.items()),
+            folder="mnist",
+        ),
+        Dataset(
+            "mnist-train-subset", "MNIST, first 17,435 training images and labels (derived)",
+            tuple(FileSpec(f"{msub}/{n}", md5=_MNIST_MD5[n], variants={h: _MNIST_SUBSET_NOTE + n})
+                  for n, h in zip(_MNIST_FILES[:2], _MNIST_SUBSET)),
+            folder=msub,
+            derived="built from a truncated public copy of the official training images; "
+            "see its README.md",
+        ),
+        Dataset(
+            "imagenet_val", "25 ImageNet validation images (assignment 3)",
+            (FileSpec("imagenet_val_25.npz", size=3940548,
+                      known_sha256="35141609d22457c791e8fbe10c2d3b09ed0d6a04b669173e9fbebb0b4915cd3c"),),
+            (Source("http://cs231n.stanford.edu/imagenet_val_25.npz", ("imagenet_val_25.npz",),
+                    "sha256:35141609d22457c791e8fbe10c2d3b09ed0d6a04b669173e9fbebb0b4915cd3c"),),
+        ),
+        Dataset(
+            "coco_captioning", "COCO 2014 captions, vocabulary and VGG16 features (assignment 3)",
+            coco,
+            (Source("http://cs231n.stanford.edu/coco_captioning.zip",
+                    tuple(f.path for f in coco), None, "zip"),),
+            folder="coco_captioning",
+        ),
+        Dataset(
+            "styles", "style-transfer images (assignment 3)",
+            tuple(FileSpec(f"styles/{n}", known_sha256=h) for n, (h,) in _STYLES.items()),
+            (Source(_A3_ZIP, tuple(f"styles/{n}" for n in _STYLES), None, "zip"),),
+            folder="styles",
+        ),
+        Dataset(
+            "extras", "kitten/puppy/sky images and the reference-check npz files",
+            extras,
+            (Source(_A3_ZIP, tuple(f.path for f in extras if f.path != "cs231n_extras/puppy.jpg"),
+                    None, "zip"),
+             Source(_A2_ZIP, ("cs231n_extras/puppy.jpg",), None, "zip")),
+            folder="cs231n_extras",
+        ),
+        Dataset(
+            "squeezenet", "SqueezeNet 1.1 ImageNet weights, torchvision format",
+            (FileSpec("squeezenet/squeezenet1_1-b8a52dc0.pth", sha256_prefix="b8a52dc0"),),
+            (Source("https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth",
+                    ("squeezenet/squeezenet1_1-b8a52dc0.pth",)),),
+        ),
+        Dataset(
+            # URL as quoted in student copies of the 2020 TF2 notebooks ("this model is
+            # downloaded from http://cs231n.stanford.edu/squeezenet_tf2.zip"); the official
+            # 2020 get_squeezenet_tf.sh itself could not be confirmed offline.
+            "squeezenet_tf", "SqueezeNet weights, the course's TensorFlow checkpoint",
+            tuple(FileSpec(f) for f in _TF_CKPT),
+            (Source("http://cs231n.stanford.edu/squeezenet_tf2.zip", _TF_CKPT, None, "zip"),),
+        ),
+    ]  # fmt: skip
+    return {d.name: d for d in datasets}
+
+
+#: name -> :class:`Dataset`, in ``cs231n data list`` order.
+REGISTRY: dict[str, Dataset] = _build_registry()
+
+
+def _lookup(names) -> list[Dataset]:
+    """The datasets called ``names`` (all when ``None``); unknown names raise a KeyError
+    whose message lists the valid ones."""
+    if names is None or len(names) == 0:
+        return list(REGISTRY.values())
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise KeyError(
+            f"unknown dataset {', '.join(map(repr, unknown))}; valid names: {', '.join(REGISTRY)}"
+        )
+    return [REGISTRY[n] for n in names]
+
+
+# --------------------------------------------------------------------------- checking
+
+_DIGESTS: dict[tuple[str, int, int], tuple[str, str]] = {}
+
+
+def digests(path: Path) -> tuple[str, str]:
+    """(md5, sha256) of a file, read once (cached per path, size and mtime)."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _DIGESTS:
+        md5, sha = hashlib.md5(), hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                md5.update(block)
+                sha.update(block)
+        _DIGESTS[key] = (md5.hexdigest(), sha.hexdigest())
+    return _DIGESTS[key]
+
+
+def _readme_title(folder: Path) -> str | None:
+    """The first heading of a dataset folder's README.md, which says what the copy is."""
+    readme = folder / "README.md"
+    if not readme.is_file():
+        return None
+    for line in readme.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.strip():
+            return line.lstrip("# ").strip()
+    return None
+
+
+def file_status(spec: FileSpec, root: Path | None = None) -> tuple[str, str]:
+    """``(status, detail)`` of one file: status is ``official``, ``known copy``,
+    ``differs``, ``present`` (nothing to check against) or ``missing``.
+
+    ``detail`` says why a file differs when that is known (a documented variant,
+    or the first line of the folder's README.md).
+    """
+    path = (root or data_root()) / spec.path
+    if not path.is_file():
+        return "missing", "optional" if spec.optional else ""
+    md5, sha = digests(path)
+    if (
+        (spec.md5 and md5 == spec.md5)
+        or (spec.sha256 and sha == spec.sha256)
+        or (spec.sha256_prefix and sha.startswith(spec.sha256_prefix))
+    ):
+        return "official", ""
+    if not spec.has_official and spec.known_sha256 == sha:
+        return "known copy", ""
+    if sha in spec.variants:
+        return "differs", f"checksum differs from the official one: {spec.variants[sha]}"
+    if not spec.has_official and spec.known_sha256 is None:
+        return "present", "no checksum to compare with"
+    what = "the official one" if spec.has_official else "the known-good copy"
+    detail = f"checksum differs from {what} (corrupted, or another version?)"
+    title = _readme_title(path.parent)
+    if title:
+        detail += f"; {path.parent.name}/README.md says: {title}"
+    return "differs", detail
+
+
+def _is_bad(spec: FileSpec, status: str) -> bool:
+    """A present file that matches nothing we know: corrupted or unexpected."""
+    if status != "differs":
+        return False
+    path = data_root() / spec.path
+    return digests(path)[1] not in spec.variants
+
+
+def check(names=None) -> list[str]:
+    """The required files of datasets ``names`` (all when ``None``) that are missing,
+    as paths relative to the data folder; ``[]`` means everything needed is there.
+    Checksums are not computed (use :func:`cli_verify` for that)."""
+    root = data_root()
+    return [
+        f.path
+        for d in _lookup(names)
+        for f in d.files
+        if not f.optional and not (root / f.path).is_file()
+    ]
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+def _matches(spec: FileSpec, path: Path) -> bool:
+    """Whether a downloaded file is acceptable: official, known-good, or nothing to check."""
+    md5, sha = digests(path)
+    if spec.has_official:
+        return (
+            md5 == spec.md5
+            or sha == spec.sha256
+            or bool(spec.sha256_prefix and sha.startswith(spec.sha256_prefix))
+        )
+    return spec.known_sha256 in (None, sha)
+
+
+def fetch(
+    name: str,
+    *,
+    force: bool = False,
+    progressbar: bool = True,
+    downloader: Callable | None = None,
+) -> list[Path]:
+    """Download dataset ``name`` into the data folder and return the paths it wrote.
+
+    Files are downloaded (and archives extracted) into a staging folder inside
+    the data folder; each file is checked against its checksum, and only when
+    every one passes are they moved into place. On any failure the staging
+    folder is removed and nothing is written.
+
+    Args:
+        name: a key of :data:`REGISTRY`.
+        force: download even when every file is already present.
+        progressbar: show pooch's progress bar.
+        downloader: a pooch downloader ``(url, output_file, pooch)`` (tests use one
+            that copies local files); default HTTP(S) with a progress bar.
+
+    Raises:
+        KeyError: unknown name. ValueError: a derived dataset (no download), or a
+        checksum mismatch. Network errors propagate from pooch/requests.
+    """
+    import pooch
+
+    (dataset,) = _lookup([name])
+    if dataset.derived:
+        raise ValueError(f"{name} is a derived dataset and cannot be downloaded: {dataset.derived}")
+    root = data_root()
+    if not force and not check([name]):
+        return []
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=root))
+    try:
+        staged: dict[str, Path] = {}
+        for i, src in enumerate(dataset.sources):
+            dl = downloader or pooch.HTTPDownloader(progressbar=progressbar)
+            fname = src.url.rsplit("/", 1)[-1]
+            where = staging / f"{i}"
+            if src.archive is None:
+                got = pooch.retrieve(
+                    src.url, src.known_hash, fname=fname, path=where, downloader=dl
+                )
+                staged[src.files[0]] = Path(got)
+                continue
+            proc = (pooch.Untar if src.archive == "tar" else pooch.Unzip)(extract_dir="extracted")
+            members = pooch.retrieve(
+                src.url, src.known_hash, fname=fname, path=where, processor=proc, downloader=dl
+            )
+            by_name: dict[str, Path] = {}
+            for m in sorted(members):  # files are found by name anywhere in the archive
+                by_name.setdefault(Path(m).name, Path(m))
+            for rel in src.files:
+                spec = dataset.spec(rel)
+                want = spec.member or Path(rel).name
+                if want in by_name:
+                    staged[rel] = by_name[want]
+                elif not spec.optional:
+                    raise ValueError(f"{src.url}: the archive has no file named {want!r}")
+        for rel, path in staged.items():
+            if not _matches(dataset.spec(rel), path):
+                md5, sha = digests(path)
+                raise ValueError(
+                    f"checksum mismatch for {rel} from {name}: got md5 {md5}, sha256 {sha}; "
+                    "nothing was written"
+                )
+        written = []
+        for rel, path in staged.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            written.append(target)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def _header() -> None:
+    print(f"data folder: {data_root()} (from {data_source()})")
+
+
+def cli_list() -> int:
+    """Print every dataset with its description and whether it is present; exit code 0."""
+    _header()
+    root = data_root()
+    rows = []
+    for d in REGISTRY.values():
+        needed = [f for f in d.files if not f.optional]
+        have = sum((root / f.path).is_file() for f in needed)
+        state = (
+            "present"
+            if have == len(needed)
+            else "missing"
+            if have == 0
+            else f"partial {have}/{len(needed)}"
+        )
+        rows.append((d.name, state, d.description + (" [derived]" if d.derived else "")))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'name':<{width}}  {'status':<13} description")
+    for name, state, desc in rows:
+        print(f"{name:<{width}}  {state:<13} {desc}")
+    return 0
+
+
+def cli_fetch(names: list[str]) -> int:
+    """Fetch each named dataset. Exit code 0 on success, 1 if a download failed
+    (no network, checksum mismatch, derived dataset), 2 for an unknown name."""
+    try:
+        datasets = _lookup(names or [])
+    except KeyError as e:
+        print(f"error: {e.args[0]}")
+        return 2
+    if not names:
+        print(f"error: name the datasets to fetch; valid names: {', '.join(REGISTRY)}")
+        return 2
+    _header()
+    code = 0
+    for d in datasets:
+        try:
+            written = fetch(d.name)
+        except ValueError as e:
+            print(f"{d.name}: error: {e}")
+            code = 1
+        except Exception as e:  # noqa: BLE001 - network errors come in many types
+            urls = ", ".join(s.url for s in d.sources)
+            print(
+                f"{d.name}: error: could not download {urls} ({type(e).__name__}: {e}). "
+                "Check your network connection, or copy the files into the data folder by hand."
+            )
+            code = 1
+        else:
+            print(
+                f"{d.name}: {'already present' if not written else f'{len(written)} files written'}"
+            )
+    return code
+
+
+def cli_verify(names: list[str] | None = None) -> int:
+    """Recompute the checksums of what is present and print one line per file.
+
+    Exit code: 0 when every required file is present and is official, a known
+    copy, or a documented derived copy (reported as ``differs`` with its reason);
+    1 when a required file is missing; 2 when a file matches no checksum we know
+    (corrupted or unexpected; this wins over 1); also 2 for an unknown name.
+    """
+    try:
+        datasets = _lookup(names)
+    except KeyError as e:
+        print(f"error: {e.args[0]}")
+        return 2
+    _header()
+    root = data_root()
+    code = 0
+    counts: dict[str, int] = {}
+    for d in datasets:
+        print(f"{d.name}:" + (f" (derived: {d.derived})" if d.derived else ""))
+        for spec in d.files:
+            status, detail = file_status(spec, root)
+            counts[status] = counts.get(status, 0) + 1
+            print(f"  {status:<10}  {spec.path}" + (f"  ({detail})" if detail else ""))
+            if status == "missing" and not spec.optional:
+                code = max(code, 1)
+            if _is_bad(spec, status):
+                code = 2
+        if d.folder and (root / d.folder).is_dir():
+            known = {f.path for f in d.files}
+            for p in sorted((root / d.folder).iterdir()):
+                rel = f"{d.folder}/{p.name}"
+                if p.is_file() and rel not in known:
+                    print(f"  {'extra':<10}  {rel}  (not in the registry)")
+    print("summary: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    print(
+        "(official: matches the published checksum; known copy: no checksum is published, "
+        "matches a known-good copy; differs: not the official file)"
+    )
+    print(f"exit code {code}: " + _VERIFY_CODES[code])
+    return code
+
+
+_VERIFY_CODES = {
+    0: "every required file is present and official, a known copy or a documented derived copy",
+    1: "some required files are missing",
+    2: "some files match no known checksum (corrupted or unexpected)",
+}
