@@ -1,0 +1,182 @@
+"""Image helpers of assignment 3: SqueezeNet pre/post-processing, loading, blurring.
+
+Images are numpy arrays, channels last ``(H, W, 3)`` uint8 when they come from
+a file. :func:`preprocess_image` / :func:`deprocess_image` convert to and from
+the normalised float32 input of the ImageNet-trained SqueezeNet
+(``(x / 255 - mean) / std`` per channel).
+
+The course's image files live in the data folder: ``styles/*.jpg`` (dataset
+``styles``) and ``cs231n_extras/{kitten,puppy,sky}.jpg`` (dataset ``extras``).
+:func:`resolve_image_path` finds them from a short name (``'starry_night'``) or
+the path the official notebooks use (``'styles/tubingen.jpg'``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+from .paths import DatasetNotFoundError, data_root, dataset_path
+
+__all__ = [
+    "SQUEEZENET_MEAN",
+    "SQUEEZENET_STD",
+    "blur_image",
+    "preprocess_image",
+    "deprocess_image",
+    "image_from_url",
+    "load_image",
+    "resolve_image_path",
+    "STYLE_IMAGES",
+]
+
+#: ImageNet per-channel mean and standard deviation (RGB), as SqueezeNet was trained.
+SQUEEZENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+SQUEEZENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+#: Short name -> (dataset, path in the data folder) of the course's images.
+STYLE_IMAGES = {
+    **{n: ("styles", f"styles/{n}.jpg")
+       for n in ("composition_vii", "muse", "starry_night", "the_scream", "tubingen")},
+    **{n: ("extras", f"cs231n_extras/{n}.jpg") for n in ("kitten", "puppy", "sky")},
+}  # fmt: skip
+
+
+def blur_image(X: np.ndarray) -> np.ndarray:
+    """Blur each channel with the official 3x3 filter (used for class-visualisation regularisation).
+
+    The filter is ``[[1, 2, 1], [2, 188, 2], [1, 2, 1]] / 200`` applied to each
+    channel separately, with zero padding 1 and stride 1 (the official code
+    runs it as a convolution with a diagonal weight).
+
+    Args:
+        X: ``(N, C, H, W)`` images.
+
+    Returns:
+        ``(N, C, H, W)`` blurred images (float64).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 4:
+        raise ValueError(f"blur_image: X must be (N, C, H, W), got shape {X.shape}")
+    kernel = np.array([[1, 2, 1], [2, 188, 2], [1, 2, 1]], dtype=np.float64) / 200.0
+    H, W = X.shape[2:]
+    padded = np.pad(X, ((0, 0), (0, 0), (1, 1), (1, 1)))  # (N, C, H + 2, W + 2)
+    out = np.zeros_like(X)
+    for di in range(3):
+        for dj in range(3):
+            out += kernel[di, dj] * padded[:, :, di : di + H, dj : dj + W]
+    return out
+
+
+def preprocess_image(img: np.ndarray) -> np.ndarray:
+    """``(H, W, 3)`` uint8 pixels -> SqueezeNet input ``(H, W, 3)`` float32:
+    ``(img / 255 - SQUEEZENET_MEAN) / SQUEEZENET_STD``."""
+    img = np.asarray(img)
+    if img.shape[-1] != 3:
+        raise ValueError(f"preprocess_image: img must end in 3 channels (H, W, 3), got {img.shape}")
+    return (img.astype(np.float32) / 255.0 - SQUEEZENET_MEAN) / SQUEEZENET_STD
+
+
+def deprocess_image(img: np.ndarray, rescale: bool = False) -> np.ndarray:
+    """Invert :func:`preprocess_image`: ``(H, W, 3)`` float -> uint8 pixels.
+
+    With ``rescale`` the de-normalised image is stretched to span ``[0, 1]``
+    before the conversion (for visualising gradients). Values are clipped to 0..255.
+    """
+    img = np.asarray(img) * SQUEEZENET_STD + SQUEEZENET_MEAN
+    if rescale:
+        vmin, vmax = img.min(), img.max()
+        img = (img - vmin) / max(vmax - vmin, 1e-12)
+    return np.clip(255 * img, 0.0, 255.0).astype(np.uint8)
+
+
+def _imread(path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))  # (H, W, 3) uint8
+
+
+def image_from_url(url: str):
+    """Download an image and return it as ``(H, W, 3)`` uint8, or ``None`` (with a
+    printed message) when it cannot be fetched, as in the official code."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as f:
+            raw = f.read()
+    except urllib.error.HTTPError as e:
+        print("HTTP Error: ", e.code, url)
+        return None
+    except (urllib.error.URLError, OSError) as e:
+        print("URL Error: ", getattr(e, "reason", e), url)
+        return None
+    fd, fname = tempfile.mkstemp()
+    try:
+        with os.fdopen(fd, "wb") as ff:
+            ff.write(raw)
+        return _imread(fname)
+    finally:
+        os.remove(fname)
+
+
+def resolve_image_path(name) -> Path:
+    """Find one of the course's images.
+
+    ``name`` may be an existing path; a path relative to the data folder
+    (``'styles/tubingen.jpg'``, as in the official notebooks); or a short name
+    (``'tubingen'``, ``'kitten.jpg'``, see :data:`STYLE_IMAGES`).
+
+    Raises:
+        DatasetNotFoundError: naming the dataset, the folder and the fetch command.
+    """
+    p = Path(name)
+    if p.exists():
+        return p
+    if not p.is_absolute() and dataset_path(p).exists():
+        return dataset_path(p)
+    stem = p.name[:-4] if p.name.endswith(".jpg") else p.name
+    if stem in STYLE_IMAGES:
+        dataset, rel = STYLE_IMAGES[stem]
+        if dataset_path(rel).exists():
+            return dataset_path(rel)
+        raise DatasetNotFoundError(
+            f"dataset {dataset!r} not found: {dataset_path(rel)} does not exist (data folder "
+            f"{data_root()}). Fetch it with: cs231n data fetch {dataset}"
+        )
+    raise FileNotFoundError(
+        f"resolve_image_path: no image {name!r}: not a file, not under the data folder "
+        f"{data_root()}, and not one of {sorted(STYLE_IMAGES)}"
+    )
+
+
+def load_image(filename, size: int | None = None) -> np.ndarray:
+    """Load an image file as ``(H, W, 3)`` uint8 (official function).
+
+    Args:
+        filename: a path, or a name :func:`resolve_image_path` understands.
+        size: if given, resize so the *shorter* side is ``size`` pixels, keeping
+            the aspect ratio; the other side is rounded down as in the official
+            code. We resample bilinearly with PIL's ``(width, height)`` order (some
+            course versions passed ``(H, W)`` and used nearest neighbour, which
+            distorts non-square images).
+
+    Returns:
+        ``(H', W', 3)`` uint8.
+    """
+    img = _imread(resolve_image_path(filename))
+    if size is not None:
+        from PIL import Image
+
+        if int(size) != size or size <= 0:
+            raise ValueError(f"load_image: size must be a positive integer, got {size!r}")
+        H, W = img.shape[:2]
+        scale = float(size) / min(H, W)
+        # floor like the official astype(int); the epsilon keeps the short side == size
+        new_h, new_w = max(1, int(H * scale + 1e-6)), max(1, int(W * scale + 1e-6))
+        # PIL sizes are (width, height)
+        img = np.asarray(Image.fromarray(img).resize((new_w, new_h), Image.BILINEAR))
+    return img
