@@ -572,6 +572,9 @@ def cli_fetch(names: list[str]) -> int:
 def cli_verify(names: list[str] | None = None) -> int:
     """Recompute the checksums of what is present and print one line per file.
 
+    With no ``names``, every dataset of which at least one file is present is
+    verified; the wholly absent ones are only listed (and do not change the exit code).
+
     Exit code: 0 when every required file is present and is official, a known
     copy, or a documented derived copy (reported as ``differs`` with its reason);
     1 when a required file is missing; 2 when a file matches no checksum we know
@@ -584,6 +587,11 @@ def cli_verify(names: list[str] | None = None) -> int:
         return 2
     _header()
     root = data_root()
+    if not names:  # all datasets that are at least partly here
+        absent = [d.name for d in datasets if not any((root / f.path).is_file() for f in d.files)]
+        datasets = [d for d in datasets if d.name not in absent]
+        if absent:
+            print(f"not present (not verified): {', '.join(absent)}")
     code = 0
     counts: dict[str, int] = {}
     for d in datasets:
