@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -509,6 +510,10 @@ def fetch(
 # --------------------------------------------------------------------------- the CLI
 
 
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def _header() -> None:
     print(f"data folder: {data_root()} (from {data_source()})")
 
@@ -542,10 +547,10 @@ def cli_fetch(names: list[str]) -> int:
     try:
         datasets = _lookup(names or [])
     except KeyError as e:
-        print(f"error: {e.args[0]}")
+        _err(f"error: {e.args[0]}")
         return 2
     if not names:
-        print(f"error: name the datasets to fetch; valid names: {', '.join(REGISTRY)}")
+        _err(f"error: name the datasets to fetch; valid names: {', '.join(REGISTRY)}")
         return 2
     _header()
     code = 0
@@ -553,11 +558,11 @@ def cli_fetch(names: list[str]) -> int:
         try:
             written = fetch(d.name)
         except ValueError as e:
-            print(f"{d.name}: error: {e}")
+            _err(f"{d.name}: error: {e}")
             code = 1
         except Exception as e:  # noqa: BLE001 - network errors come in many types
             urls = ", ".join(s.url for s in d.sources)
-            print(
+            _err(
                 f"{d.name}: error: could not download {urls} ({type(e).__name__}: {e}). "
                 "Check your network connection, or copy the files into the data folder by hand."
             )
@@ -583,7 +588,7 @@ def cli_verify(names: list[str] | None = None) -> int:
     try:
         datasets = _lookup(names)
     except KeyError as e:
-        print(f"error: {e.args[0]}")
+        _err(f"error: {e.args[0]}")
         return 2
     _header()
     root = data_root()

@@ -164,7 +164,19 @@ def test_cli_verify_exit_codes(data, monkeypatch, capsys):
     assert ds.cli_verify(["toy"]) == 2
     assert "differs     toy/a" in capsys.readouterr().out
     assert ds.cli_verify(["nope"]) == 2
-    assert "valid names" in capsys.readouterr().out
+    assert "valid names" in capsys.readouterr().err
+
+
+def test_cli_verify_without_names_checks_only_what_is_here(data, monkeypatch, capsys):
+    content = b"payload"
+    add(monkeypatch, Dataset("toy", "a toy", (FileSpec("toy/a", md5=md5(content)),)))
+    (data / "toy").mkdir()
+    (data / "toy" / "a").write_bytes(content)
+    assert ds.cli_verify() == 0
+    out = capsys.readouterr().out
+    assert "official    toy/a" in out
+    assert re.search(r"not present \(not verified\): cifar10, cifar10-subset, mnist", out)
+    assert "cifar-10-batches-py/data_batch_1" not in out
 
 
 def test_cli_list_shows_every_dataset_and_its_state(data, capsys):
@@ -293,14 +305,14 @@ def test_cli_fetch_reports_network_errors_unknown_and_derived_names(data, monkey
         ds, "fetch", lambda name: real_fetch(name, downloader=server, progressbar=False)
     )
     assert ds.cli_fetch(["imagenet_val"]) == 1
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "could not download http://cs231n.stanford.edu/imagenet_val_25.npz" in out
     assert "ConnectionError" in out and "network" in out
     assert leftovers(data) == [], "a partial download must not survive"
     assert ds.cli_fetch(["cifar100"]) == 2
-    assert "valid names: cifar10, cifar10-subset" in capsys.readouterr().out
+    assert "valid names: cifar10, cifar10-subset" in capsys.readouterr().err
     assert ds.cli_fetch(["cifar10-subset"]) == 1
-    assert "derived dataset and cannot be downloaded" in capsys.readouterr().out
+    assert "derived dataset and cannot be downloaded" in capsys.readouterr().err
 
 
 def test_cli_fetch_without_network_uses_the_real_downloader_and_fails_cleanly(
@@ -310,7 +322,7 @@ def test_cli_fetch_without_network_uses_the_real_downloader_and_fails_cleanly(
     url = "http://127.0.0.1:9/imagenet_val_25.npz"
     add(monkeypatch, Dataset("toy", "toy", (FileSpec("toy.npz"),), (Source(url, ("toy.npz",)),)))
     assert ds.cli_fetch(["toy"]) == 1
-    assert "could not download http://127.0.0.1:9/" in capsys.readouterr().out
+    assert "could not download http://127.0.0.1:9/" in capsys.readouterr().err
     assert leftovers(data) == []
 
 
