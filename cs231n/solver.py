@@ -44,7 +44,7 @@ from tqdm import tqdm
 
 from . import optim
 
-__all__ = ["Solver", "DivergenceError"]
+__all__ = ["Solver", "DivergenceError", "plot_histories"]
 
 _OPTIONS = {
     "update_rule": "sgd",
@@ -377,3 +377,36 @@ class Solver:
 
         if self.best_params:
             self.model.params = {k: v.copy() for k, v in self.best_params.items()}
+
+
+def plot_histories(solvers: dict[str, Solver], title: str = ""):
+    """The notebooks' three panels for several trained solvers: the minibatch loss
+    per iteration, the training and the validation accuracy per check.
+
+    Parameters
+    ----------
+    solvers : dict
+        Label -> trained :class:`Solver`.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt  # only the notebooks need matplotlib
+
+    fig, axes = plt.subplots(3, 1, figsize=(12, 11), sharex=False)
+    for label, solver in solvers.items():
+        axes[0].plot(solver.loss_history, "o", markersize=2, alpha=0.6, label=label)
+        axes[1].plot(solver.train_acc_history, "-o", label=label)
+        axes[2].plot(solver.val_acc_history, "-o", label=label)
+    for ax, name, xlabel in zip(axes, ("Training loss", "Training accuracy",
+                                       "Validation accuracy"), ("Iteration", "Epoch", "Epoch")):
+        ax.set_title(name)
+        ax.set_xlabel(xlabel)
+        ax.legend(loc="best", ncol=2)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -186,3 +186,19 @@ def test_resume_rejects_a_different_update_rule(data, tmp_path):
     _solver(data, num_epochs=1, checkpoint_name=str(tmp_path / "r")).train()
     with pytest.raises(ValueError, match="update_rule 'adam', not 'sgd'"):
         _solver(data, update_rule="sgd", resume_from=tmp_path / "r_epoch_1.pkl")
+
+
+def test_plot_histories_draws_one_line_per_solver_and_panel(data):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cs231n.solver import plot_histories
+
+    a, b = _solver(data, num_epochs=1), _solver(data, num_epochs=1, seed=3)
+    a.train()
+    b.train()
+    fig = plot_histories({"a": a, "b": b}, title="t")
+    assert [len(ax.lines) for ax in fig.axes] == [2, 2, 2]
+    assert list(fig.axes[0].lines[0].get_ydata()) == a.loss_history
+    assert [ax.get_title() for ax in fig.axes] == [
+        "Training loss", "Training accuracy", "Validation accuracy"]
