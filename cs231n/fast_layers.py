@@ -37,6 +37,8 @@ from .im2col import conv_output_size
 from .im2col_numpy import as_float_array, pad_hw
 
 FORCE_NUMPY_ENV = "CS231N_FORCE_NUMPY"
+# Size of one block of dx columns in conv_backward_strides: about an L2 cache.
+_COL2IM_BLOCK_BYTES = 1 << 21
 
 #: The active backend of the im2col / col2im loops: ``'cython'`` or ``'numpy'``.
 BACKEND: str = "numpy"
@@ -229,8 +231,19 @@ def conv_backward_strides(dout, cache):
     dout_r = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, N * Ho * Wo)
     db = dout_r.sum(axis=1)  # (F,)
     dw = (dout_r @ x_cols.T).reshape(w.shape)  # (F, N*Ho*Wo) @ (N*Ho*Wo, K) -> (F, K)
-    dx_cols = w.reshape(F, -1).T @ dout_r  # (K, F) @ (F, N*Ho*Wo) -> (K, N*Ho*Wo)
-    dx = _IMPL["col2im_6d"](dx_cols.reshape(C, HH, WW, N, Ho, Wo), N, C, H, W, HH, WW, pad, stride)
+    # dx = col2im_6d(w.T @ dout_r). The full dx_cols (K, N*Ho*Wo) is as large as x_cols;
+    # computing it a few images at a time keeps each block in cache while col2im reads it
+    # back (about 2x faster than one big product on a realistic layer, same numbers).
+    dx = np.empty_like(x)
+    wT = w.reshape(F, -1).T  # (K, F)
+    P = Ho * Wo
+    step = max(1, _COL2IM_BLOCK_BYTES // (wT.shape[0] * P * x.itemsize))  # images per block
+    for n0 in range(0, N, step):
+        n1 = min(N, n0 + step)
+        dx_cols = wT @ dout_r[:, n0 * P : n1 * P]  # (K, F) @ (F, n*Ho*Wo) -> (K, n*Ho*Wo)
+        dx[n0:n1] = _IMPL["col2im_6d"](
+            dx_cols.reshape(C, HH, WW, n1 - n0, Ho, Wo), n1 - n0, C, H, W, HH, WW, pad, stride
+        )
     return dx, dw, db
 
 
@@ -326,8 +339,36 @@ def max_pool_forward_reshape(x, pool_param):
             f"and W; got pool {ph}x{pw}, stride {stride}, H={H}, W={W}"
         )
     x_reshaped = x.reshape(N, C, Ho, ph, Wo, pw)  # a view when x is contiguous
-    out = x_reshaped.max(axis=5).max(axis=3)  # (N, C, Ho, Wo)
+    # max over axes (3, 5) would reduce ph*pw-element runs one by one (slow in numpy);
+    # ph*pw elementwise maxima of whole (N, C, Ho, Wo) slabs are ~50x faster.
+    out = x_reshaped[:, :, :, 0, :, 0].copy()  # (N, C, Ho, Wo), window offset (0, 0)
+    for i in range(ph):
+        for j in range(pw):
+            if i or j:
+                np.maximum(out, x_reshaped[:, :, :, i, :, j], out=out)
     return out, (x, x_reshaped, out)
+
+
+def _route_to_first_max(windows, out, dout, dx_windows, accumulate: bool) -> None:
+    """Send each ``dout`` entry to the first maximum of its window, in row-major order.
+
+    ``windows[i][j]`` and ``dx_windows[i][j]`` are (N, C, Ho, Wo) views of the input
+    and of dx at window offset ``(i, j)``. Offsets are visited in row-major order and
+    ``free`` marks the windows whose maximum has not been found yet, so with ties
+    (e.g. all zeros after a ReLU) only the first maximum gets the gradient, exactly
+    as ``argmax`` in the naive layer.
+    """
+    free = np.ones(out.shape, dtype=bool)  # (N, C, Ho, Wo)
+    here = np.empty(out.shape, dtype=bool)
+    for row_x, row_dx in zip(windows, dx_windows):
+        for x_ij, dx_ij in zip(row_x, row_dx):
+            np.equal(x_ij, out, out=here)
+            here &= free  # a maximum, and the first one of its window
+            free ^= here
+            if accumulate:  # overlapping windows: several windows reach one pixel
+                dx_ij += here * dout
+            else:
+                np.multiply(here, dout, out=dx_ij)
 
 
 def max_pool_backward_reshape(dout, cache):
@@ -341,20 +382,16 @@ def max_pool_backward_reshape(dout, cache):
     """
     x, x_reshaped, out = cache
     dout = _check_dout(dout, out.shape, x.dtype, "max_pool_backward_reshape")
-    out6 = out[:, :, :, None, :, None]  # (N, C, Ho, 1, Wo, 1)
-    mask = x_reshaped == out6  # (N, C, Ho, ph, Wo, pw): every maximum of each window
-    dx_reshaped = mask * dout[:, :, :, None, :, None]
-    n_max = mask.sum(axis=(3, 5))  # (N, C, Ho, Wo)
-    tied = np.nonzero(n_max > 1)
-    if tied[0].size:
-        # Rare for real-valued inputs, common after a ReLU: keep only the first maximum.
-        n, c, yo, xo = tied
-        win = x_reshaped[n, c, yo, :, xo, :]  # (T, ph, pw): advanced indices go first
-        ph, pw = win.shape[1:]
-        first = win.reshape(len(n), ph * pw).argmax(axis=1)  # first max, row-major
-        dx_reshaped[n, c, yo, :, xo, :] = 0
-        dx_reshaped[n, c, yo, first // pw, xo, first % pw] = dout[n, c, yo, xo]
-    return dx_reshaped.reshape(x.shape)
+    _, _, _, ph, _, pw = x_reshaped.shape
+    dx_reshaped = np.empty(x_reshaped.shape, dtype=x.dtype)  # every element is written once
+    _route_to_first_max(
+        [[x_reshaped[:, :, :, i, :, j] for j in range(pw)] for i in range(ph)],
+        out,
+        dout,
+        [[dx_reshaped[:, :, :, i, :, j] for j in range(pw)] for i in range(ph)],
+        accumulate=False,
+    )
+    return dx_reshaped.reshape(x.shape)  # (N, C, Ho, ph, Wo, pw) -> (N, C, H, W)
 
 
 def max_pool_forward_strides(x, pool_param):
@@ -391,14 +428,15 @@ def max_pool_backward_strides(dout, cache):
     _, ph, pw, stride, Ho, Wo = _check_pool(x, pool_param, "max_pool_backward_strides")
     dout = _check_dout(dout, out.shape, x.dtype, "max_pool_backward_strides")
     dx = np.zeros_like(x)
-    claimed = np.zeros(out.shape, dtype=bool)  # (N, C, Ho, Wo): window already routed
-    for i in range(ph):
-        for j in range(pw):
-            rows = slice(i, i + stride * Ho, stride)
-            cols = slice(j, j + stride * Wo, stride)
-            here = (x[:, :, rows, cols] == out) & ~claimed  # (N, C, Ho, Wo)
-            claimed |= here
-            dx[:, :, rows, cols] += here * dout  # distinct pixels within one offset
+    rows = [slice(i, i + stride * Ho, stride) for i in range(ph)]
+    cols = [slice(j, j + stride * Wo, stride) for j in range(pw)]
+    _route_to_first_max(
+        [[x[:, :, r, c] for c in cols] for r in rows],
+        out,
+        dout,
+        [[dx[:, :, r, c] for c in cols] for r in rows],
+        accumulate=True,
+    )
     return dx
 
 

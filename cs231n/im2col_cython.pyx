@@ -70,14 +70,15 @@ cdef void _col2im(const real[:, ::1] cols, real[:, :, :, ::1] xp,
 
 cdef void _col2im_6d(const real[:, :, :, :, :, ::1] cols, real[:, :, :, ::1] xp,
                      Py_ssize_t stride) noexcept nogil:
-    # Reads cols in memory order; writes stay inside one (n, c) plane of xp at a time.
+    # One (n, c) plane of xp at a time (it stays in L1 while the HH*WW runs of
+    # Ho*Wo contiguous column entries that land in it are added).
     cdef Py_ssize_t C = cols.shape[0], HH = cols.shape[1], WW = cols.shape[2]
     cdef Py_ssize_t N = cols.shape[3], out_h = cols.shape[4], out_w = cols.shape[5]
     cdef Py_ssize_t c, i, j, n, y, x
-    for c in range(C):
-        for i in range(HH):
-            for j in range(WW):
-                for n in range(N):
+    for n in range(N):
+        for c in range(C):
+            for i in range(HH):
+                for j in range(WW):
                     for y in range(out_h):
                         for x in range(out_w):
                             xp[n, c, y * stride + i, x * stride + j] += cols[c, i, j, n, y, x]
