@@ -428,6 +428,24 @@ def _matches(spec: FileSpec, path: Path) -> bool:
     return spec.known_sha256 in (None, sha)
 
 
+def _check_archive(path: Path, kind: str) -> None:
+    """Refuse archives whose members would land outside the extraction folder
+    (absolute paths, ``..``, links, devices): tarfile on Python < 3.12 extracts them."""
+    import tarfile
+    import zipfile
+
+    if kind == "tar":
+        with tarfile.open(path) as tar:
+            bad = [m.name for m in tar.getmembers() if not (m.isfile() or m.isdir())]
+            names = [m.name for m in tar.getmembers()]
+    else:
+        with zipfile.ZipFile(path) as z:
+            bad, names = [], z.namelist()
+    bad += [n for n in names if n.startswith(("/", "\\")) or ".." in Path(n).parts]
+    if bad:
+        raise ValueError(f"{path.name}: unsafe archive members {bad[:3]}; nothing was written")
+
+
 def fetch(
     name: str,
     *,
@@ -475,10 +493,12 @@ def fetch(
                 )
                 staged[src.files[0]] = Path(got)
                 continue
-            proc = (pooch.Untar if src.archive == "tar" else pooch.Unzip)(extract_dir="extracted")
-            members = pooch.retrieve(
-                src.url, src.known_hash, fname=fname, path=where, processor=proc, downloader=dl
+            archive = pooch.retrieve(
+                src.url, src.known_hash, fname=fname, path=where, downloader=dl
             )
+            _check_archive(Path(archive), src.archive)
+            proc = (pooch.Untar if src.archive == "tar" else pooch.Unzip)(extract_dir="extracted")
+            members = proc(archive, "download", None)
             by_name: dict[str, Path] = {}
             for m in sorted(members):  # files are found by name anywhere in the archive
                 by_name.setdefault(Path(m).name, Path(m))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .paths import DatasetNotFoundError, data_root, dataset_path
+from .paths import data_root, dataset_path, require
 
 __all__ = [
     "SQUEEZENET_MEAN",
@@ -141,12 +141,7 @@ def resolve_image_path(name) -> Path:
     stem = p.name[:-4] if p.name.endswith(".jpg") else p.name
     if stem in STYLE_IMAGES:
         dataset, rel = STYLE_IMAGES[stem]
-        if dataset_path(rel).exists():
-            return dataset_path(rel)
-        raise DatasetNotFoundError(
-            f"dataset {dataset!r} not found: {dataset_path(rel)} does not exist (data folder "
-            f"{data_root()}). Fetch it with: cs231n data fetch {dataset}"
-        )
+        return require(dataset, rel)  # raises DatasetNotFoundError with the fetch command
     raise FileNotFoundError(
         f"resolve_image_path: no image {name!r}: not a file, not under the data folder "
         f"{data_root()}, and not one of {sorted(STYLE_IMAGES)}"

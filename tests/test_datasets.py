@@ -258,6 +258,18 @@ def test_fetch_zip_finds_members_by_name_and_alias(data, monkeypatch):
     assert leftovers(data) == ["ex", "ex/gan-checks.npz", "ex/kitten.jpg"]
 
 
+def test_archive_with_members_outside_the_folder_is_refused(data, monkeypatch, tmp_path):
+    archive = _tar_gz({"ok": b"fine", "../../escaped": b"evil"})
+    url = "https://example.invalid/evil.tar.gz"
+    add(
+        monkeypatch,
+        Dataset("toy", "toy", (FileSpec("t/ok"),), (Source(url, ("t/ok",), None, "tar"),)),
+    )
+    with pytest.raises(ValueError, match=r"unsafe archive members \['../../escaped'\]"):
+        ds.fetch("toy", downloader=FakeServer({url: archive}), progressbar=False)
+    assert leftovers(data) == [] and not (tmp_path / "escaped").exists()
+
+
 def test_download_checksum_mismatch_leaves_nothing_behind(data, monkeypatch):
     url = "https://example.invalid/x.bin"
     add(
