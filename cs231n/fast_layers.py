@@ -162,20 +162,34 @@ def _check_dout(dout, shape, dtype, layer: str) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
-def conv_forward_strides(x, w, b, conv_param):
-    """Convolution by a strided view of the padded input and ONE matrix product.
+def conv_forward_strides(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict):
+    r"""Convolution by a strided view of the padded input and ONE matrix product.
 
-    Args:
-        x: (N, C, H, W) input.
-        w: (F, C, HH, WW) filters.
-        b: (F,) biases.
-        conv_param: ``{'stride': s, 'pad': p}``; ``(H + 2p - HH)`` and
-            ``(W + 2p - WW)`` must be divisible by ``s`` (else ``ValueError``).
+    .. math:: out[n, f, y, x] = b[f] + \sum_{c,i,j} x_p[n, c, y s + i, x s + j] w[f, c, i, j]
 
-    Returns:
-        out: (N, F, Ho, Wo), ``Ho = (H + 2p - HH) // s + 1``, ``Wo`` likewise,
-            ``out[n, f] = sum_{c,i,j} x_pad[n, c, y*s + i, x*s + j] * w[f, c, i, j] + b[f]``.
-        cache: ``(x, w, b, conv_param, x_cols)`` with x_cols (C*HH*WW, N*Ho*Wo).
+    Parameters
+    ----------
+    x : (N, C, H, W)
+        Input; float32 or float64 is kept, other dtypes become float64.
+    w : (F, C, HH, WW)
+        Filters (cast to the dtype of ``x``).
+    b : (F,)
+        Biases.
+    conv_param : dict
+        ``'stride'`` (int >= 1) and ``'pad'`` (int >= 0, zeros on each side of H and W).
+
+    Returns
+    -------
+    out : (N, F, Ho, Wo)
+        ``Ho = (H + 2*pad - HH) // stride + 1``, ``Wo = (W + 2*pad - WW) // stride + 1``.
+    cache : tuple
+        ``(x, w, b, conv_param, x_cols)`` with ``x_cols`` (C*HH*WW, N*Ho*Wo).
+
+    Raises
+    ------
+    ValueError
+        If ``(H + 2*pad - HH)`` or ``(W + 2*pad - WW)`` is not divisible by the stride,
+        the filter is larger than the padded input, or a shape does not match.
     """
     layer = "conv_forward_fast"
     x, w, b, stride, pad, Ho, Wo = _check_conv(x, w, b, conv_param, layer)
@@ -209,17 +223,25 @@ def conv_forward_strides(x, w, b, conv_param):
     return out, cache
 
 
-def conv_backward_strides(dout, cache):
+def conv_backward_strides(dout: np.ndarray, cache: tuple):
     """Backward pass of :func:`conv_forward_strides`.
 
-    Args:
-        dout: (N, F, Ho, Wo) upstream gradient.
-        cache: from :func:`conv_forward_strides`.
+    With ``D = dout`` laid out as (F, N*Ho*Wo) and ``x_cols`` from the cache:
+    ``dw = D @ x_cols.T``, ``db = D.sum(axis=1)``, ``dx = col2im_6d(w.T @ D)``
+    (every column entry summed back into the pixel it was copied from).
 
-    Returns:
-        dx: (N, C, H, W); dw: (F, C, HH, WW); db: (F,).
-        With ``D = dout`` as (F, N*Ho*Wo): ``dw = D @ x_cols.T``, ``db = D.sum(1)``,
-        ``dx = col2im_6d(w.T @ D)`` (each column summed back into its pixels).
+    Parameters
+    ----------
+    dout : (N, F, Ho, Wo)
+        Upstream gradient.
+    cache : tuple
+        From :func:`conv_forward_strides`.
+
+    Returns
+    -------
+    dx : (N, C, H, W)
+    dw : (F, C, HH, WW)
+    db : (F,)
     """
     x, w, b, conv_param, x_cols = cache
     N, C, H, W = x.shape
@@ -247,14 +269,17 @@ def conv_backward_strides(dout, cache):
     return dx, dw, db
 
 
-def conv_forward_im2col(x, w, b, conv_param):
-    """Convolution with columns from the im2col loops (``cs231n.im2col_cython``/numpy).
+def conv_forward_im2col(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict):
+    """Convolution with columns from the im2col loops (compiled, or the numpy twin).
 
-    Args and ``out`` as :func:`conv_forward_strides`.
+    Parameters and ``out`` as :func:`conv_forward_strides`.
 
-    Returns:
-        out: (N, F, Ho, Wo).
-        cache: ``(x, w, b, conv_param, x_cols)`` with x_cols (C*HH*WW, Ho*Wo*N).
+    Returns
+    -------
+    out : (N, F, Ho, Wo)
+    cache : tuple
+        ``(x, w, b, conv_param, x_cols)`` with ``x_cols`` (C*HH*WW, Ho*Wo*N), the
+        column order of :func:`cs231n.im2col.im2col_indices`.
     """
     x, w, b, stride, pad, Ho, Wo = _check_conv(x, w, b, conv_param, "conv_forward_im2col")
     N = x.shape[0]
@@ -265,8 +290,21 @@ def conv_forward_im2col(x, w, b, conv_param):
     return out, (x, w, b, conv_param, x_cols)
 
 
-def conv_backward_im2col(dout, cache):
-    """Backward pass of :func:`conv_forward_im2col`: ``dx (N, C, H, W), dw, db``."""
+def conv_backward_im2col(dout: np.ndarray, cache: tuple):
+    """Backward pass of :func:`conv_forward_im2col`.
+
+    Parameters
+    ----------
+    dout : (N, F, Ho, Wo)
+    cache : tuple
+        From :func:`conv_forward_im2col`.
+
+    Returns
+    -------
+    dx : (N, C, H, W)
+    dw : (F, C, HH, WW)
+    db : (F,)
+    """
     x, w, b, conv_param, x_cols = cache
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
@@ -290,17 +328,30 @@ conv_backward_fast = conv_backward_strides
 # ---------------------------------------------------------------------------
 
 
-def max_pool_forward_fast(x, pool_param):
-    """Max pooling: the reshape method when pools tile the input, else the strided one.
+def max_pool_forward_fast(x: np.ndarray, pool_param: dict):
+    r"""Max pooling: the reshape method when the pools tile the input, else the strided one.
 
-    Args:
-        x: (N, C, H, W).
-        pool_param: ``{'pool_height': ph, 'pool_width': pw, 'stride': s}``;
-            ``(H - ph)`` and ``(W - pw)`` must be divisible by ``s``.
+    .. math:: out[n, c, y, x] = \max_{0 \le i < ph,\ 0 \le j < pw} x[n, c, y s + i, x s + j]
 
-    Returns:
-        out: (N, C, Ho, Wo), ``Ho = (H - ph) // s + 1``, ``Wo`` likewise.
-        cache: ``('reshape', cache)`` or ``('strides', cache)``.
+    Parameters
+    ----------
+    x : (N, C, H, W)
+    pool_param : dict
+        ``'pool_height'`` ph, ``'pool_width'`` pw, ``'stride'`` s; ``(H - ph)`` and
+        ``(W - pw)`` must be divisible by ``s``. The reshape method is used when
+        ``ph == pw == s`` and they divide H and W.
+
+    Returns
+    -------
+    out : (N, C, Ho, Wo)
+        ``Ho = (H - ph) // s + 1``, ``Wo = (W - pw) // s + 1``.
+    cache : tuple
+        ``('reshape', cache)`` or ``('strides', cache)``.
+
+    Raises
+    ------
+    ValueError
+        If the stride does not divide, the pool is larger than the input, or a key is missing.
     """
     x, ph, pw, stride, _, _ = _check_pool(x, pool_param, "max_pool_forward_fast")
     H, W = x.shape[2:]
@@ -311,8 +362,20 @@ def max_pool_forward_fast(x, pool_param):
     return out, ("strides", cache)
 
 
-def max_pool_backward_fast(dout, cache):
-    """Backward pass of :func:`max_pool_forward_fast`: ``dx (N, C, H, W)``."""
+def max_pool_backward_fast(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Backward pass of :func:`max_pool_forward_fast`.
+
+    Parameters
+    ----------
+    dout : (N, C, Ho, Wo)
+    cache : tuple
+        From :func:`max_pool_forward_fast`.
+
+    Returns
+    -------
+    dx : (N, C, H, W)
+        Each ``dout`` entry goes to the first maximum of its window (row-major order).
+    """
     method, real_cache = cache
     if method == "reshape":
         return max_pool_backward_reshape(dout, real_cache)
@@ -321,15 +384,23 @@ def max_pool_backward_fast(dout, cache):
     raise ValueError(f"max_pool_backward_fast: unknown method {method!r} in cache")
 
 
-def max_pool_forward_reshape(x, pool_param):
+def max_pool_forward_reshape(x: np.ndarray, pool_param: dict):
     """Max pooling when ``pool_height == pool_width == stride`` and the pools tile x.
 
-    Splitting H into (Ho, ph) and W into (Wo, pw) is a free reshape; the max
-    over the two window axes is the pool.
+    Splitting H into (Ho, ph) and W into (Wo, pw) is a free reshape; the pool is
+    the maximum over the two window axes.
 
-    Returns:
-        out: (N, C, H/ph, W/pw).
-        cache: ``(x, x_reshaped, out)``, x_reshaped (N, C, Ho, ph, Wo, pw).
+    Parameters
+    ----------
+    x : (N, C, H, W)
+    pool_param : dict
+        As :func:`max_pool_forward_fast`, with ``ph == pw == stride`` dividing H and W.
+
+    Returns
+    -------
+    out : (N, C, H/ph, W/pw)
+    cache : tuple
+        ``(x, x_reshaped, out)``, ``x_reshaped`` (N, C, Ho, ph, Wo, pw).
     """
     x, ph, pw, stride, Ho, Wo = _check_pool(x, pool_param, "max_pool_forward_reshape")
     N, C, H, W = x.shape
@@ -371,14 +442,21 @@ def _route_to_first_max(windows, out, dout, dx_windows, accumulate: bool) -> Non
                 np.multiply(here, dout, out=dx_ij)
 
 
-def max_pool_backward_reshape(dout, cache):
+def max_pool_backward_reshape(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Backward pass of :func:`max_pool_forward_reshape`.
 
-    Each ``dout`` entry goes to the first maximum of its window (row-major), so
-    windows with ties (e.g. all zeros after a ReLU) send it to one element only.
+    Each ``dout`` entry goes to the first maximum of its window (row-major), so a
+    window with ties (e.g. all zeros after a ReLU) sends it to one element only.
 
-    Returns:
-        dx: (N, C, H, W).
+    Parameters
+    ----------
+    dout : (N, C, Ho, Wo)
+    cache : tuple
+        From :func:`max_pool_forward_reshape`.
+
+    Returns
+    -------
+    dx : (N, C, H, W)
     """
     x, x_reshaped, out = cache
     dout = _check_dout(dout, out.shape, x.dtype, "max_pool_backward_reshape")
@@ -394,15 +472,23 @@ def max_pool_backward_reshape(dout, cache):
     return dx_reshaped.reshape(x.shape)  # (N, C, Ho, ph, Wo, pw) -> (N, C, H, W)
 
 
-def max_pool_forward_strides(x, pool_param):
+def max_pool_forward_strides(x: np.ndarray, pool_param: dict):
     """Max pooling for any window and stride (windows may overlap or leave gaps).
 
-    Loops over the ``ph * pw`` offsets inside a window only: offset ``(i, j)``
-    of every window at once is the strided slice ``x[:, :, i::s, j::s]``.
+    Loops over the ``ph * pw`` offsets inside a window only: offset ``(i, j)`` of
+    every window at once is the strided slice ``x[:, :, i::s, j::s]`` (cut to Ho, Wo).
 
-    Returns:
-        out: (N, C, Ho, Wo).
-        cache: ``(x, out, pool_param)``.
+    Parameters
+    ----------
+    x : (N, C, H, W)
+    pool_param : dict
+        As :func:`max_pool_forward_fast`.
+
+    Returns
+    -------
+    out : (N, C, Ho, Wo)
+    cache : tuple
+        ``(x, out, pool_param)``.
     """
     x, ph, pw, stride, Ho, Wo = _check_pool(x, pool_param, "max_pool_forward_strides")
     out = x[:, :, : stride * Ho : stride, : stride * Wo : stride].copy()  # offset (0, 0)
@@ -417,12 +503,22 @@ def max_pool_forward_strides(x, pool_param):
     return out, (x, out, pool_param)
 
 
-def max_pool_backward_strides(dout, cache):
-    """Backward pass of :func:`max_pool_forward_strides`: ``dx (N, C, H, W)``.
+def max_pool_backward_strides(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Backward pass of :func:`max_pool_forward_strides`.
 
-    Visits window offsets in row-major order; an offset claims the gradient of a
+    Offsets are visited in row-major order; an offset takes the gradient of a
     window if it holds the maximum and no earlier offset did (the first maximum,
     like ``argmax``). Overlapping windows add their gradients.
+
+    Parameters
+    ----------
+    dout : (N, C, Ho, Wo)
+    cache : tuple
+        From :func:`max_pool_forward_strides`.
+
+    Returns
+    -------
+    dx : (N, C, H, W)
     """
     x, out, pool_param = cache
     _, ph, pw, stride, Ho, Wo = _check_pool(x, pool_param, "max_pool_backward_strides")
@@ -440,12 +536,21 @@ def max_pool_backward_strides(dout, cache):
     return dx
 
 
-def max_pool_forward_im2col(x, pool_param):
+def max_pool_forward_im2col(x: np.ndarray, pool_param: dict):
     """Max pooling with im2col columns: each column is one window of one channel.
 
-    Returns:
-        out: (N, C, Ho, Wo).
-        cache: ``(x, x_cols, x_cols_argmax, pool_param)``, x_cols (ph*pw, Ho*Wo*N*C).
+    Parameters
+    ----------
+    x : (N, C, H, W)
+    pool_param : dict
+        As :func:`max_pool_forward_fast`.
+
+    Returns
+    -------
+    out : (N, C, Ho, Wo)
+    cache : tuple
+        ``(x, x_cols, x_cols_argmax, pool_param)``, ``x_cols`` (ph*pw, Ho*Wo*N*C),
+        ``x_cols_argmax`` (Ho*Wo*N*C,) the first maximum of each column.
     """
     x, ph, pw, stride, Ho, Wo = _check_pool(x, pool_param, "max_pool_forward_im2col")
     N, C, H, W = x.shape
@@ -457,8 +562,19 @@ def max_pool_forward_im2col(x, pool_param):
     return out, (x, x_cols, x_cols_argmax, pool_param)
 
 
-def max_pool_backward_im2col(dout, cache):
-    """Backward pass of :func:`max_pool_forward_im2col`: ``dx (N, C, H, W)``."""
+def max_pool_backward_im2col(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Backward pass of :func:`max_pool_forward_im2col`.
+
+    Parameters
+    ----------
+    dout : (N, C, Ho, Wo)
+    cache : tuple
+        From :func:`max_pool_forward_im2col`.
+
+    Returns
+    -------
+    dx : (N, C, H, W)
+    """
     x, x_cols, x_cols_argmax, pool_param = cache
     N, C, H, W = x.shape
     ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]

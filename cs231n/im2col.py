@@ -73,18 +73,27 @@ def _check_x_shape(x_shape) -> tuple[int, int, int, int]:
 def get_im2col_indices(
     x_shape, field_height: int, field_width: int, padding: int = 1, stride: int = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Index arrays ``(k, i, j)`` with ``cols[:, :, :] = x_padded[:, k, i, j]``.
+    """Index arrays ``(k, i, j)`` such that ``cols = x_padded[:, k, i, j]``.
 
-    Args:
-        x_shape: ``(N, C, H, W)``.
-        field_height, field_width: window size ``fh``, ``fw``.
-        padding: zeros added on each side of H and W.
-        stride: step of the window.
+    Parameters
+    ----------
+    x_shape : tuple
+        ``(N, C, H, W)``.
+    field_height, field_width : int
+        Window size ``fh``, ``fw``.
+    padding : int
+        Zeros added on each side of H and W.
+    stride : int
+        Step of the window; must divide ``H + 2*padding - fh`` (and likewise W).
 
-    Returns:
-        ``k``: (C*fh*fw, 1) channel of each row;
-        ``i``: (C*fh*fw, Ho*Wo) padded row of each (row, position);
-        ``j``: (C*fh*fw, Ho*Wo) padded column of each (row, position).
+    Returns
+    -------
+    k : (C*fh*fw, 1)
+        Channel of each row.
+    i : (C*fh*fw, Ho*Wo)
+        Padded row of each (row, output position).
+    j : (C*fh*fw, Ho*Wo)
+        Padded column of each (row, output position).
     """
     _, C, H, W = _check_x_shape(x_shape)
     out_h = conv_output_size(
@@ -110,11 +119,16 @@ def im2col_indices(
 ) -> np.ndarray:
     """Every receptive field of ``x`` as a column, by fancy indexing.
 
-    Args:
-        x: (N, C, H, W).
+    Parameters
+    ----------
+    x : (N, C, H, W)
+    field_height, field_width, padding, stride : int
+        As :func:`get_im2col_indices`.
 
-    Returns:
-        cols: (C*fh*fw, Ho*Wo*N), layout described in the module docstring.
+    Returns
+    -------
+    cols : (C*fh*fw, Ho*Wo*N)
+        ``cols[(c*fh + i)*fw + j, (y*Wo + x)*N + n] = x_padded[n, c, y*stride + i, x*stride + j]``.
     """
     x = np.asarray(x)
     N, C, _, _ = _check_x_shape(x.shape)
@@ -135,12 +149,18 @@ def col2im_indices(
 ) -> np.ndarray:
     """Adjoint of :func:`im2col_indices`: sum every column entry into its pixel.
 
-    Args:
-        cols: (C*fh*fw, Ho*Wo*N).
-        x_shape: ``(N, C, H, W)`` of the image the columns came from.
+    Parameters
+    ----------
+    cols : (C*fh*fw, Ho*Wo*N)
+    x_shape : tuple
+        ``(N, C, H, W)`` of the input the columns came from.
+    field_height, field_width, padding, stride : int
+        As :func:`get_im2col_indices`.
 
-    Returns:
-        x: (N, C, H, W); a pixel covered by several windows gets the sum.
+    Returns
+    -------
+    x : (N, C, H, W)
+        A pixel covered by several windows gets the sum of their entries.
     """
     N, C, H, W = _check_x_shape(x_shape)
     k, i, j = get_im2col_indices(x_shape, field_height, field_width, padding, stride)

@@ -65,15 +65,21 @@ def im2col_numpy(
 ) -> np.ndarray:
     """Every receptive field of ``x`` as a column (numpy twin of ``im2col_cython``).
 
-    Args:
-        x: (N, C, H, W), float32 or float64 (kept).
-        field_height, field_width: window size ``fh``, ``fw``.
-        padding: zeros on each side of H and W.
-        stride: window step; ``(H + 2*padding - fh)`` must be divisible by it.
+    Parameters
+    ----------
+    x : (N, C, H, W)
+        float32 or float64 (kept); other dtypes become float64.
+    field_height, field_width : int
+        Window size ``fh``, ``fw``.
+    padding : int
+        Zeros on each side of H and W.
+    stride : int
+        Window step; ``(H + 2*padding - fh)`` must be divisible by it (likewise W).
 
-    Returns:
-        cols: (C*fh*fw, Ho*Wo*N); ``cols[(c*fh + i)*fw + j, (y*Wo + x)*N + n]
-        = x_padded[n, c, y*stride + i, x*stride + j]``.
+    Returns
+    -------
+    cols : (C*fh*fw, Ho*Wo*N)
+        ``cols[(c*fh + i)*fw + j, (y*Wo + x)*N + n] = x_padded[n, c, y*stride + i, x*stride + j]``.
     """
     x = as_float_array(x, "im2col: x", ndim=4)
     N, C, H, W = x.shape
@@ -104,12 +110,19 @@ def col2im_numpy(
 ) -> np.ndarray:
     """Adjoint of :func:`im2col_numpy` (numpy twin of ``col2im_cython``).
 
-    Args:
-        cols: (C*fh*fw, Ho*Wo*N).
+    Parameters
+    ----------
+    cols : (C*fh*fw, Ho*Wo*N)
+    N, C, H, W : int
+        Shape of the input the columns came from.
+    field_height, field_width, padding, stride : int
+        As :func:`im2col_numpy`.
 
-    Returns:
-        x: (N, C, H, W), C-contiguous, same dtype as ``cols``; each pixel is the
-        sum of the column entries that were copied from it.
+    Returns
+    -------
+    x : (N, C, H, W)
+        C-contiguous, dtype of ``cols``; each pixel is the sum of the column
+        entries that were copied from it.
     """
     cols = as_float_array(cols, "col2im: cols", ndim=2)
     out_h, out_w = _sizes(H, W, field_height, field_width, padding, stride, "col2im")
@@ -133,13 +146,22 @@ def col2im_6d_numpy(
 ) -> np.ndarray:
     """Adjoint of the strided-view columns (numpy twin of ``col2im_6d_cython``).
 
-    Args:
-        cols: (C, HH, WW, N, Ho, Wo) (a 2-D ``(C*HH*WW, N*Ho*Wo)`` array is
-            accepted too); ``cols[c, i, j, n, y, x]`` belongs to
-            ``x_padded[n, c, y*stride + i, x*stride + j]``.
+    Parameters
+    ----------
+    cols : (C, HH, WW, N, Ho, Wo)
+        ``cols[c, i, j, n, y, x]`` belongs to ``x_padded[n, c, y*stride + i, x*stride + j]``;
+        a 2-D (C*HH*WW, N*Ho*Wo) array with the same memory order is accepted too.
+    N, C, H, W : int
+        Shape of the input.
+    HH, WW : int
+        Filter size.
+    pad, stride : int
+        As in the convolution.
 
-    Returns:
-        x: (N, C, H, W), C-contiguous, same dtype as ``cols``.
+    Returns
+    -------
+    x : (N, C, H, W)
+        C-contiguous, dtype of ``cols``.
     """
     cols = as_float_array(cols, "col2im_6d: cols")
     out_h = conv_output_size(H, HH, pad, stride, layer="col2im_6d", dim="H", field_name="HH")
