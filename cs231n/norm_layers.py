@@ -62,9 +62,7 @@ def _standardize_columns_backward(dxhat: np.ndarray, xhat: np.ndarray, inv_std: 
     ``dxhat``, ``xhat``: (M, K); ``inv_std``: (K,). Returns ``dx`` (M, K).
     """
     M = dxhat.shape[0]
-    return (inv_std / M) * (
-        M * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0)
-    )
+    return (inv_std / M) * (M * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0))
 
 
 def _check_mode(fn: str, mode) -> str:
@@ -133,7 +131,9 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_par
     running_var = bn_param.get("running_var", np.zeros(D, dtype=x.dtype))
     for name, arr in (("running_mean", running_mean), ("running_var", running_var)):
         if np.shape(arr) != (D,):
-            raise ValueError(f"{fn}: bn_param['{name}'] must have shape ({D},), got {np.shape(arr)}")
+            raise ValueError(
+                f"{fn}: bn_param['{name}'] must have shape ({D},), got {np.shape(arr)}"
+            )
 
     if mode == "train":
         # One line per node of the computational graph; batchnorm_backward walks them back.
@@ -146,8 +146,16 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_par
         out = gamma * xhat + beta
         running_mean = momentum * running_mean + (1 - momentum) * mu
         running_var = momentum * running_var + (1 - momentum) * var
-        cache = {"mode": mode, "x": x, "xmu": xmu, "var": var, "std": std,
-                 "inv_std": inv_std, "xhat": xhat, "gamma": gamma}  # fmt: skip
+        cache = {
+            "mode": mode,
+            "x": x,
+            "xmu": xmu,
+            "var": var,
+            "std": std,
+            "inv_std": inv_std,
+            "xhat": xhat,
+            "gamma": gamma,
+        }
     else:
         inv_std = 1.0 / np.sqrt(running_var + eps)
         xhat = (x - running_mean) * inv_std
@@ -317,7 +325,9 @@ def spatial_batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray
     """
     x = np.asarray(x)
     if x.ndim != 4:
-        raise ValueError(f"spatial_batchnorm_forward: x must have shape (N, C, H, W), got {x.shape}")
+        raise ValueError(
+            f"spatial_batchnorm_forward: x must have shape (N, C, H, W), got {x.shape}"
+        )
     N, C, H, W = x.shape
     x_rows = x.transpose(0, 2, 3, 1).reshape(-1, C)  # (N*H*W, C)
     out_rows, cache = batchnorm_forward(x_rows, gamma, beta, bn_param)
@@ -346,8 +356,9 @@ def spatial_batchnorm_backward(dout: np.ndarray, cache: dict):
     return dx, dgamma, dbeta
 
 
-def spatial_groupnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, G: int,
-                              gn_param: dict):  # fmt: skip
+def spatial_groupnorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, G: int, gn_param: dict
+):
     """Spatial group normalization: layer norm within each of G channel groups.
 
     The C channels are split into G consecutive groups of C/G channels; every

@@ -40,42 +40,75 @@ def make_case(name, rng):
     r = rng.standard_normal
     if name == "affine_relu":
         inputs = {"x": r((2, 3, 4)), "w": r((12, 10)), "b": r(10)}
-        return (inputs, affine_relu_forward, affine_relu_backward,
-                lambda x, w, b: F.relu(x.reshape(2, -1) @ w + b))  # fmt: skip
+        return (
+            inputs,
+            affine_relu_forward,
+            affine_relu_backward,
+            lambda x, w, b: F.relu(x.reshape(2, -1) @ w + b),
+        )
     if name == "affine_bn_relu":
         inputs = {"x": r((4, 3, 4)), "w": r((12, 5)), "b": r(5), "gamma": r(5), "beta": r(5)}
-        return (inputs, lambda **k: affine_bn_relu_forward(**k, bn_param={"mode": "train"}),
-                affine_bn_relu_backward,
-                lambda x, w, b, gamma, beta: F.relu(F.batch_norm(
-                    x.reshape(4, -1) @ w + b, None, None, gamma, beta, True, 0.1, 1e-5)))  # fmt: skip
+        return (
+            inputs,
+            lambda **k: affine_bn_relu_forward(**k, bn_param={"mode": "train"}),
+            affine_bn_relu_backward,
+            lambda x, w, b, gamma, beta: F.relu(
+                F.batch_norm(x.reshape(4, -1) @ w + b, None, None, gamma, beta, True, 0.1, 1e-5)
+            ),
+        )
     if name == "affine_ln_relu":
         inputs = {"x": r((4, 3, 4)), "w": r((12, 5)), "b": r(5), "gamma": r(5), "beta": r(5)}
-        return (inputs, lambda **k: affine_ln_relu_forward(**k, ln_param={}),
-                affine_ln_relu_backward,
-                lambda x, w, b, gamma, beta: F.relu(F.layer_norm(
-                    x.reshape(4, -1) @ w + b, (5,), gamma, beta, 1e-5)))  # fmt: skip
+        return (
+            inputs,
+            lambda **k: affine_ln_relu_forward(**k, ln_param={}),
+            affine_ln_relu_backward,
+            lambda x, w, b, gamma, beta: F.relu(
+                F.layer_norm(x.reshape(4, -1) @ w + b, (5,), gamma, beta, 1e-5)
+            ),
+        )
     if name == "conv_relu":
         inputs = {"x": r((2, 3, 8, 8)), "w": r((3, 3, 3, 3)), "b": r(3)}
-        return (inputs, lambda **k: conv_relu_forward(**k, conv_param=CONV), conv_relu_backward,
-                lambda x, w, b: F.relu(F.conv2d(x, w, b, padding=1)))  # fmt: skip
+        return (
+            inputs,
+            lambda **k: conv_relu_forward(**k, conv_param=CONV),
+            conv_relu_backward,
+            lambda x, w, b: F.relu(F.conv2d(x, w, b, padding=1)),
+        )
     if name == "conv_bn_relu":
-        inputs = {"x": r((2, 3, 8, 8)), "w": r((3, 3, 3, 3)), "b": r(3),
-                  "gamma": r(3), "beta": r(3)}  # fmt: skip
-        return (inputs,
-                lambda **k: conv_bn_relu_forward(**k, conv_param=CONV, bn_param={"mode": "train"}),
-                conv_bn_relu_backward,
-                lambda x, w, b, gamma, beta: F.relu(F.batch_norm(
-                    F.conv2d(x, w, b, padding=1), None, None, gamma, beta, True, 0.1, 1e-5)))  # fmt: skip
+        inputs = {
+            "x": r((2, 3, 8, 8)),
+            "w": r((3, 3, 3, 3)),
+            "b": r(3),
+            "gamma": r(3),
+            "beta": r(3),
+        }
+        return (
+            inputs,
+            lambda **k: conv_bn_relu_forward(**k, conv_param=CONV, bn_param={"mode": "train"}),
+            conv_bn_relu_backward,
+            lambda x, w, b, gamma, beta: F.relu(
+                F.batch_norm(F.conv2d(x, w, b, padding=1), None, None, gamma, beta, True, 0.1, 1e-5)
+            ),
+        )
     if name == "conv_relu_pool":
         inputs = {"x": r((2, 3, 8, 8)), "w": r((3, 3, 3, 3)), "b": r(3)}
-        return (inputs, lambda **k: conv_relu_pool_forward(**k, conv_param=CONV, pool_param=POOL),
-                conv_relu_pool_backward,
-                lambda x, w, b: F.max_pool2d(F.relu(F.conv2d(x, w, b, padding=1)), 2, 2))  # fmt: skip
+        return (
+            inputs,
+            lambda **k: conv_relu_pool_forward(**k, conv_param=CONV, pool_param=POOL),
+            conv_relu_pool_backward,
+            lambda x, w, b: F.max_pool2d(F.relu(F.conv2d(x, w, b, padding=1)), 2, 2),
+        )
     raise KeyError(name)
 
 
-NAMES = ["affine_relu", "affine_bn_relu", "affine_ln_relu", "conv_relu", "conv_bn_relu",
-         "conv_relu_pool"]  # fmt: skip
+NAMES = [
+    "affine_relu",
+    "affine_bn_relu",
+    "affine_ln_relu",
+    "conv_relu",
+    "conv_bn_relu",
+    "conv_relu_pool",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -32,20 +32,30 @@ def test_conv_forward_official_values():
     w = np.linspace(-0.2, 0.3, num=np.prod(w_shape)).reshape(w_shape)
     b = np.linspace(-0.1, 0.2, num=3)
     out, _ = conv_forward_naive(x, w, b, {"stride": 2, "pad": 1})
-    correct_out = np.array([[[[-0.08759809, -0.10987781], [-0.18387192, -0.2109216]],
-                             [[0.21027089, 0.21661097], [0.22847626, 0.23004637]],
-                             [[0.50813986, 0.54309974], [0.64082444, 0.67101435]]],
-                            [[[-0.98053589, -1.03143541], [-1.19128892, -1.24695841]],
-                             [[0.69108355, 0.66880383], [0.59480972, 0.56776003]],
-                             [[2.36270298, 2.36904306], [2.38090835, 2.38247847]]]])  # fmt: skip
+    correct_out = np.array(
+        [
+            [
+                [[-0.08759809, -0.10987781], [-0.18387192, -0.2109216]],
+                [[0.21027089, 0.21661097], [0.22847626, 0.23004637]],
+                [[0.50813986, 0.54309974], [0.64082444, 0.67101435]],
+            ],
+            [
+                [[-0.98053589, -1.03143541], [-1.19128892, -1.24695841]],
+                [[0.69108355, 0.66880383], [0.59480972, 0.56776003]],
+                [[2.36270298, 2.36904306], [2.38090835, 2.38247847]],
+            ],
+        ]
+    )
     assert rel_error(out, correct_out) < 1e-7
 
 
 @pytest.mark.parametrize(
     "stride,pad,hw,kernel",
-    [(1, 1, (5, 5), (3, 3)),  # the notebook's gradient check
-     (2, 1, (5, 6), (3, 2)),  # non-square input and kernel: (5+2-3)/2 and (6+2-2)/2
-     (3, 0, (7, 5), (1, 2))],  # fmt: skip
+    [
+        (1, 1, (5, 5), (3, 3)),  # the notebook's gradient check
+        (2, 1, (5, 6), (3, 2)),  # non-square input and kernel: (5+2-3)/2 and (6+2-2)/2
+        (3, 0, (7, 5), (1, 2)),
+    ],
 )
 def test_conv_backward_numeric(stride, pad, hw, kernel, rng):
     x = rng.standard_normal((2, 3, *hw))
@@ -84,7 +94,9 @@ def test_conv_matches_torch(case):
     dout = r.standard_normal(out.shape)
     dx, dw, db = conv_backward_naive(dout, cache)
     ref, g = torch_forward_backward(
-        lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=pad), {"x": x, "w": w, "b": b}, dout
+        lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=pad),
+        {"x": x, "w": w, "b": b},
+        dout,
     )
     assert out.shape == ref.shape
     assert_close(out, ref, 1e-8, "conv out")
@@ -116,12 +128,20 @@ def test_max_pool_forward_official_values():
     # ConvolutionalNetworks.ipynb, "Max-Pooling: Naive forward".
     x = np.linspace(-0.3, 0.4, num=2 * 3 * 4 * 4).reshape(2, 3, 4, 4)
     out, _ = max_pool_forward_naive(x, {"pool_width": 2, "pool_height": 2, "stride": 2})
-    correct_out = np.array([[[[-0.26315789, -0.24842105], [-0.20421053, -0.18947368]],
-                             [[-0.14526316, -0.13052632], [-0.08631579, -0.07157895]],
-                             [[-0.02736842, -0.01263158], [0.03157895, 0.04631579]]],
-                            [[[0.09052632, 0.10526316], [0.14947368, 0.16421053]],
-                             [[0.20842105, 0.22315789], [0.26736842, 0.28210526]],
-                             [[0.32631579, 0.34105263], [0.38526316, 0.4]]]])  # fmt: skip
+    correct_out = np.array(
+        [
+            [
+                [[-0.26315789, -0.24842105], [-0.20421053, -0.18947368]],
+                [[-0.14526316, -0.13052632], [-0.08631579, -0.07157895]],
+                [[-0.02736842, -0.01263158], [0.03157895, 0.04631579]],
+            ],
+            [
+                [[0.09052632, 0.10526316], [0.14947368, 0.16421053]],
+                [[0.20842105, 0.22315789], [0.26736842, 0.28210526]],
+                [[0.32631579, 0.34105263], [0.38526316, 0.4]],
+            ],
+        ]
+    )
     assert rel_error(out, correct_out) < 1e-7
 
 
@@ -151,8 +171,12 @@ def pool_cases(draw):
     """Overlapping (stride < pool) and non-overlapping pools, square or not."""
     PH, PW, stride = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
     H_out, W_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)),
-             (H_out - 1) * stride + PH, (W_out - 1) * stride + PW)  # fmt: skip
+    shape = (
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, 3)),
+        (H_out - 1) * stride + PH,
+        (W_out - 1) * stride + PW,
+    )
     return shape, (PH, PW, stride), draw(st.booleans()), draw(st.integers(0, 2**16))
 
 
@@ -177,8 +201,10 @@ def test_max_pool_matches_torch_including_ties(case):
 
 def test_max_pool_ties_go_to_first_maximum():
     x = np.array([[[[1.0, 1.0], [1.0, 0.0]]]])
-    dx = max_pool_backward_naive(np.array([[[[5.0]]]]), max_pool_forward_naive(
-        x, {"pool_height": 2, "pool_width": 2, "stride": 2})[1])  # fmt: skip
+    dx = max_pool_backward_naive(
+        np.array([[[[5.0]]]]),
+        max_pool_forward_naive(x, {"pool_height": 2, "pool_width": 2, "stride": 2})[1],
+    )
     np.testing.assert_array_equal(dx, [[[[5.0, 0.0], [0.0, 0.0]]]])
 
 

@@ -44,7 +44,10 @@ def two_layer_activations(rng, N, D1=50, D2=60, D3=3):
 def test_batchnorm_train_forward_official_checks(rng):
     # BatchNormalization.ipynb: after batch norm the features have mean beta, std gamma.
     a = two_layer_activations(rng, 200)
-    for gamma, beta in [(np.ones(3), np.zeros(3)), (np.array([1.0, 2, 3]), np.array([11.0, 12, 13]))]:
+    for gamma, beta in [
+        (np.ones(3), np.zeros(3)),
+        (np.array([1.0, 2, 3]), np.array([11.0, 12, 13])),
+    ]:
         out, _ = batchnorm_forward(a, gamma, beta, {"mode": "train"})
         np.testing.assert_allclose(out.mean(axis=0), beta, rtol=0, atol=1e-10)
         np.testing.assert_allclose(out.std(axis=0), gamma, rtol=1e-4)  # eps shrinks them a bit
@@ -83,7 +86,11 @@ def test_batchnorm_backward_numeric(backward, rng):
 
 def test_batchnorm_test_mode_backward_numeric(rng):
     x, gamma, beta = rng.standard_normal((4, 5)), rng.standard_normal(5), rng.standard_normal(5)
-    param = {"mode": "test", "running_mean": rng.standard_normal(5), "running_var": rng.random(5) + 0.5}
+    param = {
+        "mode": "test",
+        "running_mean": rng.standard_normal(5),
+        "running_var": rng.random(5) + 0.5,
+    }
     dout = rng.standard_normal((4, 5))
     f = lambda: batchnorm_forward(x, gamma, beta, dict(param))[0]
     for backward in (batchnorm_backward, batchnorm_backward_alt):
@@ -113,8 +120,10 @@ def test_batchnorm_backward_alt_agrees_and_is_faster(rng):
         return best
 
     t_graph, t_closed = best_of(batchnorm_backward), best_of(batchnorm_backward_alt)
-    print(f"\nbatchnorm_backward {1e6 * t_graph:.0f} us, batchnorm_backward_alt "
-          f"{1e6 * t_closed:.0f} us, speedup x{t_graph / t_closed:.2f} (N={N}, D={D})")  # fmt: skip
+    print(
+        f"\nbatchnorm_backward {1e6 * t_graph:.0f} us, batchnorm_backward_alt "
+        f"{1e6 * t_closed:.0f} us, speedup x{t_graph / t_closed:.2f} (N={N}, D={D})"
+    )
 
 
 @settings(max_examples=15, deadline=None)
@@ -124,8 +133,13 @@ def test_batchnorm_matches_torch_including_running_stats(N, D, seed):
     x, gamma, beta = 3 * r.standard_normal((N, D)) + 1, r.standard_normal(D), r.standard_normal(D)
     dout = r.standard_normal((N, D))
     rm, rv = r.standard_normal(D), r.random(D) + 0.5
-    bn_param = {"mode": "train", "momentum": 0.9, "eps": 1e-5,
-                "running_mean": rm.copy(), "running_var": rv.copy()}  # fmt: skip
+    bn_param = {
+        "mode": "train",
+        "momentum": 0.9,
+        "eps": 1e-5,
+        "running_mean": rm.copy(),
+        "running_var": rv.copy(),
+    }
     out, cache = batchnorm_forward(x, gamma, beta, bn_param)
     dx, dgamma, dbeta = batchnorm_backward(dout, cache)
 
@@ -133,8 +147,9 @@ def test_batchnorm_matches_torch_including_running_stats(N, D, seed):
     rm_t, rv_t = torch.tensor(rm), torch.tensor(rv)
     ref, g = torch_forward_backward(
         lambda x, gamma, beta: F.batch_norm(x, rm_t, rv_t, gamma, beta, True, 0.1, 1e-5),
-        {"x": x, "gamma": gamma, "beta": beta}, dout,
-    )  # fmt: skip
+        {"x": x, "gamma": gamma, "beta": beta},
+        dout,
+    )
     assert_close(out, ref, 1e-8, "bn out")
     assert_close(dx, g["x"], 1e-8, "bn dx")
     assert_close(dgamma, g["gamma"], 1e-8, "bn dgamma")
@@ -143,15 +158,23 @@ def test_batchnorm_matches_torch_including_running_stats(N, D, seed):
     # torch folds in the UNBIASED variance N/(N-1) * var; we (like the official code)
     # fold in the biased one. Undo the factor on torch's update before comparing.
     torch_new_var_term = rv_t.numpy() - 0.9 * rv  # 0.1 * N/(N-1) * var
-    assert_close(bn_param["running_var"], 0.9 * rv + torch_new_var_term * (N - 1) / N,
-                 1e-10, "running_var")  # fmt: skip
+    assert_close(
+        bn_param["running_var"], 0.9 * rv + torch_new_var_term * (N - 1) / N, 1e-10, "running_var"
+    )
 
     # Test mode with the updated running statistics.
     bn_param["mode"] = "test"
     out, _ = batchnorm_forward(x, gamma, beta, bn_param)
-    ref = F.batch_norm(torch.tensor(x), torch.tensor(bn_param["running_mean"]),
-                       torch.tensor(bn_param["running_var"]), torch.tensor(gamma),
-                       torch.tensor(beta), False, 0.1, 1e-5).numpy()  # fmt: skip
+    ref = F.batch_norm(
+        torch.tensor(x),
+        torch.tensor(bn_param["running_mean"]),
+        torch.tensor(bn_param["running_var"]),
+        torch.tensor(gamma),
+        torch.tensor(beta),
+        False,
+        0.1,
+        1e-5,
+    ).numpy()
     assert_close(out, ref, 1e-8, "bn test-mode out")
 
 
@@ -199,10 +222,15 @@ def test_layernorm_matches_torch(N, D, seed):
     dx, dgamma, dbeta = layernorm_backward(dout, cache)
     ref, g = torch_forward_backward(
         lambda x, gamma, beta: F.layer_norm(x, (D,), gamma, beta, 1e-5),
-        {"x": x, "gamma": gamma, "beta": beta}, dout,
-    )  # fmt: skip
-    for name, ours, theirs in [("out", out, ref), ("dx", dx, g["x"]),
-                               ("dgamma", dgamma, g["gamma"]), ("dbeta", dbeta, g["beta"])]:  # fmt: skip
+        {"x": x, "gamma": gamma, "beta": beta},
+        dout,
+    )
+    for name, ours, theirs in [
+        ("out", out, ref),
+        ("dx", dx, g["x"]),
+        ("dgamma", dgamma, g["gamma"]),
+        ("dbeta", dbeta, g["beta"]),
+    ]:
         assert_close(ours, theirs, 1e-8, f"layernorm {name}")
 
 
@@ -228,7 +256,11 @@ def test_spatial_batchnorm_official_checks(rng):
 def test_spatial_batchnorm_backward_numeric(rng):
     N, C, H, W = 2, 3, 4, 5
     x = 5 * rng.standard_normal((N, C, H, W)) + 12
-    gamma, beta, dout = rng.standard_normal(C), rng.standard_normal(C), rng.standard_normal((N, C, H, W))
+    gamma, beta, dout = (
+        rng.standard_normal(C),
+        rng.standard_normal(C),
+        rng.standard_normal((N, C, H, W)),
+    )
     f = lambda: spatial_batchnorm_forward(x, gamma, beta, {"mode": "train"})[0]
     _, cache = spatial_batchnorm_forward(x, gamma, beta, {"mode": "train"})
     dx, dgamma, dbeta = spatial_batchnorm_backward(dout, cache)
@@ -253,7 +285,9 @@ def test_spatial_groupnorm_backward_numeric(rng):
     gamma, beta = rng.standard_normal((1, C, 1, 1)), rng.standard_normal((1, C, 1, 1))
     dout = rng.standard_normal((N, C, H, W))
     f = lambda: spatial_groupnorm_forward(x, gamma, beta, G, {})[0]
-    dx, dgamma, dbeta = spatial_groupnorm_backward(dout, spatial_groupnorm_forward(x, gamma, beta, G, {})[1])
+    dx, dgamma, dbeta = spatial_groupnorm_backward(
+        dout, spatial_groupnorm_forward(x, gamma, beta, G, {})[1]
+    )
     # 1e-6, not 1e-7: dx sums to zero over each group of 40 values, so a few entries
     # are ~1e-5 while the round-off of the centred difference of sum(out * dout) is
     # ~1e-10 absolute, the same for every entry.
@@ -284,8 +318,9 @@ def test_spatial_norms_match_torch(case):
     grads = spatial_groupnorm_backward(dout, cache)
     ref, g = torch_forward_backward(
         lambda x, gamma, beta: F.group_norm(x, G, gamma.reshape(-1), beta.reshape(-1), 1e-5),
-        {"x": x, "gamma": gamma, "beta": beta}, dout,
-    )  # fmt: skip
+        {"x": x, "gamma": gamma, "beta": beta},
+        dout,
+    )
     assert_close(out, ref, 1e-8, "groupnorm out")
     for name, ours in zip(("x", "gamma", "beta"), grads):
         assert_close(ours, g[name], 1e-8, f"groupnorm d{name}")
@@ -297,8 +332,9 @@ def test_spatial_norms_match_torch(case):
     grads = spatial_batchnorm_backward(dout, cache)
     ref, g = torch_forward_backward(
         lambda x, gamma, beta: F.batch_norm(x, None, None, gamma, beta, True, 0.1, 1e-5),
-        {"x": x, "gamma": gamma, "beta": beta}, dout,
-    )  # fmt: skip
+        {"x": x, "gamma": gamma, "beta": beta},
+        dout,
+    )
     assert_close(out, ref, 1e-8, "spatial bn out")
     for name, ours in zip(("x", "gamma", "beta"), grads):
         assert_close(ours, g[name], 1e-8, f"spatial bn d{name}")
