@@ -199,6 +199,29 @@ def test_max_pool_matches_torch_including_ties(case):
     assert_close(dx, g["x"], 1e-8, "max pool dx")
 
 
+@pytest.mark.parametrize(
+    "pool,hw",
+    [
+        ((2, 2, 2), (6, 8)),  # the course's pool: non-overlapping
+        ((3, 3, 1), (5, 6)),  # overlapping 3x3, stride 1
+        ((3, 3, 2), (7, 7)),  # overlapping 3x3, stride 2 (AlexNet style)
+        ((2, 3, 1), (4, 5)),  # non-square
+    ],
+)
+@pytest.mark.parametrize("ties", [False, True])
+def test_max_pool_matches_torch_fixed_cases(pool, hw, ties, rng):
+    PH, PW, stride = pool
+    shape = (2, 3, *hw)
+    x = rng.integers(0, 3, shape).astype(np.float64) if ties else rng.standard_normal(shape)
+    out, cache = max_pool_forward_naive(x, {"pool_height": PH, "pool_width": PW, "stride": stride})
+    dout = rng.standard_normal(out.shape)
+    ref, g = torch_forward_backward(
+        lambda x: F.max_pool2d(x, (PH, PW), stride=stride), {"x": x}, dout
+    )
+    assert_close(out, ref, 1e-15, "max pool out")
+    assert_close(max_pool_backward_naive(dout, cache), g["x"], 1e-8, "max pool dx")
+
+
 def test_max_pool_ties_go_to_first_maximum():
     x = np.array([[[[1.0, 1.0], [1.0, 0.0]]]])
     dx = max_pool_backward_naive(
