@@ -90,7 +90,9 @@ def affine_relu_backward(dout: np.ndarray, cache):
     return affine_backward(da, fc_cache)
 
 
-def affine_bn_relu_forward(x, w, b, gamma, beta, bn_param: dict):
+def affine_bn_relu_forward(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_param: dict
+):
     """Affine, batch normalization, ReLU.
 
     Parameters
@@ -129,7 +131,9 @@ def affine_bn_relu_backward(dout: np.ndarray, cache):
     return dx, dw, db, dgamma, dbeta
 
 
-def affine_ln_relu_forward(x, w, b, gamma, beta, ln_param: dict):
+def affine_ln_relu_forward(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, gamma: np.ndarray, beta: np.ndarray, ln_param: dict
+):
     """Affine, layer normalization, ReLU.
 
     Parameters
@@ -171,7 +175,7 @@ def affine_ln_relu_backward(dout: np.ndarray, cache):
 # --------------------------------------------------------------------------- convolutional
 
 
-def conv_relu_forward(x, w, b, conv_param: dict):
+def conv_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict):
     """Convolution (fast) then ReLU.
 
     Parameters
@@ -205,7 +209,15 @@ def conv_relu_backward(dout: np.ndarray, cache):
     return conv_backward_fast(da, conv_cache)
 
 
-def conv_bn_relu_forward(x, w, b, gamma, beta, conv_param: dict, bn_param: dict):
+def conv_bn_relu_forward(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    conv_param: dict,
+    bn_param: dict,
+):
     """Convolution (fast), spatial batch normalization, ReLU.
 
     Parameters
@@ -245,7 +257,9 @@ def conv_bn_relu_backward(dout: np.ndarray, cache):
     return dx, dw, db, dgamma, dbeta
 
 
-def conv_relu_pool_forward(x, w, b, conv_param: dict, pool_param: dict):
+def conv_relu_pool_forward(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict, pool_param: dict
+):
     """Convolution (fast), ReLU, max pooling (fast).
 
     Parameters

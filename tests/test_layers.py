@@ -29,6 +29,23 @@ from tests.checks import assert_close, assert_grad, rel_error, torch_forward_bac
 pytestmark = pytest.mark.a2
 
 
+OFFICIAL_2020_NAMES = """affine_forward affine_backward relu_forward relu_backward
+batchnorm_forward batchnorm_backward batchnorm_backward_alt layernorm_forward
+layernorm_backward dropout_forward dropout_backward conv_forward_naive conv_backward_naive
+max_pool_forward_naive max_pool_backward_naive spatial_batchnorm_forward
+spatial_batchnorm_backward spatial_groupnorm_forward spatial_groupnorm_backward
+svm_loss softmax_loss""".split()
+
+
+def test_star_import_gives_every_official_name():
+    # Students' notebooks do `from cs231n.layers import *`; the concept modules
+    # (norm_layers, conv_layers) must be re-exported.
+    namespace = {}
+    exec("from cs231n.layers import *", namespace)
+    missing = [name for name in OFFICIAL_2020_NAMES if not callable(namespace.get(name))]
+    assert missing == []
+
+
 # --------------------------------------------------------------------------- affine
 
 
