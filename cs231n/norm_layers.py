@@ -114,8 +114,8 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_par
     -------
     out : (N, D)
     cache : dict
-        train mode: ``mode``, ``x`` (N, D), ``xmu`` = x - mu (N, D), ``var`` (D,),
-        ``std`` = sqrt(var + eps) (D,), ``inv_std`` (D,), ``xhat`` (N, D), ``gamma`` (D,);
+        train mode: ``mode``, ``xmu`` = x - mu (N, D), ``std`` = sqrt(var + eps) (D,),
+        ``inv_std`` = 1 / std (D,), ``xhat`` (N, D), ``gamma`` (D,);
         test mode: ``mode``, ``xhat`` (N, D), ``inv_std`` (D,), ``gamma`` (D,).
     """
     fn = "batchnorm_forward"
@@ -148,9 +148,7 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_par
         running_var = momentum * running_var + (1 - momentum) * var
         cache = {
             "mode": mode,
-            "x": x,
             "xmu": xmu,
-            "var": var,
             "std": std,
             "inv_std": inv_std,
             "xhat": xhat,
