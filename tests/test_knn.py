@@ -83,3 +83,22 @@ def test_bad_shapes_raise(rng):
         knn.predict(X, num_loops=3)
     with pytest.raises(ValueError, match="call train"):
         KNearestNeighbor().predict(X)
+
+
+def test_cross_validation_matches_a_plain_loop(rng):
+    from cs231n.hyperparams import knn_cross_validate
+
+    X = rng.normal(size=(40, 5))
+    y = rng.integers(0, 3, size=40)
+    got = knn_cross_validate(X, y, [1, 3, 7], num_folds=4, workers=2)
+    for k in (1, 3, 7):
+        expected = []
+        for f in range(4):
+            val = np.arange(10 * f, 10 * f + 10)
+            train = np.setdiff1d(np.arange(40), val)
+            knn = KNearestNeighbor()
+            knn.train(X[train], y[train])
+            expected.append(np.mean(knn.predict(X[val], k=k) == y[val]))
+        assert got[k] == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(ValueError, match="num_folds must be in \\[2, N=40\\]"):
+        knn_cross_validate(X, y, [1], num_folds=1)

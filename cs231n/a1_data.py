@@ -1,0 +1,84 @@
+"""CIFAR-10 as assignment 1 uses it: fixed splits, images as rows, mean image subtracted.
+
+The assignment-1 notebooks (SVM, softmax, two-layer net, features) all start
+from the same recipe, kept here so that they (and the tests) share it:
+
+* train = the first ``num_training`` training images, validation = the next
+  ``num_validation``, test = the first ``num_test`` test images;
+* dev = ``num_dev`` images drawn without replacement from the training split
+  (a small set for fast gradient checks);
+* optionally flatten each image to a row (N, 3072), subtract the mean training
+  image, and append a constant-1 column (the bias trick, D = 3073).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .data_utils import load_CIFAR10
+
+CLASSES = ("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
+
+def load_cifar10_splits(
+    num_training: int = 49000,
+    num_validation: int = 1000,
+    num_test: int = 1000,
+    num_dev: int = 500,
+    *,
+    flatten: bool = True,
+    subtract_mean: bool = True,
+    bias: bool = False,
+    seed: int = 0,
+    root=None,
+) -> dict[str, np.ndarray]:
+    """The assignment-1 splits of CIFAR-10, in float64.
+
+    Args:
+        num_training, num_validation, num_test, num_dev: split sizes (see the module docstring).
+        flatten: return rows (N, 3072) instead of images (N, 32, 32, 3).
+        subtract_mean: subtract the mean training image from every split.
+        bias: append a column of ones (needs ``flatten``): rows become (N, 3073).
+        seed: seed of the dev-set draw.
+        root: the ``cifar-10-batches-py`` folder (default: the data folder's).
+
+    Returns:
+        dict with ``X_train, y_train, X_val, y_val, X_test, y_test, X_dev, y_dev``
+        and ``mean_image`` (32, 32, 3) (zeros when ``subtract_mean`` is False).
+    """
+    if bias and not flatten:
+        raise ValueError("load_cifar10_splits: bias=True needs flatten=True")
+    Xtr, ytr, Xte, yte = load_CIFAR10(root, dtype=np.uint8)
+    if num_training + num_validation > len(Xtr) or num_test > len(Xte):
+        raise ValueError(
+            f"load_cifar10_splits: asked for {num_training}+{num_validation} training and "
+            f"{num_test} test images, have {len(Xtr)} and {len(Xte)}"
+        )
+    if num_dev > num_training:
+        raise ValueError(f"load_cifar10_splits: num_dev={num_dev} > num_training={num_training}")
+    dev_idx = np.random.default_rng(seed).choice(num_training, num_dev, replace=False)
+    val = slice(num_training, num_training + num_validation)
+    splits = {
+        "train": (Xtr[:num_training], ytr[:num_training]),
+        "val": (Xtr[val], ytr[val]),
+        "test": (Xte[:num_test], yte[:num_test]),
+        "dev": (Xtr[dev_idx], ytr[dev_idx]),
+    }
+    mean_image = np.zeros(Xtr.shape[1:])
+    if subtract_mean and num_training:
+        mean_image = splits["train"][0].mean(axis=0, dtype=np.float64)  # (32, 32, 3)
+    out: dict[str, np.ndarray] = {"mean_image": mean_image}
+    for name, (X, y) in splits.items():
+        X = X.astype(np.float64) - mean_image  # (N, 32, 32, 3)
+        if flatten:
+            X = X.reshape(len(X), -1)  # (N, 3072)
+        if bias:
+            X = np.hstack([X, np.ones((len(X), 1))])  # (N, 3073)
+        out[f"X_{name}"] = X
+        out[f"y_{name}"] = y
+    return out
+
+
+def row_to_image(w: np.ndarray) -> np.ndarray:
+    """Undo the flattening of one row (3072,) or (3073,) (bias dropped) -> (32, 32, 3)."""
+    return np.asarray(w)[:3072].reshape(32, 32, 3)

@@ -1,0 +1,205 @@
+"""Hyperparameter search for assignment 1: grids, random draws, k-fold CV, two workers.
+
+Every search here is "train one model per configuration, keep the best on
+validation". :func:`parallel_map` runs the configurations on ``workers``
+processes; the (large) data go to the workers by ``fork`` (copy-on-write, no
+pickling) through :func:`shared`, and only the small configurations and
+results travel through pipes.
+
+Typical use in a notebook::
+
+    configs = grid(learning_rate=[1e-7, 5e-7], reg=[2.5e4, 5e4])
+    runs = parallel_map(fit_linear, configs, shared={"X_train": ..., "y_train": ...,
+                                                    "X_val": ..., "y_val": ...})
+    best = max(runs, key=lambda r: r["val_acc"])
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+_SHARED: dict[str, Any] = {}
+
+
+def shared() -> dict[str, Any]:
+    """The data given to the running :func:`parallel_map` (read it inside a worker)."""
+    return _SHARED
+
+
+def grid(**axes: Sequence) -> list[dict[str, Any]]:
+    """All combinations of the given values, e.g. ``grid(lr=[1, 2], reg=[3])`` ->
+    ``[{"lr": 1, "reg": 3}, {"lr": 2, "reg": 3}]``."""
+    names = list(axes)
+    return [dict(zip(names, values)) for values in itertools.product(*axes.values())]
+
+
+def log_uniform(n: int, seed: int, **ranges: tuple[float, float]) -> list[dict[str, float]]:
+    """``n`` random configurations, each value drawn log-uniformly in its ``(low, high)``."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        cfg = {}
+        for name, (lo, hi) in ranges.items():
+            if not 0 < lo <= hi:
+                raise ValueError(
+                    f"log_uniform: {name} range must satisfy 0 < low <= high, got {(lo, hi)}"
+                )
+            cfg[name] = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+        out.append(cfg)
+    return out
+
+
+def default_workers() -> int:
+    """Two workers when the machine has at least two cores, else one."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
+def parallel_map(
+    fn: Callable[[dict], Any],
+    configs: Sequence[dict],
+    *,
+    shared: dict[str, Any] | None = None,
+    workers: int | None = None,
+) -> list[Any]:
+    """``[fn(c) for c in configs]``, on ``workers`` forked processes.
+
+    Args:
+        fn: a module-level function (it is sent to the workers by name) that
+            reads its data from :func:`shared`.
+        configs: one dict per run.
+        shared: data the workers read through :func:`shared` (not pickled).
+        workers: number of processes (default :func:`default_workers`); 1 runs
+            in this process.
+
+    Returns:
+        the results, in the order of ``configs``.
+    """
+    workers = default_workers() if workers is None else workers
+    _SHARED.clear()
+    _SHARED.update(shared or {})
+    try:
+        if workers <= 1 or len(configs) <= 1 or "fork" not in mp.get_all_start_methods():
+            return [fn(c) for c in configs]
+        with mp.get_context("fork").Pool(workers) as pool:
+            return pool.map(fn, configs, chunksize=1)
+    finally:
+        _SHARED.clear()
+
+
+def fit_linear(config: dict) -> dict[str, Any]:
+    """Train one linear classifier on the shared data; a worker for :func:`parallel_map`.
+
+    Args:
+        config: ``kind`` ("svm" or "softmax"), ``learning_rate``, ``reg``,
+            ``num_iters``, optional ``batch_size`` (200) and ``seed`` (0).
+            Shared data: ``X_train`` (N, D), ``y_train``, ``X_val``, ``y_val``.
+
+    Returns:
+        the config plus ``train_acc``, ``val_acc``, ``W`` (D, C) and ``loss_history``.
+    """
+    from .classifiers.linear_classifier import LinearSVM, Softmax
+
+    d = shared()
+    kinds = {"svm": LinearSVM, "softmax": Softmax}
+    if config.get("kind") not in kinds:
+        raise ValueError(
+            f"fit_linear: config['kind'] must be 'svm' or 'softmax', got {config.get('kind')!r}"
+        )
+    clf = kinds[config["kind"]]()
+    hist = clf.train(
+        d["X_train"], d["y_train"], learning_rate=config["learning_rate"], reg=config["reg"],
+        num_iters=config["num_iters"], batch_size=config.get("batch_size", 200),
+        seed=config.get("seed", 0),
+    )  # fmt: skip
+    return {
+        **config,
+        "train_acc": float(np.mean(clf.predict(d["X_train"]) == d["y_train"])),
+        "val_acc": float(np.mean(clf.predict(d["X_val"]) == d["y_val"])),
+        "W": clf.W,
+        "loss_history": hist,
+    }
+
+
+def fit_two_layer_net(config: dict) -> dict[str, Any]:
+    """Train one :class:`~cs231n.classifiers.neural_net.TwoLayerNet` on the shared data.
+
+    Args:
+        config: ``hidden_size``, ``learning_rate``, ``reg``, ``num_iters``, optional
+            ``learning_rate_decay`` (0.95), ``batch_size`` (200), ``std`` (1e-4),
+            ``seed`` (0). Shared data: ``X_train``, ``y_train``, ``X_val``, ``y_val``.
+
+    Returns:
+        the config plus ``val_acc``, ``params`` and ``stats`` (the histories).
+    """
+    from .classifiers.neural_net import TwoLayerNet
+
+    d = shared()
+    X, y = d["X_train"], d["y_train"]
+    np.random.seed(config.get("seed", 0))  # noqa: NPY002 (TwoLayerNet draws from np.random)
+    net = TwoLayerNet(
+        X.shape[1], config["hidden_size"], int(y.max()) + 1, std=config.get("std", 1e-4)
+    )
+    stats = net.train(
+        X, y, d["X_val"], d["y_val"], learning_rate=config["learning_rate"],
+        learning_rate_decay=config.get("learning_rate_decay", 0.95), reg=config["reg"],
+        num_iters=config["num_iters"], batch_size=config.get("batch_size", 200),
+        seed=config.get("seed", 0),
+    )  # fmt: skip
+    return {
+        **config,
+        "val_acc": float(np.mean(net.predict(d["X_val"]) == d["y_val"])),
+        "params": net.params,
+        "stats": stats,
+    }
+
+
+def _knn_fold(config: dict) -> dict[int, float]:
+    from .classifiers.k_nearest_neighbor import KNearestNeighbor
+
+    d = shared()
+    folds_X, folds_y, f = d["folds_X"], d["folds_y"], config["fold"]
+    knn = KNearestNeighbor()
+    knn.train(
+        np.concatenate(folds_X[:f] + folds_X[f + 1 :]),
+        np.concatenate(folds_y[:f] + folds_y[f + 1 :]),
+    )
+    dists = knn.compute_distances_no_loops(folds_X[f])  # one distance matrix serves every k
+    return {k: float(np.mean(knn.predict_labels(dists, k=k) == folds_y[f])) for k in d["k_choices"]}
+
+
+def knn_cross_validate(
+    X: np.ndarray,
+    y: np.ndarray,
+    k_choices: Sequence[int],
+    num_folds: int = 5,
+    workers: int | None = None,
+) -> dict[int, list[float]]:
+    """k-fold cross-validation of :class:`KNearestNeighbor` for several k.
+
+    The data are split into ``num_folds`` consecutive folds (``np.array_split``);
+    each fold in turn is the validation set for a classifier trained on the others.
+
+    Args:
+        X: (N, D) data; y: (N,) labels.
+        k_choices: the k values to try.
+        num_folds: number of folds, >= 2.
+        workers: processes for the folds (default :func:`default_workers`).
+
+    Returns:
+        k -> list of ``num_folds`` validation accuracies.
+    """
+    if num_folds < 2 or num_folds > len(X):
+        raise ValueError(
+            f"knn_cross_validate: num_folds must be in [2, N={len(X)}], got {num_folds}"
+        )
+    folds_X, folds_y = np.array_split(X, num_folds), np.array_split(y, num_folds)
+    shared_data = {"folds_X": folds_X, "folds_y": folds_y, "k_choices": list(k_choices)}
+    configs = [{"fold": f} for f in range(num_folds)]
+    per_fold = parallel_map(_knn_fold, configs, shared=shared_data, workers=workers)
+    return {k: [acc[k] for acc in per_fold] for k in k_choices}
