@@ -26,8 +26,9 @@ On top of the official Solver this one
 * writes checkpoints atomically and can resume from one
   (``Solver(model, data, resume_from=path)`` or :meth:`Solver.from_checkpoint`):
   a resumed run gives the same history as an uninterrupted one;
-* shows a ``tqdm`` progress bar when ``verbose`` (the official print lines go
-  through ``tqdm.write``).
+* shows a ``tqdm`` progress bar when ``verbose`` and stderr is a terminal (the
+  official print lines go through ``tqdm.write``; in a notebook, where redrawing
+  a bar would litter the saved outputs, only the print lines appear).
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ class Solver:
     print_every : int
         Print the training loss every this many iterations (default 10).
     verbose : bool
-        Print progress and show a progress bar (default True).
+        Print progress (default True), with a progress bar on a terminal.
     seed : int or None
         Seed of the Solver's generator (minibatches and accuracy subsamples).
     resume_from : str or Path or None
@@ -334,7 +335,7 @@ class Solver:
         bar = tqdm(
             total=num_iterations,
             initial=self.iteration,
-            disable=not self.verbose,
+            disable=None if self.verbose else True,  # None: off when stderr is no TTY
             mininterval=2.0,
             leave=False,
         )
