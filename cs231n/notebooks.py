@@ -121,17 +121,6 @@ def resolve_notebooks(args: Sequence[str | os.PathLike], root: Path | None = Non
     return found
 
 
-def _write_preserving_mode(path: Path, text: str) -> None:
-    """:func:`cs231n.results.atomic_write_text`, keeping the file's permissions.
-
-    The temporary file behind the rename is created ``0600``; without this a
-    committed notebook or README would silently become private to its owner.
-    """
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    atomic_write_text(path, text)
-    os.chmod(path, mode)
-
-
 def kernel_env(quick: bool, results_dir: Path | None = None) -> dict[str, str]:
     """The environment a notebook's kernel gets: ours, plus three adjustments.
 
@@ -297,7 +286,7 @@ def run_notebook(
     if not text.endswith("\n"):
         text += "\n"
     if error is None:
-        _write_preserving_mode(target, text)
+        atomic_write_text(target, text)
         run.written = target
         return run
 
@@ -309,7 +298,7 @@ def run_notebook(
         # Never overwrite the committed notebook with a failed run; keep the
         # partial outputs somewhere for inspection instead.
         keep = Path(tempfile.mkdtemp(prefix="cs231n-failed-")) / notebook.name
-    _write_preserving_mode(keep, text)
+    atomic_write_text(keep, text)
     run.written = keep
     run.error += f"\n(partially executed copy: {keep})"
     return run
@@ -465,5 +454,5 @@ def update_readme(readme_path: str | os.PathLike, table: str) -> bool:
     # part of the HTML block that the comment marker opens.
     new = text[:start] + "\n\n" + table.strip("\n") + "\n\n" + text[end:]
     if new != text:
-        _write_preserving_mode(path, new)
+        atomic_write_text(path, new)
     return True

@@ -39,12 +39,16 @@ def results_dir() -> Path | None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename, so a
-    crash never leaves a half-written file."""
+    crash never leaves a half-written file. The file keeps its permissions."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates the file 0600: keep the old file's mode, or give a new one
+    # the usual 0644, so a rewritten notebook or README does not become private.
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -135,3 +135,17 @@ def test_load_all_reads_every_group_sorted(tmp_path, monkeypatch):
     assert list(everything) == ["knn", "svm"]
     assert everything["svm"]["acc"]["value"] == 0.4
     assert load_all() == everything  # default: $CS231N_RESULTS_DIR
+
+
+def test_atomic_write_keeps_permissions(tmp_path):
+    from cs231n.results import atomic_write_text
+
+    new = tmp_path / "new.json"
+    atomic_write_text(new, "{}")
+    assert new.stat().st_mode & 0o777 == 0o644, "a new file must not be private (mkstemp's 0600)"
+    old = tmp_path / "old.txt"
+    old.write_text("x")
+    old.chmod(0o640)
+    atomic_write_text(old, "y")
+    assert old.read_text() == "y"
+    assert old.stat().st_mode & 0o777 == 0o640
