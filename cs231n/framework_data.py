@@ -33,6 +33,18 @@ CIFAR10_CLASSES = (
 )
 
 
+def cpu_has_fast_bf16() -> bool:
+    """True when the CPU has bfloat16 matrix units (AMX-BF16 or AVX512-BF16), where
+    bfloat16 training is 2-3x faster than float32; False otherwise or when unknown
+    (non-Linux systems)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line for line in f if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
 def channel_stats(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and standard deviation of a batch of images.
 

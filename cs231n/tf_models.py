@@ -30,8 +30,8 @@ DEFAULT_WIDTHS = (24, 48, 96, 192)
 layers = tf.keras.layers
 
 
-def _bn():
-    return layers.BatchNormalization(epsilon=1e-5, momentum=0.9)
+def _bn(dtype=None):
+    return layers.BatchNormalization(epsilon=1e-5, momentum=0.9, dtype=dtype)
 
 
 class ConvBN(layers.Layer):
@@ -43,9 +43,10 @@ class ConvBN(layers.Layer):
     def __init__(self, c_out: int, **kwargs):
         super().__init__(**kwargs)
         self.conv = layers.Conv2D(
-            c_out, 3, padding="same", use_bias=False, kernel_initializer="he_uniform"
-        )
-        self.bn = _bn()
+            c_out, 3, padding="same", use_bias=False, kernel_initializer="he_uniform",
+            dtype=self.dtype_policy,
+        )  # fmt: skip
+        self.bn = _bn(self.dtype_policy)
 
     def call(self, x, training=False):
         return tf.nn.relu(self.bn(self.conv(x), training=training))
@@ -58,10 +59,11 @@ class Stage(layers.Layer):
     def __init__(self, c_out: int, **kwargs):
         super().__init__(**kwargs)
         self.conv = layers.Conv2D(
-            c_out, 3, padding="same", use_bias=False, kernel_initializer="he_uniform"
-        )
-        self.bn = _bn()
-        self.res = ConvBN(c_out)
+            c_out, 3, padding="same", use_bias=False, kernel_initializer="he_uniform",
+            dtype=self.dtype_policy,
+        )  # fmt: skip
+        self.bn = _bn(self.dtype_policy)
+        self.res = ConvBN(c_out, dtype=self.dtype_policy)
 
     def call(self, x, training=False):
         h = tf.nn.max_pool2d(
@@ -78,8 +80,12 @@ class CifarResNet(tf.keras.Model):
         widths: ``(stem, stage1, stage2, stage3)`` channel counts.
         num_classes: C.
         logit_scale: fixed factor on the scores (keeps the first steps stable).
+        policy: Keras dtype policy of the convolutional body, e.g.
+            ``"mixed_bfloat16"`` (bfloat16 compute, float32 weights; 2-3x faster
+            on CPUs with AMX/AVX512-BF16). The last layer always computes in
+            float32, so the scores and the loss are float32.
 
-    Input ``(N, 32, 32, 3)``, output scores ``(N, C)``.
+    Input ``(N, 32, 32, 3)``, output float32 scores ``(N, C)``.
     """
 
     def __init__(
@@ -87,15 +93,16 @@ class CifarResNet(tf.keras.Model):
         widths: Sequence[int] = DEFAULT_WIDTHS,
         num_classes: int = 10,
         logit_scale: float = 0.125,
+        policy: str | None = None,
     ):
         super().__init__()
         if len(widths) != 4:
             raise ValueError(
                 f"CifarResNet: widths must be (stem, stage1, stage2, stage3), got {widths}"
             )
-        self.stem = ConvBN(widths[0])
-        self.stages = [Stage(w) for w in widths[1:]]
-        self.fc = layers.Dense(num_classes)
+        self.stem = ConvBN(widths[0], dtype=policy)
+        self.stages = [Stage(w, dtype=policy) for w in widths[1:]]
+        self.fc = layers.Dense(num_classes, dtype="float32")
         self.logit_scale = logit_scale
 
     def call(self, x, training=False):

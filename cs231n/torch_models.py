@@ -140,14 +140,21 @@ def sgd_one_cycle(
     return opt, sched
 
 
+def _bf16(enabled: bool):
+    """Autocast context: convolutions and matrix products in bfloat16 when ``enabled``
+    (weights, batch-norm statistics and the optimizer stay float32)."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
+
+
 @torch.no_grad()
 def predict_scores(
-    model: nn.Module, loader, tta_flip: bool = False
+    model: nn.Module, loader, tta_flip: bool = False, bf16: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Class probabilities over a loader, in eval mode.
 
     With ``tta_flip`` the probabilities are averaged over each image and its
     mirror image (test-time augmentation; flips are label-preserving on CIFAR).
+    ``bf16`` runs the model under bfloat16 autocast (see :func:`fit`).
 
     Returns:
         ``(probs (N, C), y (N,))``.
@@ -156,18 +163,20 @@ def predict_scores(
     model.eval()
     probs, labels = [], []
     for x, y in loader:
-        p = F.softmax(model(x), dim=1)
-        if tta_flip:
-            p = 0.5 * (p + F.softmax(model(torch.flip(x, dims=[3])), dim=1))  # flip width
+        with _bf16(bf16):
+            p = F.softmax(model(x).float(), dim=1)
+            if tta_flip:
+                p_flip = F.softmax(model(torch.flip(x, dims=[3])).float(), dim=1)  # flip width
+                p = 0.5 * (p + p_flip)
         probs.append(p)
         labels.append(y)
     model.train(was_training)
     return torch.cat(probs), torch.cat(labels)
 
 
-def evaluate(model: nn.Module, loader, tta_flip: bool = False) -> float:
+def evaluate(model: nn.Module, loader, tta_flip: bool = False, bf16: bool = False) -> float:
     """Accuracy of ``model`` over ``loader`` (see :func:`predict_scores`)."""
-    probs, y = predict_scores(model, loader, tta_flip)
+    probs, y = predict_scores(model, loader, tta_flip, bf16)
     return float((probs.argmax(dim=1) == y).float().mean())
 
 
@@ -206,6 +215,7 @@ def fit(
     checkpoint: str | os.PathLike | None = None,
     max_iters: int | None = None,
     progress: bool = True,
+    bf16: bool = False,
 ) -> dict[str, list[float]]:
     """Train with per-epoch validation, a tqdm bar and (optionally) best-model saving.
 
@@ -218,6 +228,9 @@ def fit(
         checkpoint: where to save the model whenever validation accuracy improves.
         max_iters: cap on iterations per epoch (tests, quick mode).
         progress: show a tqdm bar per epoch.
+        bf16: bfloat16 autocast for the forward pass. On CPUs with AMX or
+            AVX512-BF16 (see :func:`cs231n.framework_data.cpu_has_fast_bf16`)
+            this makes the convolutions 2-3x faster; elsewhere it is slower.
 
     Returns:
         history with one entry per epoch: ``epoch``, ``train_loss`` (mean over the
@@ -241,7 +254,8 @@ def fit(
         for t, (x, y) in enumerate(loader_train):
             if t >= n_batches:
                 break
-            scores = model(x)
+            with _bf16(bf16):
+                scores = model(x).float()  # (N, C), the loss in float32
             loss = F.cross_entropy(scores, y, label_smoothing=label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -255,7 +269,7 @@ def fit(
             bar.update()
         bar.close()
         seconds = time.perf_counter() - t0
-        val_acc = evaluate(model, loader_val)
+        val_acc = evaluate(model, loader_val, bf16=bf16)
         for k, v in zip(
             hist,
             (

@@ -144,3 +144,16 @@ def test_tta_flip_changes_nothing_on_mirror_symmetric_images(rng):
     p_plain, _ = tfm.predict_scores(model, dset)
     p_tta, _ = tfm.predict_scores(model, dset, tta_flip=True)
     np.testing.assert_allclose(p_tta, p_plain, rtol=1e-5, atol=1e-6)
+
+
+def test_mixed_bfloat16_policy_gives_float32_scores_close_to_float32(rng):
+    x = rng.normal(size=(4, 16, 16, 3)).astype(np.float32)
+    m32 = tfm.CifarResNet((8, 8, 16, 16))
+    m16 = tfm.CifarResNet((8, 8, 16, 16), policy="mixed_bfloat16")
+    m32(x), m16(x)
+    m16.set_weights(m32.get_weights())
+    assert m16.stem.conv.compute_dtype == "bfloat16" and m16.stem.conv.kernel.dtype == "float32"
+    s32, s16 = m32(x).numpy(), m16(x).numpy()
+    assert s16.dtype == np.float32
+    np.testing.assert_allclose(s16, s32, atol=5e-2 * np.abs(s32).max())
+    assert tf.keras.mixed_precision.global_policy().name == "float32", "global policy leaked"

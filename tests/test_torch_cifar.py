@@ -196,3 +196,16 @@ def test_tta_flip_changes_nothing_on_mirror_symmetric_images(rng):
     p_tta, _ = tm.predict_scores(model, loader, tta_flip=True)
     np.testing.assert_allclose(p_tta.numpy(), p_plain.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(p_plain.sum(1).numpy(), 1, rtol=1e-6)
+
+
+def test_bf16_autocast_scores_stay_close_to_float32(rng):
+    X = rng.normal(size=(8, 16, 16, 3)).astype(np.float32)
+    loader = tc.CifarLoader(X, np.zeros(8, dtype=np.int64), batch_size=8)
+    torch.manual_seed(0)
+    model = tm.CifarResNet((8, 8, 16, 16))
+    p32, _ = tm.predict_scores(model, loader)
+    p16, _ = tm.predict_scores(model, loader, bf16=True)
+    assert p16.dtype == torch.float32
+    # bfloat16 keeps 8 bits of mantissa: probabilities agree to about 1e-2, not 1e-6.
+    np.testing.assert_allclose(p16.numpy(), p32.numpy(), atol=3e-2)
+    assert not np.array_equal(p16.numpy(), p32.numpy()), "autocast had no effect"
