@@ -71,7 +71,7 @@ def load_cifar10_splits(
     for name, (X, y) in splits.items():
         X = X.astype(np.float64) - mean_image  # (N, 32, 32, 3)
         if flatten:
-            X = X.reshape(len(X), -1)  # (N, 3072)
+            X = X.reshape(len(X), int(np.prod(X.shape[1:])))  # (N, 3072), also for N = 0
         if bias:
             X = np.hstack([X, np.ones((len(X), 1))])  # (N, 3073)
         out[f"X_{name}"] = X

@@ -132,7 +132,8 @@ def fit_two_layer_net(config: dict) -> dict[str, Any]:
     Args:
         config: ``hidden_size``, ``learning_rate``, ``reg``, ``num_iters``, optional
             ``learning_rate_decay`` (0.95), ``batch_size`` (200), ``std`` (1e-4),
-            ``seed`` (0). Shared data: ``X_train``, ``y_train``, ``X_val``, ``y_val``.
+            ``seed`` (0), ``dtype`` ("float64"; "float32" with float32 data is twice
+            as fast). Shared data: ``X_train``, ``y_train``, ``X_val``, ``y_val``.
 
     Returns:
         the config plus ``val_acc``, ``params`` and ``stats`` (the histories).
@@ -145,6 +146,9 @@ def fit_two_layer_net(config: dict) -> dict[str, Any]:
     net = TwoLayerNet(
         X.shape[1], config["hidden_size"], int(y.max()) + 1, std=config.get("std", 1e-4)
     )
+    # float32 halves the cost of the matrix products; pass float32 data with it.
+    dtype = np.dtype(config.get("dtype", "float64"))
+    net.params = {k: v.astype(dtype) for k, v in net.params.items()}
     stats = net.train(
         X, y, d["X_val"], d["y_val"], learning_rate=config["learning_rate"],
         learning_rate_decay=config.get("learning_rate_decay", 0.95), reg=config["reg"],

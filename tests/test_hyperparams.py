@@ -64,5 +64,6 @@ def test_assignment1_splits_on_real_cifar10(real_data):
     train_rows = {row.tobytes() for row in d["X_train"]}
     assert all(row.tobytes() in train_rows for row in d["X_dev"])
     assert row_to_image(d["X_train"][0]).shape == (32, 32, 3)
+    assert load_cifar10_splits(num_training=10, num_validation=0, num_test=5, num_dev=0)["X_dev"].shape == (0, 3072)
     with pytest.raises(ValueError, match="bias=True needs flatten=True"):
         load_cifar10_splits(flatten=False, bias=True)
