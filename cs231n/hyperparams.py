@@ -16,6 +16,7 @@ Typical use in a notebook::
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import multiprocessing as mp
 import os
@@ -55,6 +56,33 @@ def log_uniform(n: int, seed: int, **ranges: tuple[float, float]) -> list[dict[s
     return out
 
 
+def limit_blas_threads(n: int = 1) -> bool:
+    """Ask every loaded OpenBLAS to use ``n`` threads; True if one was found.
+
+    Each worker of :func:`parallel_map` calls this with ``n = 1``: two workers
+    that each start their own BLAS threads would fight over the same cores.
+    """
+    found = False
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as f:
+            paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
+    except OSError:
+        return False
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
+                     "openblas_set_num_threads"):  # fmt: skip
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                fn(ctypes.c_int(n))
+                found = True
+                break
+    return found
+
+
 def default_workers() -> int:
     """Two workers when the machine has at least two cores, else one."""
     return 2 if (os.cpu_count() or 1) >= 2 else 1
@@ -86,7 +114,7 @@ def parallel_map(
     try:
         if workers <= 1 or len(configs) <= 1 or "fork" not in mp.get_all_start_methods():
             return [fn(c) for c in configs]
-        with mp.get_context("fork").Pool(workers) as pool:
+        with mp.get_context("fork").Pool(workers, initializer=limit_blas_threads) as pool:
             return pool.map(fn, configs, chunksize=1)
     finally:
         _SHARED.clear()

@@ -64,6 +64,19 @@ def test_assignment1_splits_on_real_cifar10(real_data):
     train_rows = {row.tobytes() for row in d["X_train"]}
     assert all(row.tobytes() in train_rows for row in d["X_dev"])
     assert row_to_image(d["X_train"][0]).shape == (32, 32, 3)
-    assert load_cifar10_splits(num_training=10, num_validation=0, num_test=5, num_dev=0)["X_dev"].shape == (0, 3072)
+    assert load_cifar10_splits(num_training=10, num_validation=0, num_test=5, num_dev=0)[
+        "X_dev"
+    ].shape == (0, 3072)
     with pytest.raises(ValueError, match="bias=True needs flatten=True"):
         load_cifar10_splits(flatten=False, bias=True)
+
+
+def test_limit_blas_threads_finds_numpys_openblas():
+    # numpy's wheels bundle OpenBLAS; a worker must be able to pin it to one thread.
+    import sys
+
+    from cs231n.hyperparams import limit_blas_threads
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc/self/maps")
+    assert limit_blas_threads(1) is True
