@@ -141,7 +141,8 @@ def grad_check_sparse(
         )
     errors = []
     for _ in range(num_checks):
-        ix = tuple(int(np.random.randint(m)) for m in x.shape)  # noqa: NPY002 (the course seeds the global state)
+        # The global np.random state, so that np.random.seed makes the check repeatable.
+        ix = tuple(int(np.random.randint(m)) for m in x.shape)  # noqa: NPY002
         old = x[ix]
         x[ix] = old + h
         fxph = f(x)

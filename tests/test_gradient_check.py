@@ -52,7 +52,7 @@ def test_eval_numerical_gradient_blobs_of_a_product(rng):
 def test_grad_check_sparse_separates_right_from_wrong(rng, capsys):
     x = rng.normal(size=(4, 6))
     f = lambda x: np.sum(np.sin(x))
-    np.random.seed(0)  # noqa: NPY002 (the course seeds the global state)
+    np.random.seed(0)  # noqa: NPY002
     good = grad_check_sparse(f, x, np.cos(x), num_checks=5)
     assert len(good) == 5 and max(good) < 1e-8
     assert "relative error" in capsys.readouterr().out

@@ -11,11 +11,12 @@ pytestmark = pytest.mark.a1
 
 
 def toy_model_and_data():
-    """The toy problem of two_layer_net.ipynb (seeds 0 and 1, as in the course)."""
-    np.random.seed(0)  # noqa: NPY002 (the course seeds the global state)
+    """The toy problem of two_layer_net.ipynb (seeds 0 and 1 of the global
+    np.random state, as in the course)."""
+    np.random.seed(0)  # noqa: NPY002
     net = TwoLayerNet(4, 10, 3, std=1e-1)
-    np.random.seed(1)  # noqa: NPY002 (the course seeds the global state)
-    X = 10 * np.random.randn(5, 4)  # noqa: NPY002 (the course seeds the global state)
+    np.random.seed(1)  # noqa: NPY002
+    X = 10 * np.random.randn(5, 4)  # noqa: NPY002
     y = np.array([0, 1, 2, 2, 1])
     return net, X, y
 
@@ -58,7 +59,7 @@ def test_gradients_match_centred_differences(reg):
 
 
 def test_loss_and_gradients_match_pytorch(rng):
-    np.random.seed(3)  # noqa: NPY002 (the course seeds the global state)
+    np.random.seed(3)  # noqa: NPY002
     net = TwoLayerNet(6, 8, 4, std=0.5)
     net.params["b1"] = rng.normal(size=8)
     net.params["b2"] = rng.normal(size=4)
@@ -84,7 +85,7 @@ def test_training_the_toy_model_matches_the_course():
     _, X, y = toy_model_and_data()
     # As in the notebook: the data exist already, the model is re-created just
     # before training, so the batches come from the state after seed 0 + init.
-    np.random.seed(0)  # noqa: NPY002 (the course seeds the global state)
+    np.random.seed(0)  # noqa: NPY002
     net = TwoLayerNet(4, 10, 3, std=1e-1)
     stats = net.train(X, y, X, y, learning_rate=1e-1, reg=5e-6, num_iters=100, verbose=False)
     # The official notebook prints "Final training loss: 0.017149607938732093".

@@ -32,10 +32,11 @@ class TwoLayerNet:
             output_size: C, the number of classes.
             std: standard deviation of the initial weights.
         """
+        # The global np.random state, as in the course: seeding it reproduces the toy checks.
         self.params = {
-            "W1": std * np.random.randn(input_size, hidden_size),  # noqa: NPY002 (the course seeds the global state)
+            "W1": std * np.random.randn(input_size, hidden_size),  # noqa: NPY002
             "b1": np.zeros(hidden_size),
-            "W2": std * np.random.randn(hidden_size, output_size),  # noqa: NPY002 (the course seeds the global state)
+            "W2": std * np.random.randn(hidden_size, output_size),  # noqa: NPY002
             "b2": np.zeros(output_size),
         }
 
