@@ -242,7 +242,7 @@ def fit(
     lives in the optimizer. Returns the history (``epoch``, ``train_loss``,
     ``train_acc``, ``val_acc``, ``lr``, ``seconds``), one entry per epoch.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain text bar: works without ipywidgets
 
     loss_fn = tf.keras.losses.CategoricalCrossentropy(
         from_logits=True, label_smoothing=label_smoothing
@@ -268,7 +268,11 @@ def fit(
         loss_sum = 0.0
         n_batches = len(train_dset) if max_iters is None else min(max_iters, len(train_dset))
         bar = tqdm(
-            total=n_batches, desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=False
+            total=n_batches,
+            desc=f"epoch {epoch}/{epochs}",
+            disable=not progress,
+            leave=False,
+            mininterval=5,
         )
         for t, (x, y) in enumerate(train_dset):
             if t >= n_batches:

@@ -238,7 +238,7 @@ def fit(
         ``val_acc``, ``lr`` (at the end of the epoch), ``seconds`` (training
         time of the epoch, validation excluded).
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain text bar: works without ipywidgets
 
     hist = {k: [] for k in ("epoch", "train_loss", "train_acc", "val_acc", "lr", "seconds")}
     best = -1.0
@@ -249,7 +249,11 @@ def fit(
         loss_sum = 0.0
         n_batches = len(loader_train) if max_iters is None else min(max_iters, len(loader_train))
         bar = tqdm(
-            total=n_batches, desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=False
+            total=n_batches,
+            desc=f"epoch {epoch}/{epochs}",
+            disable=not progress,
+            leave=False,
+            mininterval=5,
         )
         for t, (x, y) in enumerate(loader_train):
             if t >= n_batches:
