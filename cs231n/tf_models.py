@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-DEFAULT_WIDTHS = (24, 48, 96, 192)
+DEFAULT_WIDTHS = (32, 64, 128, 256)
 layers = tf.keras.layers
 
 
