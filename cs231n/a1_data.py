@@ -13,9 +13,12 @@ from the same recipe, kept here so that they (and the tests) share it:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from .data_utils import load_CIFAR10
+from .data_utils import CIFAR10_DIR, load_CIFAR10
+from .paths import dataset_path
 
 CLASSES = ("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
@@ -31,6 +34,7 @@ def load_cifar10_splits(
     bias: bool = False,
     seed: int = 0,
     root=None,
+    num_test_jpeg: int = 0,
 ) -> dict[str, np.ndarray]:
     """The assignment-1 splits of CIFAR-10, in float64.
 
@@ -41,6 +45,9 @@ def load_cifar10_splits(
         bias: append a column of ones (needs ``flatten``): rows become (N, 3073).
         seed: seed of the dev-set draw.
         root: the ``cifar-10-batches-py`` folder (default: the data folder's).
+        num_test_jpeg: for the reconstructed CIFAR-10 only (it has ``exact_mask.npz``):
+            also return ``X_test_jpeg, y_test_jpeg``, the first ``num_test_jpeg``
+            test images that are JPEG-decoded, to compare with the exact ones.
 
     Returns:
         dict with ``X_train, y_train, X_val, y_val, X_test, y_test, X_dev, y_dev``
@@ -64,6 +71,8 @@ def load_cifar10_splits(
         "test": (Xte[:num_test], yte[:num_test]),
         "dev": (Xtr[dev_idx], ytr[dev_idx]),
     }
+    if num_test_jpeg:
+        splits["test_jpeg"] = _jpeg_test_rows(Xte, yte, num_test_jpeg, root)
     mean_image = np.zeros(Xtr.shape[1:])
     if subtract_mean and num_training:
         mean_image = splits["train"][0].mean(axis=0, dtype=np.float64)  # (32, 32, 3)
@@ -77,6 +86,23 @@ def load_cifar10_splits(
         out[f"X_{name}"] = X
         out[f"y_{name}"] = y
     return out
+
+
+def _jpeg_test_rows(Xte, yte, num, root):
+    """The first ``num`` test rows marked inexact (JPEG-decoded) by ``exact_mask.npz``."""
+    folder = dataset_path(CIFAR10_DIR) if root is None else Path(root)
+    mask_file = folder / "exact_mask.npz"
+    if not mask_file.exists():
+        raise ValueError(
+            "load_cifar10_splits: num_test_jpeg needs the reconstructed CIFAR-10 "
+            f"(its exact_mask.npz); not found in {folder}"
+        )
+    with np.load(mask_file) as m:
+        exact = m["test"]
+    idx = np.flatnonzero(~exact)[:num]
+    if len(idx) < num:
+        raise ValueError(f"load_cifar10_splits: only {len(idx)} JPEG-decoded test images")
+    return Xte[idx], yte[idx]
 
 
 def row_to_image(w: np.ndarray) -> np.ndarray:

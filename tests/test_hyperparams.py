@@ -64,6 +64,12 @@ def test_assignment1_splits_on_real_cifar10(real_data):
     train_rows = {row.tobytes() for row in d["X_train"]}
     assert all(row.tobytes() in train_rows for row in d["X_dev"])
     assert row_to_image(d["X_train"][0]).shape == (32, 32, 3)
+    # The reconstructed copy marks JPEG-decoded rows; none of them is an exact test row.
+    j = load_cifar10_splits(
+        num_training=10, num_validation=0, num_test=30, num_dev=0, num_test_jpeg=5
+    )
+    assert j["X_test_jpeg"].shape == (5, 3072)
+    assert not any((j["X_test"] == row).all(axis=1).any() for row in j["X_test_jpeg"])
     assert load_cifar10_splits(num_training=10, num_validation=0, num_test=5, num_dev=0)[
         "X_dev"
     ].shape == (0, 3072)
