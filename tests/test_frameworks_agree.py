@@ -147,3 +147,27 @@ def test_one_cycle_schedules_agree():
         opt.step()
         sched.step()
     np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-7)
+
+
+def test_one_barebones_sgd_step_agrees(rng):
+    # Same float64 weights, same batch: the loss and the updated weights match,
+    # so autograd and GradientTape computed the same gradients.
+    x = rng.normal(size=(6, 4, 4, 3))  # (N, H, W, C)
+    y = rng.integers(0, 5, size=6)
+    w1, w2 = rng.normal(size=(48, 7)) * 0.2, rng.normal(size=(7, 5)) * 0.2
+    lr = 0.1
+    # torch flattens (C, H, W): feed it the NCHW image and permute w1's rows to match.
+    x_t = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
+    tw1_rows = w1.reshape(4, 4, 3, 7).transpose(2, 0, 1, 3).reshape(48, 7)  # (H,W,C) -> (C,H,W)
+    tw = [torch.tensor(tw1_rows, requires_grad=True), torch.tensor(w2, requires_grad=True)]
+    loss_t = torch.nn.functional.cross_entropy(tc.two_layer_fc(x_t, tw), torch.from_numpy(y))
+    loss_t.backward()
+    new_t = [(w - lr * w.grad).detach().numpy() for w in tw]
+
+    kw = [tf.Variable(w1), tf.Variable(w2)]
+    loss_k = tfc.training_step(tfc.two_layer_fc, tf.constant(x), tf.constant(y), kw, lr)
+    assert_close(float(loss_k), loss_t.item(), tol=1e-12, what="loss before the step")
+    new_w1_rows = new_t[0].reshape(3, 4, 4, 7).transpose(1, 2, 0, 3).reshape(48, 7)
+    assert_close(kw[0].numpy(), new_w1_rows, tol=1e-10, what="w1 after one SGD step")
+    assert_close(kw[1].numpy(), new_t[1], tol=1e-10, what="w2 after one SGD step")
+    assert not np.allclose(kw[1].numpy(), w2), "the step did not change w2"
