@@ -175,9 +175,10 @@ def extract_features(
     out = np.zeros((N, sum(dims)))
     starts = np.concatenate([[0], np.cumsum(dims)])
 
-    from tqdm.auto import tqdm
+    # Plain-text bar: it works in a terminal and in a headless notebook run alike.
+    from tqdm import tqdm
 
-    bar = tqdm(total=N, disable=not verbose, desc="extract_features")
+    bar = tqdm(total=N, disable=not verbose, desc="extract_features", mininterval=5.0)
     for lo in range(0, N, chunk):
         hi = min(lo + chunk, N)
         for fn, s, e in zip(feature_fns, starts[:-1], starts[1:]):
