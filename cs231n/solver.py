@@ -262,11 +262,8 @@ class Solver:
         schedule default to the checkpoint's)."""
         with open(path, "rb") as f:
             ckpt = pickle.load(f)
-        defaults = {
-            k: ckpt[k]
-            for k in ("update_rule", "optim_config", "lr_decay", "batch_size", "num_epochs",
-                      "num_train_samples", "num_val_samples")
-        }
+        keys = ("update_rule", "optim_config", "lr_decay", "batch_size", "num_epochs")
+        defaults = {k: ckpt[k] for k in (*keys, "num_train_samples", "num_val_samples")}
         return cls(ckpt["model"], data, **{**defaults, **kwargs, "resume_from": path})
 
     # --------------------------------------------------------------- training
@@ -402,8 +399,9 @@ def plot_histories(solvers: dict[str, Solver], title: str = ""):
         axes[0].plot(solver.loss_history, "o", markersize=2, alpha=0.6, label=label)
         axes[1].plot(solver.train_acc_history, "-o", label=label)
         axes[2].plot(solver.val_acc_history, "-o", label=label)
-    for ax, name, xlabel in zip(axes, ("Training loss", "Training accuracy",
-                                       "Validation accuracy"), ("Iteration", "Epoch", "Epoch")):
+    panels = [("Training loss", "Iteration"), ("Training accuracy", "Epoch"),
+              ("Validation accuracy", "Epoch")]  # fmt: skip
+    for ax, (name, xlabel) in zip(axes, panels):
         ax.set_title(name)
         ax.set_xlabel(xlabel)
         ax.legend(loc="best", ncol=2)
