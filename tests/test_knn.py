@@ -4,6 +4,8 @@ breaks ties towards the smaller label."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 
 from cs231n.classifiers.k_nearest_neighbor import KNearestNeighbor
@@ -102,3 +104,22 @@ def test_cross_validation_matches_a_plain_loop(rng):
         assert got[k] == pytest.approx(expected, abs=1e-12)
     with pytest.raises(ValueError, match="num_folds must be in \\[2, N=40\\]"):
         knn_cross_validate(X, y, [1], num_folds=1)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    num_test=st.integers(1, 5),
+    num_train=st.integers(1, 6),
+    D=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_distances_agree_for_any_small_shape(num_test, num_train, D, seed):
+    r = np.random.default_rng(seed)
+    X_train, X = r.normal(size=(num_train, D)), r.normal(size=(num_test, D))
+    knn = KNearestNeighbor()
+    knn.train(X_train, r.integers(0, 3, size=num_train))
+    expected = cdist(X, X_train)
+    assert_close(knn.compute_distances_two_loops(X), expected, 1e-12, "two loops")
+    assert_close(knn.compute_distances_one_loop(X), expected, 1e-12, "one loop")
+    # The identity loses relative accuracy for tiny distances; compare absolutely.
+    assert np.abs(knn.compute_distances_no_loops(X) - expected).max() < 1e-6

@@ -3,6 +3,8 @@ float64 PyTorch reference, numerical safety, and the linear classifiers' SGD."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cs231n.classifiers.linear_classifier import LinearSVM, Softmax
 from cs231n.classifiers.linear_svm import svm_loss_naive, svm_loss_vectorized
@@ -143,3 +145,21 @@ def test_train_is_reproducible_with_a_seed(rng):
     ha = a.train(X, y, num_iters=10, seed=5)
     hb = b.train(X, y, num_iters=10, seed=5)
     assert ha == hb and np.array_equal(a.W, b.W)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    N=st.integers(1, 6),
+    D=st.integers(1, 5),
+    C=st.integers(2, 5),
+    reg=st.sampled_from([0.0, 0.5]),
+    seed=st.integers(0, 2**16),
+)
+def test_naive_equals_vectorized_for_any_small_shape(N, D, C, reg, seed):
+    r = np.random.default_rng(seed)
+    W, X, y = r.normal(size=(D, C)), r.normal(size=(N, D)), r.integers(0, C, size=N)
+    for kind in ("svm", "softmax"):
+        naive = LOSSES[f"{kind}_naive"](W, X, y, reg)
+        vec = LOSSES[f"{kind}_vectorized"](W, X, y, reg)
+        assert_close(vec[0], naive[0], 1e-12, f"{kind} loss, N={N} D={D} C={C}")
+        assert_close(vec[1], naive[1], 1e-10, f"{kind} dW, N={N} D={D} C={C}")
