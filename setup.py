@@ -19,15 +19,20 @@ class OptionalBuildExt(build_ext):
         try:
             super().run()
         except Exception as exc:  # noqa: BLE001 - any compiler failure
-            print(f"warning: cs231n.im2col_cython not built ({exc}); "
-                  "the pure-numpy fallback will be used", file=sys.stderr)
+            print(
+                f"warning: cs231n.im2col_cython not built ({exc}); "
+                "the pure-numpy fallback will be used",
+                file=sys.stderr,
+            )
 
     def build_extension(self, ext):
         try:
             super().build_extension(ext)
         except Exception as exc:  # noqa: BLE001
-            print(f"warning: {ext.name} not built ({exc}); "
-                  "the pure-numpy fallback will be used", file=sys.stderr)
+            print(
+                f"warning: {ext.name} not built ({exc}); the pure-numpy fallback will be used",
+                file=sys.stderr,
+            )
 
 
 def extensions():
@@ -45,8 +50,9 @@ def extensions():
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3"],
     )
-    return cythonize([ext], compiler_directives={"language_level": 3, "cdivision": False},
-                     quiet=True)
+    return cythonize(
+        [ext], compiler_directives={"language_level": 3, "cdivision": False}, quiet=True
+    )
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})

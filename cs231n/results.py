@@ -81,9 +81,11 @@ def record(
         "value": float(value),
         "target": None if target is None else float(target),
         "higher_is_better": bool(higher_is_better),
-        "met": None if target is None else bool(value >= target if higher_is_better else value <= target),
+        "met": None
+        if target is None
+        else bool(value >= target if higher_is_better else value <= target),
         "dataset": dataset,
-        "when": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "when": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "quick": is_quick(),
     }
     out = results_dir()

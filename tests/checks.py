@@ -46,7 +46,9 @@ def assert_close(actual, expected, tol: float = 1e-8, what: str = "value") -> No
     """Assert ``rel_error(actual, expected) < tol`` with a message naming the worst index."""
     actual = np.asarray(actual, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != expected {expected.shape}"
+    assert actual.shape == expected.shape, (
+        f"{what}: shape {actual.shape} != expected {expected.shape}"
+    )
     err = np.abs(actual - expected) / np.maximum(1e-8, np.abs(actual) + np.abs(expected))
     if err.size and err.max() >= tol:
         idx = np.unravel_index(np.argmax(err), err.shape)

@@ -61,7 +61,9 @@ def test_build_requirements_match_environment():
     names = {_split(r)[0] for r in build}
     env = yaml.safe_load((REPO_ROOT / "environment.yml").read_text())
     conda = {_split(d)[0] for d in env["dependencies"] if isinstance(d, str)}
-    assert names - {"wheel"} <= conda, f"build requirements missing from environment.yml: {names - conda}"
+    assert names - {"wheel"} <= conda, (
+        f"build requirements missing from environment.yml: {names - conda}"
+    )
 
 
 def test_torch_is_pinned_exactly():
