@@ -14,11 +14,18 @@ pytestmark = pytest.mark.a2
 
 
 def test_param_shapes_and_dtype():
-    model = ThreeLayerConvNet(input_dim=(3, 8, 6), num_filters=4, filter_size=3, hidden_dim=5,
-                              num_classes=7)
+    model = ThreeLayerConvNet(
+        input_dim=(3, 8, 6), num_filters=4, filter_size=3, hidden_dim=5, num_classes=7
+    )
     shapes = {k: v.shape for k, v in model.params.items()}
-    assert shapes == {"W1": (4, 3, 3, 3), "b1": (4,), "W2": (4 * 4 * 3, 5), "b2": (5,),
-                      "W3": (5, 7), "b3": (7,)}
+    assert shapes == {
+        "W1": (4, 3, 3, 3),
+        "b1": (4,),
+        "W2": (4 * 4 * 3, 5),
+        "b2": (5,),
+        "W3": (5, 7),
+        "b3": (7,),
+    }
     assert all(v.dtype == np.float32 for v in model.params.values())
     scores = model.loss(np.zeros((2, 3, 8, 6)))
     assert scores.shape == (2, 7) and scores.dtype == np.float32
@@ -52,14 +59,27 @@ def test_numeric_gradients(rng, reg):
     X = rng.standard_normal((N, *input_dim))
     y = rng.integers(C, size=N)
     np.random.seed(231)
-    model = ThreeLayerConvNet(num_filters=3, filter_size=3, input_dim=input_dim, hidden_dim=7,
-                              num_classes=C, weight_scale=1e-1, reg=reg, dtype=np.float64)
+    model = ThreeLayerConvNet(
+        num_filters=3,
+        filter_size=3,
+        input_dim=input_dim,
+        hidden_dim=7,
+        num_classes=C,
+        weight_scale=1e-1,
+        reg=reg,
+        dtype=np.float64,
+    )
     loss, grads = model.loss(X, y)
     assert set(grads) == set(model.params)
     for name in sorted(model.params):
         # relative error < 1e-7 above the centred difference's rounding floor
-        _assert_grad_with_floor(f"ThreeLayerConvNet {name} (reg={reg})",
-                                lambda: model.loss(X, y)[0], model.params[name], grads[name], loss)
+        _assert_grad_with_floor(
+            f"ThreeLayerConvNet {name} (reg={reg})",
+            lambda: model.loss(X, y)[0],
+            model.params[name],
+            grads[name],
+            loss,
+        )
 
 
 @pytest.mark.parametrize("filter_size", [3, 5])
@@ -70,9 +90,16 @@ def test_matches_torch(rng, filter_size):
     X = rng.standard_normal((N, *input_dim))
     y = rng.integers(C, size=N)
     np.random.seed(0)
-    model = ThreeLayerConvNet(num_filters=4, filter_size=filter_size, input_dim=input_dim,
-                              hidden_dim=6, num_classes=C, weight_scale=2e-1, reg=reg,
-                              dtype=np.float64)
+    model = ThreeLayerConvNet(
+        num_filters=4,
+        filter_size=filter_size,
+        input_dim=input_dim,
+        hidden_dim=6,
+        num_classes=C,
+        weight_scale=2e-1,
+        reg=reg,
+        dtype=np.float64,
+    )
     for k in ("b1", "b2", "b3"):  # nonzero biases, so that their use is checked too
         model.params[k] = 0.1 * rng.standard_normal(model.params[k].shape)
     loss, grads = model.loss(X, y)
@@ -83,7 +110,8 @@ def test_matches_torch(rng, filter_size):
         h = torch.relu(h.reshape(N, -1) @ W2 + b2)
         scores = h @ W3 + b3
         return F.cross_entropy(scores, torch.tensor(y)) + 0.5 * reg * (
-            (W1**2).sum() + (W2**2).sum() + (W3**2).sum())
+            (W1**2).sum() + (W2**2).sum() + (W3**2).sum()
+        )
 
     ref_loss, ref_grads = torch_forward_backward(torch_net, model.params)
     assert_close(loss, ref_loss, 1e-12, "ThreeLayerConvNet loss vs torch")
@@ -105,11 +133,20 @@ def test_overfit_tiny_set(rng):
     X = rng.standard_normal((20, 3, 8, 8))
     y = rng.integers(10, size=20)
     np.random.seed(231)
-    model = ThreeLayerConvNet(input_dim=(3, 8, 8), num_filters=8, filter_size=3, hidden_dim=50,
-                              weight_scale=1e-1)
+    model = ThreeLayerConvNet(
+        input_dim=(3, 8, 8), num_filters=8, filter_size=3, hidden_dim=50, weight_scale=1e-1
+    )
     data = {"X_train": X, "y_train": y, "X_val": X, "y_val": y}
-    solver = Solver(model, data, update_rule="adam", optim_config={"learning_rate": 1e-2},
-                    num_epochs=15, batch_size=10, verbose=False, seed=0)
+    solver = Solver(
+        model,
+        data,
+        update_rule="adam",
+        optim_config={"learning_rate": 1e-2},
+        num_epochs=15,
+        batch_size=10,
+        verbose=False,
+        seed=0,
+    )
     solver.train()
     assert solver.train_acc_history[-1] == 1.0
     assert solver.loss_history[-1] < 0.1 * solver.loss_history[0]

@@ -43,10 +43,13 @@ def test_two_layer_official_scores_and_losses(official_two_layer):
     model.params["W2"] = np.linspace(-0.3, 0.4, num=H * C).reshape(H, C)
     model.params["b2"] = np.linspace(-0.9, 0.1, num=C)
     X = np.linspace(-5.5, 4.5, num=N * D).reshape(D, N).T
+    # The official printout, row by row.
+    # fmt: off
     correct_scores = np.asarray([
         [11.53165108, 12.2917344, 13.05181771, 13.81190102, 14.57198434, 15.33206765, 16.09215096],
         [12.05769098, 12.74614105, 13.43459113, 14.1230412, 14.81149128, 15.49994135, 16.18839143],
         [12.58373087, 13.20054771, 13.81736455, 14.43418138, 15.05099822, 15.66781506, 16.2846319]])
+    # fmt: on
     scores = model.loss(X)
     assert np.abs(scores - correct_scores).sum() < 1e-6
 
@@ -68,8 +71,12 @@ def test_two_layer_numeric_gradients(rng, reg):
     model = TwoLayerNet(input_dim=D, hidden_dim=H, num_classes=C, weight_scale=1e-1, reg=reg)
     _, grads = model.loss(X, y)
     for name in sorted(model.params):
-        assert_grad(f"TwoLayerNet {name} (reg={reg})", lambda: model.loss(X, y)[0],
-                    model.params[name], grads[name])
+        assert_grad(
+            f"TwoLayerNet {name} (reg={reg})",
+            lambda: model.loss(X, y)[0],
+            model.params[name],
+            grads[name],
+        )
 
 
 def test_two_layer_rejects_bad_labels(official_two_layer):
@@ -86,17 +93,27 @@ def test_fc_official_initial_losses():
     y = np.random.randint(C, size=(N,))
     expected = {0: 2.3004790897684924, 3.14: 7.052114776533016}
     for reg, want in expected.items():
-        model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, reg=reg,
-                                  weight_scale=5e-2, dtype=np.float64)
+        model = FullyConnectedNet(
+            [H1, H2], input_dim=D, num_classes=C, reg=reg, weight_scale=5e-2, dtype=np.float64
+        )
         loss, _ = model.loss(X, y)
         assert loss == pytest.approx(want, rel=1e-10), f"reg={reg}"
 
 
 def test_fc_params_shapes_and_dtypes():
     model = FullyConnectedNet([7, 6], input_dim=5, num_classes=3, normalization="batchnorm")
-    expected = {"W1": (5, 7), "b1": (7,), "gamma1": (7,), "beta1": (7,),
-                "W2": (7, 6), "b2": (6,), "gamma2": (6,), "beta2": (6,),
-                "W3": (6, 3), "b3": (3,)}
+    expected = {
+        "W1": (5, 7),
+        "b1": (7,),
+        "gamma1": (7,),
+        "beta1": (7,),
+        "W2": (7, 6),
+        "b2": (6,),
+        "gamma2": (6,),
+        "beta2": (6,),
+        "W3": (6, 3),
+        "b3": (3,),
+    }
     assert {k: v.shape for k, v in model.params.items()} == expected
     assert all(v.dtype == np.float32 for v in model.params.values())
     assert np.all(model.params["gamma1"] == 1) and np.all(model.params["beta2"] == 0)
@@ -123,14 +140,20 @@ def test_fc_numeric_gradients(rng, cfg, reg):
     X = rng.standard_normal((N, D))
     y = rng.integers(C, size=N)
     np.random.seed(231)
-    model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, reg=reg,
-                              weight_scale=5e-1, dtype=np.float64, **cfg)
+    model = FullyConnectedNet(
+        [H1, H2], input_dim=D, num_classes=C, reg=reg, weight_scale=5e-1, dtype=np.float64, **cfg
+    )
     loss, grads = model.loss(X, y)
     assert set(grads) == set(model.params)
     for name in sorted(model.params):
         assert grads[name].shape == model.params[name].shape
-        _assert_grad_with_floor(f"FullyConnectedNet({_ids(cfg)}, reg={reg}) {name}",
-                                lambda: model.loss(X, y)[0], model.params[name], grads[name], loss)
+        _assert_grad_with_floor(
+            f"FullyConnectedNet({_ids(cfg)}, reg={reg}) {name}",
+            lambda: model.loss(X, y)[0],
+            model.params[name],
+            grads[name],
+            loss,
+        )
 
 
 def _assert_grad_with_floor(what, f, x, analytic, loss, tol=1e-7, h=1e-5):
@@ -168,8 +191,9 @@ def test_fc_matches_torch(rng, cfg):
     X = rng.standard_normal((N, 2, 4))  # flattened to D = 8 by the net
     y = rng.integers(C, size=N)
     np.random.seed(231)
-    model = FullyConnectedNet(hidden, input_dim=D, num_classes=C, reg=reg,
-                              weight_scale=5e-1, dtype=np.float64, **cfg)
+    model = FullyConnectedNet(
+        hidden, input_dim=D, num_classes=C, reg=reg, weight_scale=5e-1, dtype=np.float64, **cfg
+    )
     # Perturb gamma/beta so that they matter.
     for k in model.params:
         if k.startswith(("gamma", "beta")):
@@ -184,7 +208,9 @@ def test_fc_matches_torch(rng, cfg):
         for l in range(1, len(hidden) + 1):
             h = h @ p[f"W{l}"] + p[f"b{l}"]
             if norm == "batchnorm":
-                h = F.batch_norm(h, None, None, p[f"gamma{l}"], p[f"beta{l}"], training=True, eps=1e-5)
+                h = F.batch_norm(
+                    h, None, None, p[f"gamma{l}"], p[f"beta{l}"], training=True, eps=1e-5
+                )
             elif norm == "layernorm":
                 h = F.layer_norm(h, (h.shape[1],), p[f"gamma{l}"], p[f"beta{l}"], eps=1e-5)
             h = torch.relu(h)
@@ -208,8 +234,14 @@ def test_fc_matches_torch(rng, cfg):
 
 def test_fc_test_mode_uses_running_stats_and_no_dropout(rng):
     np.random.seed(0)
-    model = FullyConnectedNet([6], input_dim=4, num_classes=3, normalization="batchnorm",
-                              dropout_keep_ratio=0.5, dtype=np.float64)
+    model = FullyConnectedNet(
+        [6],
+        input_dim=4,
+        num_classes=3,
+        normalization="batchnorm",
+        dropout_keep_ratio=0.5,
+        dtype=np.float64,
+    )
     X = rng.standard_normal((8, 4))
     model.loss(X, rng.integers(3, size=8))  # one training pass sets running stats
     assert model.bn_params[0]["mode"] == "train" and model.dropout_param["mode"] == "train"
@@ -231,8 +263,17 @@ def test_fc_dropout_alias_and_argument_errors():
 # ------------------------------------------------------------------ overfitting
 def _overfit(model, X, y, lr, epochs=20, update_rule="sgd"):
     data = {"X_train": X, "y_train": y, "X_val": X, "y_val": y}
-    solver = Solver(model, data, update_rule=update_rule, optim_config={"learning_rate": lr},
-                    num_epochs=epochs, batch_size=25, print_every=10**9, verbose=False, seed=0)
+    solver = Solver(
+        model,
+        data,
+        update_rule=update_rule,
+        optim_config={"learning_rate": lr},
+        num_epochs=epochs,
+        batch_size=25,
+        print_every=10**9,
+        verbose=False,
+        seed=0,
+    )
     solver.train()
     return solver
 

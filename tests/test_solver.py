@@ -58,8 +58,16 @@ def data(rng):
 
 
 def _solver(data, **kw):
-    opts = dict(update_rule="adam", optim_config={"learning_rate": 5e-2}, lr_decay=0.9,
-                batch_size=20, num_epochs=4, num_train_samples=50, verbose=False, seed=7)
+    opts = dict(
+        update_rule="adam",
+        optim_config={"learning_rate": 5e-2},
+        lr_decay=0.9,
+        batch_size=20,
+        num_epochs=4,
+        num_train_samples=50,
+        verbose=False,
+        seed=7,
+    )
     opts.update(kw)
     return Solver(TinySoftmax(), data, **opts)
 
@@ -119,9 +127,10 @@ def test_unknown_kwargs_and_update_rule_are_named(data):
 
 def test_divergence_names_iteration_and_epoch(data):
     solver = _solver(data, update_rule="sgd", optim_config={"learning_rate": 1e200})
-    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(
-        DivergenceError, match=r"at iteration \d+ \(epoch 1 of 4\)"
-    ) as info:
+    with (
+        np.errstate(over="ignore", invalid="ignore"),
+        pytest.raises(DivergenceError, match=r"at iteration \d+ \(epoch 1 of 4\)") as info,
+    ):
         solver.train()
     assert isinstance(info.value, FloatingPointError)
     assert not np.isfinite(solver.loss_history[-1])
@@ -201,4 +210,7 @@ def test_plot_histories_draws_one_line_per_solver_and_panel(data):
     assert [len(ax.lines) for ax in fig.axes] == [2, 2, 2]
     assert list(fig.axes[0].lines[0].get_ydata()) == a.loss_history
     assert [ax.get_title() for ax in fig.axes] == [
-        "Training loss", "Training accuracy", "Validation accuracy"]
+        "Training loss",
+        "Training accuracy",
+        "Validation accuracy",
+    ]
