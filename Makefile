@@ -18,8 +18,10 @@ ifneq ($(strip $(CS231N_DATA)),)
 export CS231N_DATA := $(abspath $(CS231N_DATA))
 endif
 
-# Datasets the notebooks need before a full run.
-RUN_DATASETS ?= cifar10
+# Datasets the notebooks need before a full run, and the notebooks to run
+# (empty = every assignment*/*.ipynb), e.g. make run NOTEBOOKS=assignment1/knn.ipynb
+RUN_DATASETS ?= cifar10 extras
+NOTEBOOKS ?=
 
 .PHONY: run test lint install clean-venv
 
@@ -35,7 +37,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(BIN)/cs231n data verify $(RUN_DATASETS)
-	$(BIN)/cs231n run
+	$(BIN)/cs231n run $(NOTEBOOKS)
 
 test: install
 	$(BIN)/python -m pytest
