@@ -296,3 +296,23 @@ def test_set_backend_rejects_unknown_names():
     with pytest.raises(ValueError, match="'cython' or 'numpy', got 'fortran'"):
         fl.set_backend("fortran")
     assert fl.BACKEND in ("cython", "numpy")
+
+
+def test_benchmark_script_runs(capsys):
+    # The benchmark is a script, not a test; this keeps it runnable (tiny settings, no records).
+    import importlib.util
+
+    from cs231n.paths import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_fast_layers", REPO_ROOT / "benchmarks" / "bench_fast_layers.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    previous = fl.BACKEND
+    try:
+        assert bench.main(["--quick", "--no-record", "--no-naive", "--backend", "numpy"]) == 0
+    finally:
+        fl.set_backend(previous)
+    out = capsys.readouterr().out
+    assert "conv_notebook" in out and "pool_notebook" in out and "backend numpy" in out
