@@ -316,3 +316,25 @@ def test_benchmark_script_runs(capsys):
         fl.set_backend(previous)
     out = capsys.readouterr().out
     assert "conv_notebook" in out and "pool_notebook" in out and "backend numpy" in out
+
+
+def test_non_contiguous_inputs(backend, rng):
+    # Transposed or sliced views must give the same numbers as contiguous copies.
+    x = rng.standard_normal((6, 6, 3, 2)).transpose(3, 2, 0, 1)  # (2, 3, 6, 6) view
+    w = rng.standard_normal((3, 3, 3, 4))[..., :3]  # (3, 3, 3, 3) sliced view
+    b = rng.standard_normal(3)
+    cp = {"stride": 1, "pad": 1}
+    for forward, backward in CONV_METHODS.values():
+        out, cache = forward(x, w, b, cp)
+        ref, ref_cache = forward(np.ascontiguousarray(x), np.ascontiguousarray(w), b, cp)
+        np.testing.assert_array_equal(out, ref)
+        dout = rng.standard_normal(out.shape)
+        for g, g_ref in zip(backward(dout, cache), backward(dout, ref_cache)):
+            np.testing.assert_array_equal(g, g_ref)
+    pp = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    for forward, backward in POOL_METHODS.values():
+        out, cache = forward(x, pp)
+        ref, ref_cache = forward(np.ascontiguousarray(x), pp)
+        np.testing.assert_array_equal(out, ref)
+        dout = rng.standard_normal(out.shape)
+        np.testing.assert_array_equal(backward(dout, cache), backward(dout, ref_cache))
