@@ -162,6 +162,21 @@ def _check_dout(dout, shape, dtype, layer: str) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
+def _unpack_conv_cache(dout, cache: tuple, layer: str):
+    """The shared start of the conv backward passes: unpack the cache ``(x, w, b,
+    conv_param, x_cols)`` and check ``dout`` against the output shape (N, F, Ho, Wo).
+
+    Returns ``x, w, x_cols, dout, (N, C, H, W, F, HH, WW, Ho, Wo, stride, pad)``.
+    """
+    x, w, _, conv_param, x_cols = cache
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    stride, pad = int(conv_param["stride"]), int(conv_param["pad"])
+    Ho, Wo = (H + 2 * pad - HH) // stride + 1, (W + 2 * pad - WW) // stride + 1
+    dout = _check_dout(dout, (N, F, Ho, Wo), x.dtype, layer)
+    return x, w, x_cols, dout, (N, C, H, W, F, HH, WW, Ho, Wo, stride, pad)
+
+
 def conv_forward_strides(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict):
     r"""Convolution by a strided view of the padded input and ONE matrix product.
 
@@ -243,12 +258,8 @@ def conv_backward_strides(dout: np.ndarray, cache: tuple):
     dw : (F, C, HH, WW)
     db : (F,)
     """
-    x, w, b, conv_param, x_cols = cache
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    stride, pad = int(conv_param["stride"]), int(conv_param["pad"])
-    Ho, Wo = (H + 2 * pad - HH) // stride + 1, (W + 2 * pad - WW) // stride + 1
-    dout = _check_dout(dout, (N, F, Ho, Wo), x.dtype, "conv_backward_fast")
+    x, w, x_cols, dout, dims = _unpack_conv_cache(dout, cache, "conv_backward_fast")
+    N, C, H, W, F, HH, WW, Ho, Wo, stride, pad = dims
 
     dout_r = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, N * Ho * Wo)
     db = dout_r.sum(axis=1)  # (F,)
@@ -305,12 +316,8 @@ def conv_backward_im2col(dout: np.ndarray, cache: tuple):
     dw : (F, C, HH, WW)
     db : (F,)
     """
-    x, w, b, conv_param, x_cols = cache
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    stride, pad = int(conv_param["stride"]), int(conv_param["pad"])
-    Ho, Wo = (H + 2 * pad - HH) // stride + 1, (W + 2 * pad - WW) // stride + 1
-    dout = _check_dout(dout, (N, F, Ho, Wo), x.dtype, "conv_backward_im2col")
+    x, w, x_cols, dout, dims = _unpack_conv_cache(dout, cache, "conv_backward_im2col")
+    N, C, H, W, F, HH, WW, Ho, Wo, stride, pad = dims
     dout_r = dout.transpose(1, 2, 3, 0).reshape(F, -1)  # (F, Ho*Wo*N), the column order
     db = dout_r.sum(axis=1)
     dw = (dout_r @ x_cols.T).reshape(w.shape)
