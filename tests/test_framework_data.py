@@ -55,6 +55,31 @@ def test_flip_crop_output_is_a_window_of_the_padded_possibly_mirrored_input(rng)
         assert found, "an augmented image is not a shifted/mirrored copy of its own input"
 
 
+@pytest.mark.parametrize("pad", [0, 4])
+def test_flip_crop_channels_first_is_the_same_augmentation_in_nchw(rng, pad):
+    X = rng.normal(size=(10, 5, 6, 3)).astype(np.float32)  # (N, H, W, C)
+    X_nchw = np.ascontiguousarray(X.transpose(0, 3, 1, 2))  # (N, C, H, W)
+    nhwc = random_flip_crop(X, np.random.default_rng(9), pad=pad)
+    nchw = random_flip_crop(X_nchw, np.random.default_rng(9), pad=pad, channels_first=True)
+    assert nchw.shape == X_nchw.shape and nchw.dtype == np.float32
+    assert np.array_equal(nchw, nhwc.transpose(0, 3, 1, 2))
+    assert not np.array_equal(nchw, X_nchw), "nothing was flipped or shifted"
+
+
+def test_flip_crop_channels_first_mirrors_and_shifts_each_image(rng):
+    # One image, every draw: a flipped-or-not copy shifted by at most pad, never another image.
+    x = rng.normal(size=(1, 2, 5, 5))
+    outs = [
+        random_flip_crop(x, np.random.default_rng(s), 1, channels_first=True) for s in range(40)
+    ]
+    p = np.pad(x[0], ((0, 0), (1, 1), (1, 1)))
+    windows = [src[:, dy : dy + 5, dx : dx + 5] for src in (p, p[:, :, ::-1])
+               for dy in range(3) for dx in range(3)]  # fmt: skip
+    seen = {next((i for i, w in enumerate(windows) if np.array_equal(w, o[0])), None) for o in outs}
+    assert None not in seen, "an output is not a flipped or shifted copy of the input"
+    assert len(seen) > 9, "40 draws should reach most of the 18 flip/shift combinations"
+
+
 def test_augmentation_keeps_labels_through_shuffled_batches(rng):
     # Image i is the constant y[i] + 1: after any shift the nonzero pixels must
     # still equal its label, so an image can never change places with its label.
