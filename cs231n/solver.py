@@ -28,7 +28,10 @@ On top of the official Solver this one
   a resumed run gives the same history as an uninterrupted one;
 * shows a ``tqdm`` progress bar when ``verbose`` and stderr is a terminal (the
   official print lines go through ``tqdm.write``; in a notebook, where redrawing
-  a bar would litter the saved outputs, only the print lines appear).
+  a bar would litter the saved outputs, only the print lines appear);
+* can augment every training minibatch (``augment``), follow a per-iteration
+  learning-rate schedule (``lr_schedule``) and stop at a wall-time budget
+  (``time_limit``), recording the time each epoch took.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ import copy
 import os
 import pickle
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +65,13 @@ _OPTIONS = {
     "verbose": True,
     "seed": None,
     "resume_from": None,
+    "augment": None,
+    "lr_schedule": None,
+    "time_limit": None,
 }
+
+# The Solver's clock (seconds); a module attribute so tests can replace it with a fake one.
+_now = time.perf_counter
 
 
 class DivergenceError(FloatingPointError):
@@ -99,6 +110,7 @@ class Solver:
         each parameter gets its own copy, which also carries its optimizer state.
     lr_decay : float
         The learning rate is multiplied by this after every epoch (default 1.0).
+        Not together with ``lr_schedule``.
     batch_size : int
         Minibatch size (default 100); minibatches are drawn with replacement, as
         in the official Solver.
@@ -120,7 +132,24 @@ class Solver:
         Seed of the Solver's generator (minibatches and accuracy subsamples).
     resume_from : str or Path or None
         A checkpoint written by this class: restores the model parameters, the
-        optimizer state, the iteration, the histories and the generator state.
+        optimizer state, the iteration, the histories, the elapsed time and the
+        generator state. Callables (``augment``, ``lr_schedule``) are not stored:
+        pass the same ones again to continue the same run.
+    augment : callable or None
+        ``augment(X_batch, rng) -> X_batch``, applied to every training minibatch
+        (N, d_1, ..., d_k) with the Solver's generator, so a seeded run is
+        reproducible (e.g. :func:`cs231n.framework_data.random_flip_crop` with
+        ``channels_first=True``). Labels are not passed: an augmentation must keep
+        each image's class. Accuracy checks never augment.
+    lr_schedule : callable or None
+        ``lr_schedule(it, num_iterations) -> factor``: iteration ``it`` (0-based)
+        uses ``learning_rate = optim_config['learning_rate'] * factor``, which then
+        must be given. Exclusive with ``lr_decay`` (a ValueError if both are set).
+    time_limit : float or None
+        Wall-time budget in seconds: training stops after the iteration that
+        crosses it (counted from the start of :meth:`train`, plus the time of the
+        run a checkpoint was resumed from), then checks the accuracies and keeps
+        the best parameters as at the end of a full run.
 
     Attributes
     ----------
@@ -133,11 +162,18 @@ class Solver:
         parameters, copied into ``model.params`` at the end of :meth:`train`.
     epoch : int
         Epochs completed.
+    elapsed : float
+        Wall seconds spent in :meth:`train` (iterations and accuracy checks).
+    epoch_times : list of float
+        Wall seconds each completed epoch took, its accuracy check included.
+    stopped_early : bool
+        Whether ``time_limit`` ended the last call to :meth:`train`.
 
     Raises
     ------
     ValueError
-        Unknown keyword arguments, unknown ``update_rule`` or missing data keys.
+        Unknown keyword arguments, unknown ``update_rule``, missing data keys, or
+        ``lr_schedule`` together with ``lr_decay != 1`` or without a learning rate.
     """
 
     def __init__(self, model, data: dict, **kwargs: Any) -> None:
@@ -180,6 +216,24 @@ class Solver:
         self.seed = opts["seed"]
         if self.batch_size < 1:
             raise ValueError(f"Solver: batch_size must be >= 1, got {self.batch_size}")
+        self.augment: Callable | None = opts["augment"]
+        self.lr_schedule: Callable | None = opts["lr_schedule"]
+        self.time_limit: float | None = opts["time_limit"]
+        for name in ("augment", "lr_schedule"):
+            if opts[name] is not None and not callable(opts[name]):
+                raise ValueError(f"Solver: {name} must be callable or None, got {opts[name]!r}")
+        if self.lr_schedule is not None:
+            if self.lr_decay != 1.0:
+                raise ValueError(
+                    f"Solver: give lr_schedule or lr_decay, not both (lr_decay={self.lr_decay}); "
+                    "a schedule that also decays per epoch can multiply the two itself"
+                )
+            if "learning_rate" not in self.optim_config:
+                raise ValueError(
+                    "Solver: lr_schedule scales optim_config['learning_rate'], which is missing"
+                )
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise ValueError(f"Solver: time_limit must be > 0 seconds, got {self.time_limit}")
 
         self._reset()
         if opts["resume_from"] is not None:
@@ -195,6 +249,9 @@ class Solver:
         self.loss_history: list[float] = []
         self.train_acc_history: list[float] = []
         self.val_acc_history: list[float] = []
+        self.elapsed = 0.0
+        self.epoch_times: list[float] = []
+        self.stopped_early = False
         # One deep copy of optim_config per parameter: each holds its own state.
         self.optim_configs = {p: copy.deepcopy(self.optim_config) for p in self.model.params}
         self.rng = np.random.default_rng(self.seed)
@@ -218,6 +275,8 @@ class Solver:
             "best_val_acc": self.best_val_acc,
             "best_params": self.best_params,
             "rng_state": self.rng.bit_generator.state,
+            "elapsed": self.elapsed,
+            "epoch_times": self.epoch_times,
         }
 
     def _save_checkpoint(self) -> Path | None:
@@ -254,6 +313,9 @@ class Solver:
             setattr(self, key, list(ckpt[key]))
         self.best_params = copy.deepcopy(ckpt["best_params"])
         self.rng.bit_generator.state = ckpt["rng_state"]
+        # Checkpoints from before the time budget have no clock: start it at zero.
+        self.elapsed = float(ckpt.get("elapsed", 0.0))
+        self.epoch_times = list(ckpt.get("epoch_times", []))
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, data: dict, **kwargs: Any) -> Solver:
@@ -273,6 +335,13 @@ class Solver:
         batch_mask = self.rng.choice(num_train, self.batch_size)  # with replacement
         X_batch = self.X_train[batch_mask]
         y_batch = self.y_train[batch_mask]
+        if self.augment is not None:
+            X_batch = self.augment(X_batch, self.rng)
+            if X_batch.shape[0] != self.batch_size:
+                raise ValueError(
+                    f"Solver: augment returned {X_batch.shape[0]} rows for a batch of "
+                    f"{self.batch_size}; it must keep one image per label"
+                )
 
         loss, grads = self.model.loss(X_batch, y_batch)
         loss = float(loss)
@@ -320,6 +389,9 @@ class Solver:
     def train(self) -> None:
         """Run the optimization; at the end ``model.params`` are ``best_params``.
 
+        Runs until ``num_epochs`` epochs are done or, with ``time_limit``, until the
+        iteration that crosses the budget (``stopped_early`` tells which).
+
         Raises
         ------
         DivergenceError
@@ -328,6 +400,10 @@ class Solver:
         num_train = self.X_train.shape[0]
         iterations_per_epoch = max(num_train // self.batch_size, 1)
         num_iterations = self.num_epochs * iterations_per_epoch
+        self.stopped_early = False
+        # Wall time: what earlier sessions (a resumed checkpoint) spent, plus this one.
+        start, elapsed_before = _now(), self.elapsed
+        epoch_start = elapsed_before
 
         bar = tqdm(
             total=num_iterations,
@@ -339,6 +415,10 @@ class Solver:
         try:
             while self.iteration < num_iterations:
                 t = self.iteration  # 0-based index of this iteration
+                if self.lr_schedule is not None:
+                    lr = self.optim_config["learning_rate"] * self.lr_schedule(t, num_iterations)
+                    for config in self.optim_configs.values():
+                        config["learning_rate"] = lr
                 self._step()
                 bar.update(1)
                 if t % self.print_every == 0:
@@ -351,8 +431,13 @@ class Solver:
                     self.epoch += 1
                     for config in self.optim_configs.values():
                         config["learning_rate"] *= self.lr_decay
+                out_of_time = (
+                    self.time_limit is not None
+                    and elapsed_before + _now() - start >= self.time_limit
+                    and t < num_iterations - 1
+                )
 
-                if t == 0 or t == num_iterations - 1 or epoch_end:
+                if t == 0 or t == num_iterations - 1 or epoch_end or out_of_time:
                     train_acc = self.check_accuracy(
                         self.X_train, self.y_train, num_samples=self.num_train_samples
                     )
@@ -368,9 +453,21 @@ class Solver:
                     if val_acc > self.best_val_acc:
                         self.best_val_acc = val_acc
                         self.best_params = {k: v.copy() for k, v in self.model.params.items()}
+                    self.elapsed = elapsed_before + _now() - start
+                    if epoch_end:
+                        self.epoch_times.append(self.elapsed - epoch_start)
+                        epoch_start = self.elapsed
                     # After the bookkeeping, so a resumed run continues exactly here.
                     self._save_checkpoint()
+                if out_of_time:
+                    self.stopped_early = True
+                    self._log(
+                        f"(Stopped at iteration {t + 1} / {num_iterations}: "
+                        f"{self.elapsed:.0f} s >= time_limit {self.time_limit:g} s)"
+                    )
+                    break
         finally:
+            self.elapsed = elapsed_before + _now() - start
             bar.close()
 
         if self.best_params:

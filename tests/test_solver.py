@@ -214,3 +214,129 @@ def test_plot_histories_draws_one_line_per_solver_and_panel(data):
         "Training accuracy",
         "Validation accuracy",
     ]
+
+
+# --------------------------------------------------------------- augment, schedule, time
+
+
+def test_augment_sees_every_training_batch_with_the_solvers_generator(data):
+    calls = []
+
+    def augment(X, rng):
+        calls.append((X.shape, rng))
+        return X + rng.normal(scale=0.1, size=X.shape)  # draws from the Solver's generator
+
+    solver = _solver(data, augment=augment, num_epochs=2)
+    solver.train()
+    assert len(calls) == 2 * (120 // 20), "one call per training iteration, none for checks"
+    assert all(shape == (20, 6) and rng is solver.rng for shape, rng in calls)
+    # reproducible: the same seed gives the same history; the noise changes it
+    again = _solver(data, augment=augment, num_epochs=2)
+    again.train()
+    plain = _solver(data, num_epochs=2)
+    plain.train()
+    assert again.loss_history == solver.loss_history != plain.loss_history
+
+
+def test_augment_must_keep_one_row_per_label(data):
+    solver = _solver(data, augment=lambda X, rng: X[:-1])
+    with pytest.raises(ValueError, match="augment returned 19 rows for a batch of 20"):
+        solver.train()
+
+
+def test_lr_schedule_sets_the_learning_rate_of_every_iteration(data, monkeypatch):
+    seen = []
+    original = Solver._step
+
+    def spy(self):
+        seen.append({p: c["learning_rate"] for p, c in self.optim_configs.items()})
+        return original(self)
+
+    monkeypatch.setattr(Solver, "_step", spy)
+    schedule_calls = []
+
+    def schedule(it, n):
+        schedule_calls.append((it, n))
+        return 1.0 - it / n  # linear decay to zero
+
+    solver = _solver(data, lr_schedule=schedule, lr_decay=1.0, num_epochs=3)
+    solver.train()
+    n = 3 * (120 // 20)
+    assert schedule_calls == [(it, n) for it in range(n)]
+    for it, lrs in enumerate(seen):
+        assert lrs == {
+            "W": pytest.approx(5e-2 * (1 - it / n)),
+            "b": pytest.approx(5e-2 * (1 - it / n)),
+        }
+    assert solver.optim_config["learning_rate"] == 5e-2, "the base learning rate is not changed"
+
+
+def test_lr_schedule_and_lr_decay_are_exclusive(data):
+    with pytest.raises(ValueError, match="give lr_schedule or lr_decay, not both"):
+        _solver(data, lr_schedule=lambda it, n: 1.0, lr_decay=0.9)
+    with pytest.raises(ValueError, match="learning_rate'\\], which is missing"):
+        _solver(data, lr_schedule=lambda it, n: 1.0, lr_decay=1.0, optim_config={})
+    with pytest.raises(ValueError, match="lr_schedule must be callable"):
+        _solver(data, lr_schedule=0.5, lr_decay=1.0)
+
+
+class FakeClock:
+    """Each reading advances the time by ``step`` seconds."""
+
+    def __init__(self, step):
+        self.t, self.step = 0.0, step
+
+    def __call__(self):
+        self.t += self.step
+        return self.t
+
+
+def test_time_limit_stops_after_the_crossing_iteration_and_keeps_the_best(data, monkeypatch):
+    import cs231n.solver as solver_module
+
+    # Reads: start, then per iteration one (the limit test), plus one per accuracy check.
+    monkeypatch.setattr(solver_module, "_now", FakeClock(1.0))
+    solver = _solver(data, time_limit=10.0)  # 24 iterations planned
+    solver.train()
+    assert solver.stopped_early
+    # t=0: reads 2 (limit) and 3 (check); t=1..: one read each, t=7 reads 11 - 1 = 10 >= 10
+    assert len(solver.loss_history) == 8 < 4 * 6
+    assert solver.epoch == 1 and len(solver.epoch_times) == 1
+    # checks at the first iteration, the epoch end (6) and the stop (8)
+    assert len(solver.val_acc_history) == 3
+    assert solver.best_val_acc == max(solver.val_acc_history)
+    for k, v in solver.best_params.items():
+        assert np.array_equal(solver.model.params[k], v)
+    assert solver.elapsed == pytest.approx(12.0)  # the final read in train's cleanup
+
+
+def test_no_time_limit_runs_every_epoch_and_times_them(data):
+    solver = _solver(data)
+    solver.train()
+    assert not solver.stopped_early
+    assert len(solver.epoch_times) == 4 and all(t > 0 for t in solver.epoch_times)
+    assert solver.elapsed >= sum(solver.epoch_times) > 0
+    with pytest.raises(ValueError, match="time_limit must be > 0"):
+        _solver(data, time_limit=0)
+
+
+def test_resume_with_augment_and_schedule_gives_the_same_history(data, tmp_path):
+    def augment(X, rng):
+        return X + rng.normal(scale=0.1, size=X.shape)
+
+    def schedule(it, n):
+        return 0.5 ** (it / n)
+
+    opts = dict(augment=augment, lr_schedule=schedule, lr_decay=1.0)
+    full = _solver(data, **opts)
+    full.train()
+    first = _solver(data, checkpoint_name=str(tmp_path / "run"), **opts)
+    first.train()
+    resumed = Solver.from_checkpoint(tmp_path / "run_epoch_2.pkl", data, verbose=False, **opts)
+    assert resumed.elapsed > 0 and len(resumed.epoch_times) == 2
+    resumed.train()
+    assert resumed.loss_history == full.loss_history
+    assert resumed.val_acc_history == full.val_acc_history
+    assert len(resumed.epoch_times) == 4
+    for k in full.model.params:
+        assert np.array_equal(resumed.model.params[k], full.model.params[k])
