@@ -119,9 +119,13 @@ def test_sandwich_gradients_numeric(name, rng):
     dout = rng.standard_normal(out.shape)
     grads = backward(dout, cache)
     assert len(grads) == len(inputs)
+    # 1e-6 with batchnorm: its dx sums to zero over each channel, so some entries are
+    # ~1e-4 while the round-off of the centred difference is ~1e-10 absolute for every
+    # entry (measured 1.1e-7 at an entry of 4.9e-4; the torch test below checks 1e-8).
+    tol = 1e-6 if "bn" in name else 1e-7
     for (arg, value), grad in zip(inputs.items(), grads):
         assert grad.shape == value.shape, f"{name} d{arg}"
-        assert_grad(f"{name} d{arg}", lambda: forward(**inputs)[0], value, grad, dout)
+        assert_grad(f"{name} d{arg}", lambda: forward(**inputs)[0], value, grad, dout, tol=tol)
 
 
 @pytest.mark.parametrize("name", NAMES)

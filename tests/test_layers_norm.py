@@ -269,6 +269,26 @@ def test_spatial_batchnorm_backward_numeric(rng):
     assert_grad("spatial bn dbeta", f, beta, dbeta, dout)
 
 
+def test_spatial_batchnorm_test_mode_uses_running_stats_and_equals_reshaped_batchnorm(rng):
+    N, C, H, W = 3, 4, 2, 5
+    x, dout = 2 * rng.standard_normal((N, C, H, W)) + 1, rng.standard_normal((N, C, H, W))
+    gamma, beta = rng.standard_normal(C), rng.standard_normal(C)
+    stats = {"running_mean": rng.standard_normal(C), "running_var": rng.uniform(0.5, 2, C)}
+    z = x.transpose(0, 2, 3, 1).reshape(-1, C)  # (N*H*W, C)
+    ref, ref_cache = batchnorm_forward(z, gamma, beta, {"mode": "test", **stats})
+    out, cache = spatial_batchnorm_forward(x, gamma, beta, {"mode": "test", **stats})
+    assert_close(out, ref.reshape(N, H, W, C).transpose(0, 3, 1, 2), 1e-12, "test-mode out")
+    f = lambda: spatial_batchnorm_forward(x, gamma, beta, {"mode": "test", **stats})[0]
+    dx, dgamma, dbeta = spatial_batchnorm_backward(dout, cache)
+    # In test mode out is linear in x, gamma and beta, so a large step h has no truncation
+    # error and shrinks the round-off (~1e-16 |f| / h) below the 1e-7 tolerance.
+    assert_grad("test-mode spatial bn dx", f, x, dx, dout, h=1e-2)
+    assert_grad("test-mode spatial bn dgamma", f, gamma, dgamma, dout, h=1e-2)
+    assert_grad("test-mode spatial bn dbeta", f, beta, dbeta, dout, h=1e-2)
+    with pytest.raises(ValueError, match=r"dout must have shape \(3, 4, 2, 5\)"):
+        spatial_batchnorm_backward(dout[:2], cache)
+
+
 def test_spatial_groupnorm_official_checks(rng):
     # ConvolutionalNetworks.ipynb: every (example, group) has mean 0 and std 1.
     N, C, H, W, G = 2, 6, 4, 5, 2
