@@ -157,3 +157,18 @@ def test_mixed_bfloat16_policy_gives_float32_scores_close_to_float32(rng):
     assert s16.dtype == np.float32
     np.testing.assert_allclose(s16, s32, atol=5e-2 * np.abs(s32).max())
     assert tf.keras.mixed_precision.global_policy().name == "float32", "global policy leaked"
+
+
+def test_sequential_convnet_init_options():
+    """'kaiming' uses He normal weights (std sqrt(2/fan_in)); 'default' keeps Keras' Glorot
+    uniform, bounded by sqrt(6/(fan_in+fan_out))."""
+    tf.random.set_seed(0)
+    he = tfc.sequential_three_layer_convnet(32, 16, 10, init="kaiming")
+    default = tfc.sequential_three_layer_convnet(32, 16, 10)
+    conv_he = he.layers[0].kernel.numpy()  # (5, 5, 3, 32)
+    conv_default = default.layers[0].kernel.numpy()
+    fan_in, fan_out = 5 * 5 * 3, 5 * 5 * 32
+    assert conv_he.std() == pytest.approx(np.sqrt(2 / fan_in), rel=0.1)
+    assert np.abs(conv_default).max() <= np.sqrt(6 / (fan_in + fan_out))
+    with pytest.raises(ValueError, match="init must be 'default' or 'kaiming'"):
+        tfc.sequential_three_layer_convnet(init="xavier")
