@@ -15,6 +15,7 @@ few helper modules so the notebooks stay thin):
   :mod:`cs231n.hyperparams` (grid/random search, k-fold CV, two workers)
 * assignment 2 (numpy): :mod:`cs231n.layers` (re-exports :mod:`cs231n.conv_layers` and
   :mod:`cs231n.norm_layers`), :mod:`cs231n.layer_utils`, :mod:`cs231n.fast_layers`,
+  :mod:`cs231n.winograd` (3x3 stride-1 convolution by Winograd F(2x2, 3x3)),
   :mod:`cs231n.im2col`, :mod:`cs231n.im2col_numpy` (and the optional compiled
   ``cs231n.im2col_cython``), :mod:`cs231n.optim`, :mod:`cs231n.solver`,
   :mod:`cs231n.classifiers.fc_net`, :mod:`cs231n.classifiers.cnn`

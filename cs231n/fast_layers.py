@@ -35,6 +35,8 @@ from numpy.lib.stride_tricks import as_strided
 from . import im2col_numpy
 from .im2col import conv_output_size
 from .im2col_numpy import as_float_array, pad_hw
+from .winograd import conv_backward_winograd as conv_backward_winograd  # re-exported
+from .winograd import conv_forward_winograd as conv_forward_winograd  # re-exported
 
 FORCE_NUMPY_ENV = "CS231N_FORCE_NUMPY"
 # Size of one block of dx columns in conv_backward_strides: about an L2 cache.

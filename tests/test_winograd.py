@@ -1,0 +1,295 @@
+"""Winograd F(2x2, 3x3) convolution: the same numbers as the naive layer and PyTorch.
+
+Checked: forward against ``conv_forward_naive`` and ``F.conv2d`` in float64 (odd
+output sizes, pad 0/1/2, N = 1, C = 1), every gradient against centred differences,
+PyTorch and ``conv_backward_fast``, float32 against float64, several channel groups
+giving the same numbers as one, and ``ValueError`` for what Winograd F(2x2, 3x3)
+cannot do. The ``test_note_winograd_*`` tests implement the formulas of
+``notes/winograd.md`` one by one (named there next to each formula).
+"""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cs231n.fast_layers as fl
+import cs231n.winograd as wg
+from cs231n.layers import conv_forward_naive
+from cs231n.winograd import AT, BT, G, conv_backward_winograd, conv_forward_winograd
+from tests.checks import assert_close, assert_grad, torch_forward_backward
+
+pytestmark = pytest.mark.a2
+
+NOTE = Path(__file__).resolve().parents[1] / "notes" / "winograd.md"
+
+# (N, C, H, W, F, pad): even and odd output sizes, pad 0/1/2, N = 1, C = 1, Ho = 1.
+CASES = [
+    (2, 3, 8, 8, 4, 1),  # Ho = Wo = 8
+    (1, 1, 5, 5, 1, 0),  # N = C = F = 1, Ho = 3 (odd)
+    (2, 2, 7, 9, 3, 1),  # Ho = 7, Wo = 9, both odd
+    (3, 2, 6, 5, 2, 2),  # pad 2: Ho = 8, Wo = 7
+    (1, 2, 3, 3, 2, 0),  # a single output pixel
+    (2, 3, 4, 6, 5, 0),  # Ho = 2, Wo = 4: one row of tiles
+]
+
+
+def _arrays(rng, case, dtype=np.float64):
+    N, C, H, W, Fn, pad = case
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = rng.standard_normal((Fn, C, 3, 3)).astype(dtype)
+    b = rng.standard_normal(Fn).astype(dtype)
+    return x, w, b, {"stride": 1, "pad": pad}
+
+
+def _torch_conv(pad):
+    return lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=pad)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_forward_matches_naive_and_torch(case, rng):
+    x, w, b, cp = _arrays(rng, case)
+    out, _ = conv_forward_winograd(x, w, b, cp)
+    naive, _ = conv_forward_naive(x, w, b, cp)
+    ref, _ = torch_forward_backward(_torch_conv(cp["pad"]), {"x": x, "w": w, "b": b}, dout=naive)
+    assert out.dtype == np.float64
+    assert_close(out, naive, tol=1e-10, what="winograd forward vs naive")
+    assert_close(out, ref, tol=1e-10, what="winograd forward vs torch")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_backward_matches_torch_and_fast(case, rng):
+    x, w, b, cp = _arrays(rng, case)
+    out, cache = conv_forward_winograd(x, w, b, cp)
+    dout = rng.standard_normal(out.shape)
+    dx, dw, db = conv_backward_winograd(dout, cache)
+    _, grads = torch_forward_backward(_torch_conv(cp["pad"]), {"x": x, "w": w, "b": b}, dout)
+    _, fast_cache = fl.conv_forward_fast(x, w, b, cp)
+    fast = fl.conv_backward_fast(dout, fast_cache)
+    for name, ours, theirs, direct in zip("xwb", (dx, dw, db), (grads[k] for k in "xwb"), fast):
+        assert ours.shape == theirs.shape
+        assert_close(ours, theirs, tol=1e-10, what=f"d{name} vs torch")
+        assert_close(ours, direct, tol=1e-10, what=f"d{name} vs conv_backward_fast")
+
+
+@pytest.mark.parametrize("case", [CASES[0], CASES[2], CASES[3]])
+def test_numeric_gradients(case, rng):
+    # The layer is linear in each of x, w, b, so a centred difference has no truncation error
+    # for any step h; only rounding, ~eps * |sum(out * dout)| / h. h = 1e-3 keeps that below
+    # 1e-11, far under the smallest gradient entries (with h = 1e-5 an entry of 2e-3 missed
+    # 1e-7 relative by rounding alone).
+    x, w, b, cp = _arrays(rng, case)
+    out, cache = conv_forward_winograd(x, w, b, cp)
+    dout = rng.standard_normal(out.shape)
+    dx, dw, db = conv_backward_winograd(dout, cache)
+
+    def f():
+        return conv_forward_winograd(x, w, b, cp)[0]
+
+    assert_grad("conv_winograd dx", f, x, dx, dout, h=1e-3)
+    assert_grad("conv_winograd dw", f, w, dw, dout, h=1e-3)
+    assert_grad("conv_winograd db", f, b, db, dout, h=1e-3)
+
+
+def test_float32_close_to_float64(rng):
+    # float32 rounds every add of the transforms and every GEMM product to ~6e-8 relative;
+    # errors grow with the C*9 = 144 summed terms, so 1e-5 of the largest value leaves a wide
+    # margin (measured: ~2e-7, like direct convolution) while catching any real mistake.
+    case = (4, 16, 12, 11, 8, 1)
+    x, w, b, cp = _arrays(rng, case)
+    out64, cache64 = conv_forward_winograd(x, w, b, cp)
+    dout = rng.standard_normal(out64.shape)
+    grads64 = conv_backward_winograd(dout, cache64)
+    f32 = [a.astype(np.float32) for a in (x, w, b, dout)]
+    out32, cache32 = conv_forward_winograd(*f32[:3], cp)
+    grads32 = conv_backward_winograd(f32[3], cache32)
+    for name, a32, a64 in zip(("out", "dx", "dw", "db"), (out32, *grads32), (out64, *grads64)):
+        assert a32.dtype == np.float32, name
+        err = np.max(np.abs(a32 - a64)) / np.max(np.abs(a64))
+        assert err < 1e-5, f"{name}: float32 error {err:.2e} of the largest value"
+
+
+def test_several_channel_groups_same_numbers(rng, monkeypatch):
+    # Groups of channels are an implementation detail: one channel per group must agree.
+    x, w, b, cp = _arrays(rng, (2, 5, 7, 6, 3, 1))
+    out, cache = conv_forward_winograd(x, w, b, cp)
+    dout = rng.standard_normal(out.shape)
+    grads = conv_backward_winograd(dout, cache)
+    monkeypatch.setattr(wg, "_GROUP_BYTES", 1)
+    out1, cache1 = conv_forward_winograd(x, w, b, cp)
+    np.testing.assert_allclose(out1, out, rtol=0, atol=1e-13)
+    for g1, g in zip(conv_backward_winograd(dout, cache1), grads):
+        np.testing.assert_allclose(g1, g, rtol=0, atol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 3),
+    c=st.integers(1, 3),
+    f=st.integers(1, 3),
+    h=st.integers(1, 7),
+    w=st.integers(1, 7),
+    pad=st.integers(0, 2),
+    seed=st.integers(0, 2**16),
+)
+def test_hypothesis_shapes_match_fast(n, c, f, h, w, pad, seed):
+    if h + 2 * pad < 3 or w + 2 * pad < 3:
+        return  # the 3x3 filter does not fit: a ValueError, tested below
+    rng = np.random.default_rng(seed)
+    x, wt, b, cp = _arrays(rng, (n, c, h, w, f, pad))
+    out, cache = conv_forward_winograd(x, wt, b, cp)
+    ref, ref_cache = fl.conv_forward_fast(x, wt, b, cp)
+    assert_close(out, ref, tol=1e-10, what="forward")
+    dout = rng.standard_normal(out.shape)
+    for name, g, g_ref in zip(
+        "xwb", conv_backward_winograd(dout, cache), fl.conv_backward_fast(dout, ref_cache)
+    ):
+        assert_close(g, g_ref, tol=1e-10, what=f"d{name}")
+
+
+def test_reexported_from_fast_layers():
+    assert fl.conv_forward_winograd is conv_forward_winograd
+    assert fl.conv_backward_winograd is conv_backward_winograd
+
+
+def test_errors_name_the_numbers(rng):
+    x, w, b, cp = _arrays(rng, (2, 3, 6, 6, 4, 1))
+    with pytest.raises(ValueError, match=r"3x3 filters, got HH x WW = 5 x 5.*conv_forward_fast"):
+        conv_forward_winograd(x, rng.standard_normal((4, 3, 5, 5)), b, cp)
+    with pytest.raises(ValueError, match=r"HH x WW = 3 x 2"):
+        conv_forward_winograd(x, w[..., :2], b, cp)
+    with pytest.raises(ValueError, match=r"needs stride 1, got stride = 2.*conv_forward_fast"):
+        conv_forward_winograd(x, w, b, {"stride": 2, "pad": 1})
+    with pytest.raises(ValueError, match=r"w has dtype float32 but x has float64"):
+        conv_forward_winograd(x, w.astype(np.float32), b, cp)
+    with pytest.raises(ValueError, match=r"b has dtype float32 but x has float64"):
+        conv_forward_winograd(x, w, b.astype(np.float32), cp)
+    with pytest.raises(ValueError, match=r"w must have shape \(F, C=3, 3, 3\), got \(4, 2, 3, 3\)"):
+        conv_forward_winograd(x, w[:, :2], b, cp)
+    with pytest.raises(ValueError, match=r"b must have shape \(F,\) = \(4,\), got \(3,\)"):
+        conv_forward_winograd(x, w, b[:3], cp)
+    with pytest.raises(ValueError, match=r"pad must be >= 0, got -1"):
+        conv_forward_winograd(x, w, b, {"stride": 1, "pad": -1})
+    with pytest.raises(ValueError, match=r"HH = 3 is larger than the padded input"):
+        conv_forward_winograd(x[:, :, :2], w, b, {"stride": 1, "pad": 0})
+    with pytest.raises(ValueError, match=r"conv_param must be a dict"):
+        conv_forward_winograd(x, w, b, {"pad": 1})
+    out, cache = conv_forward_winograd(x, w, b, cp)
+    with pytest.raises(ValueError, match=r"dout must have the output's shape \(2, 4, 6, 6\)"):
+        conv_backward_winograd(np.zeros((2, 4, 6, 5)), cache)
+    with pytest.raises(ValueError, match=r"dout has dtype float32 but x has float64"):
+        conv_backward_winograd(np.zeros(out.shape, dtype=np.float32), cache)
+
+
+# ======================================================================= notes/winograd.md
+
+
+def test_every_winograd_note_formula_has_its_test():
+    named = set(re.findall(r"`(test_note_winograd_\w+)`", NOTE.read_text()))
+    defined = {k for k in globals() if k.startswith("test_note_winograd_")}
+    assert named - defined == set(), f"named in the note but not defined: {named - defined}"
+    assert defined - named == set(), f"defined but named in no note: {defined - named}"
+
+
+def test_note_winograd_1d(rng):
+    # F(2, 3): y = A^T [(G g) * (B^T d)] is the correlation of d (4,) with g (3,).
+    d, g = rng.standard_normal(4), rng.standard_normal(3)
+    direct = np.array([d[0:3] @ g, d[1:4] @ g])
+    assert_close(AT @ ((G @ g) * (BT @ d)), direct, tol=1e-14, what="F(2,3)")
+    # 4 multiplies instead of 6; the transform matrices hold only 0, +-1 and +-1/2.
+    assert set(np.unique(np.abs(np.concatenate([BT.ravel(), G.ravel(), AT.ravel()])))) == {
+        0,
+        0.5,
+        1,
+    }
+
+
+def test_note_winograd_2d_tile(rng):
+    # F(2x2, 3x3) = F(2,3) along rows, then along columns: Y = A^T [U * V] A.
+    d, g = rng.standard_normal((4, 4)), rng.standard_normal((3, 3))
+    U, V = G @ g @ G.T, BT @ d @ BT.T
+    direct = np.array([[np.sum(d[y : y + 3, x : x + 3] * g) for x in range(2)] for y in range(2)])
+    assert_close(AT @ (U * V) @ AT.T, direct, tol=1e-13, what="F(2x2,3x3) tile")
+
+
+def test_note_winograd_overlapping_tiles(rng):
+    # Tile (ty, tx) is the padded input at rows 2ty..2ty+3, cols 2tx..2tx+3 (overlap of 2),
+    # V[4i + j][c, (ty, tx, n)] = (B^T d B)[i, j]; Ho odd pads the grid with zeros.
+    N, C, H, W, pad = 2, 3, 5, 6, 1
+    x = rng.standard_normal((N, C, H, W))
+    V = wg.input_transform(x, pad)
+    Th, Tw = (H + 2 * pad - 1) // 2, (W + 2 * pad - 1) // 2  # ceil(Ho/2), ceil(Wo/2)
+    xp = np.zeros((N, C, 2 * Th + 2, 2 * Tw + 2))
+    xp[:, :, pad : pad + H, pad : pad + W] = x
+    V6 = V.reshape(4, 4, C, Th, Tw, N)
+    for n, c, ty, tx in [(0, 0, 0, 0), (1, 2, Th - 1, Tw - 1), (0, 1, 1, 2), (1, 0, 2, 0)]:
+        d = xp[n, c, 2 * ty : 2 * ty + 4, 2 * tx : 2 * tx + 4]
+        assert_close(V6[:, :, c, ty, tx, n], BT @ d @ BT.T, tol=1e-14, what=f"tile {ty},{tx}")
+    # The filters: U[4a + b][f, c] = (G g G^T)[a, b].
+    w = rng.standard_normal((4, C, 3, 3))
+    U = wg.filter_transform(w).reshape(4, 4, 4, C)
+    assert_close(U[:, :, 3, 1], G @ w[3, 1] @ G.T, tol=1e-14, what="filter transform")
+
+
+def test_note_winograd_channel_sum_is_gemm(rng):
+    # Summing U * V over channels for every tile = 16 GEMMs M[k] = U[k] @ V[k]; the output
+    # transform of M plus the bias is the convolution.
+    x, w, b, cp = _arrays(rng, (2, 3, 6, 7, 4, 1))
+    U, V = wg.filter_transform(w), wg.input_transform(x, 1)
+    out = wg.output_transform(np.matmul(U, V), b, 2, 6, 7)
+    assert_close(out, conv_forward_naive(x, w, b, cp)[0], tol=1e-10, what="output transform")
+
+
+def test_note_winograd_backward_transposes(rng):
+    # Each linear map's gradient is its transpose: <A^T M A, dY> = <M, A dY A^T>,
+    # <G g G^T, dU> = <g, G^T dU G>, <B^T d B, dV> = <d, B dV B^T>.
+    M, dY = rng.standard_normal((4, 4)), rng.standard_normal((2, 2))
+    g, dU = rng.standard_normal((3, 3)), rng.standard_normal((4, 4))
+    d, dV = rng.standard_normal((4, 4)), rng.standard_normal((4, 4))
+    assert np.isclose(np.sum((AT @ M @ AT.T) * dY), np.sum(M * (AT.T @ dY @ AT)), rtol=1e-13)
+    assert np.isclose(np.sum((G @ g @ G.T) * dU), np.sum(g * (G.T @ dU @ G)), rtol=1e-13)
+    assert np.isclose(np.sum((BT @ d @ BT.T) * dV), np.sum(d * (BT.T @ dV @ BT)), rtol=1e-13)
+
+
+def test_note_winograd_dw_dx_formulas(rng):
+    # dM = A dY A^T per tile; dU[k] = dM[k] @ V[k]^T, dw = G^T dU G; dV[k] = U[k]^T @ dM[k],
+    # dx = overlap-add of B dV B^T, cropped. Written out tile by tile and compared.
+    N, C, H, W, Fn, pad = 2, 2, 5, 4, 3, 1
+    x, w, b, cp = _arrays(rng, (N, C, H, W, Fn, pad))
+    out, cache = conv_forward_winograd(x, w, b, cp)
+    dout = rng.standard_normal(out.shape)
+    dx, dw, db = conv_backward_winograd(dout, cache)
+    U, V = cache[4].reshape(4, 4, Fn, C), cache[5]
+    Ho, Wo = out.shape[2:]
+    Th, Tw = (Ho + 1) // 2, (Wo + 1) // 2
+    V = V.reshape(4, 4, C, Th, Tw, N)
+    dY = np.zeros((N, Fn, 2 * Th, 2 * Tw))
+    dY[:, :, :Ho, :Wo] = dout
+    dU = np.zeros((4, 4, Fn, C))
+    dxp = np.zeros((N, C, 2 * Th + 2, 2 * Tw + 2))
+    for n in range(N):
+        for ty in range(Th):
+            for tx in range(Tw):
+                dM = np.stack(
+                    [
+                        AT.T @ dY[n, f, 2 * ty : 2 * ty + 2, 2 * tx : 2 * tx + 2] @ AT
+                        for f in range(Fn)
+                    ],
+                    axis=-1,
+                )  # (4, 4, F)
+                dU += dM[:, :, :, None] * V[:, :, None, :, ty, tx, n]
+                dV = np.einsum("abfc,abf->abc", U, dM)  # U^T dM per entry
+                for c in range(C):
+                    dxp[n, c, 2 * ty : 2 * ty + 4, 2 * tx : 2 * tx + 4] += BT.T @ dV[:, :, c] @ BT
+    dw_ref = np.einsum("ai,abfc,bj->fcij", G, dU, G)
+    assert_close(dw, dw_ref, tol=1e-10, what="dw = G^T dU G")
+    assert_close(dx, dxp[:, :, pad : pad + H, pad : pad + W], tol=1e-10, what="dx overlap-add")
+    assert_close(db, dout.sum(axis=(0, 2, 3)), tol=1e-12, what="db")
+    tx_ = torch.tensor(x, requires_grad=True)
+    F.conv2d(tx_, torch.tensor(w), torch.tensor(b), padding=pad).backward(torch.tensor(dout))
+    assert_close(dx, tx_.grad.numpy(), tol=1e-10, what="dx vs torch")
