@@ -4,6 +4,9 @@ For each shape and dtype (float32, float64) it times forward + backward of
 
 * ours: ``cs231n.fast_layers.conv_forward_fast`` / ``conv_backward_fast`` and
   ``max_pool_forward_fast`` / ``max_pool_backward_fast``;
+* Winograd (3x3, stride-1 cases only): ``conv_forward_winograd`` /
+  ``conv_backward_winograd`` from :mod:`cs231n.winograd`, recorded as
+  ``<case>_<dtype>_winograd_ratio_vs_torch`` (same targets as the conv rows);
 * PyTorch: ``F.conv2d`` / ``F.max_pool2d`` on tensors with ``requires_grad``,
   then ``out.backward(dout)``, same dtype, ``torch.set_num_threads`` equal to
   the BLAS threads numpy uses (``--threads``, set before numpy is imported);
@@ -128,7 +131,8 @@ def main(argv=None) -> int:
                 t.append(time.perf_counter() - start)
         return [float(np.median(t)) for t in times]
 
-    rows = []  # (case, dtype, ours ms, torch ms, ratio, target)
+    rows = []  # (case, dtype, ours s, torch s, layer)
+    wino_rows = []  # the same for conv_forward_winograd + conv_backward_winograd
     naive_rows = []  # (case, naive ms, fast ms, speedup)
     load = os.getloadavg()[0]
     setting = (
@@ -156,8 +160,19 @@ def main(argv=None) -> int:
                 tx.grad = tw.grad = tb.grad = None
                 F.conv2d(tx, tw, tb, stride=stride, padding=pad).backward(tdout)
 
-            t_ours, t_torch = alternate([ours, theirs], repeats)
+            fns = [ours, theirs]
+            if ws[2:] == (3, 3) and stride == 1:
+
+                def wino(x=x, w=w, b=b, cp=cp, dout=dout):
+                    _, cache = fl.conv_forward_winograd(x, w, b, cp)
+                    fl.conv_backward_winograd(dout, cache)
+
+                fns.append(wino)
+            times = alternate(fns, repeats)
+            t_ours, t_torch = times[:2]
             rows.append((name, np.dtype(dtype).name, t_ours, t_torch, "conv"))
+            if len(times) == 3:
+                wino_rows.append((name, np.dtype(dtype).name, times[2], t_torch, "conv"))
 
         if not args.no_naive:
             x, w, b = (a.astype(np.float64) for a in (x, w, b))
@@ -237,6 +252,35 @@ def main(argv=None) -> int:
                 GROUP,
                 f"{name}_{dtype}_torch_ms{suffix}",
                 1e3 * t_torch,
+                dataset=what,
+                higher_is_better=False,
+            )
+    if wino_rows:
+        print()
+        print("Winograd F(2x2, 3x3) conv, forward + backward, / PyTorch (same calls, same run)")
+        print(header.replace("ours ms", "wino ms"))
+        print("-" * len(header))
+    for name, dtype, t_wino, t_torch, layer in wino_rows:
+        ratio, target = t_wino / t_torch, TARGETS[(layer, dtype)]
+        met = "yes" if ratio <= target else "NO"
+        print(
+            f"{name:<16}{dtype:<9}{1e3 * t_wino:>10.2f}{1e3 * t_torch:>10.2f}{ratio:>8.2f}"
+            f"{'<= ' + format(target, 'g'):>9}  {met}"
+        )
+        if not args.no_record:
+            what = f"{name} {dtype} winograd: {setting}"
+            record(
+                GROUP,
+                f"{name}_{dtype}_winograd_ratio_vs_torch{suffix}",
+                ratio,
+                dataset=what,
+                target=target,
+                higher_is_better=False,
+            )
+            record(
+                GROUP,
+                f"{name}_{dtype}_winograd_ms{suffix}",
+                1e3 * t_wino,
                 dataset=what,
                 higher_is_better=False,
             )
