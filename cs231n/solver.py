@@ -50,7 +50,7 @@ from tqdm import tqdm
 
 from . import optim
 
-__all__ = ["Solver", "DivergenceError", "plot_histories"]
+__all__ = ["Solver", "DivergenceError", "plot_histories", "cosine_schedule", "budgeted_schedule"]
 
 _OPTIONS = {
     "update_rule": "sgd",
@@ -472,6 +472,43 @@ class Solver:
 
         if self.best_params:
             self.model.params = {k: v.copy() for k, v in self.best_params.items()}
+
+
+def cosine_schedule(it: float, num_iterations: int) -> float:
+    """A learning-rate factor for ``Solver(lr_schedule=...)``: half a cosine from 1 at
+    ``it = 0`` down to 0 at ``it = num_iterations``, ``0.5 * (1 + cos(pi * it / n))``."""
+    return 0.5 * (1.0 + np.cos(np.pi * min(it / num_iterations, 1.0)))
+
+
+def budgeted_schedule(schedule: Callable, seconds: float) -> Callable:
+    """``schedule`` driven by the iterations or by the clock, whichever is further along.
+
+    The returned ``f(it, n)`` is ``schedule(p * n, n)`` with progress
+    ``p = min(1, max(it / n, elapsed / seconds))`` and ``elapsed`` counted from its
+    first call. On a machine slower than planned (or shared), a run stopped by
+    ``Solver(time_limit=seconds)`` has then still annealed its learning rate to the end
+    of ``schedule`` instead of stopping halfway through it.
+
+    Parameters
+    ----------
+    schedule : callable
+        ``schedule(it, n) -> factor``, defined for fractional ``it`` (e.g.
+        :func:`cosine_schedule`).
+    seconds : float
+        The time budget (use the Solver's ``time_limit``).
+    """
+    if not seconds > 0:
+        raise ValueError(f"budgeted_schedule: seconds must be > 0, got {seconds}")
+    start: list[float] = []  # the clock reading at the first call
+
+    def scheduled(it: int, num_iterations: int) -> float:
+        now = _now()
+        if not start:
+            start.append(now)
+        progress = min(1.0, max(it / num_iterations, (now - start[0]) / seconds))
+        return schedule(progress * num_iterations, num_iterations)
+
+    return scheduled
 
 
 def plot_histories(solvers: dict[str, Solver], title: str = ""):
