@@ -158,8 +158,10 @@ class Solver:
     train_acc_history, val_acc_history : list of float
         Accuracies at the first iteration, every epoch end and the last iteration.
     best_val_acc : float
-        The best validation accuracy seen; ``best_params`` are the matching
-        parameters, copied into ``model.params`` at the end of :meth:`train`.
+        The best validation accuracy seen; ``best_params`` (and ``best_bn_params``, the
+        batchnorm running statistics of a model with ``bn_params``) are the matching
+        parameters, copied into ``model.params`` (``model.bn_params``) at the end of
+        :meth:`train`, so the model then scores ``best_val_acc`` again.
     epoch : int
         Epochs completed.
     elapsed : float
@@ -246,6 +248,7 @@ class Solver:
         self.iteration = 0  # iterations completed (used to resume)
         self.best_val_acc = 0.0
         self.best_params: dict[str, np.ndarray] = {}
+        self.best_bn_params: list[dict] | None = None  # batchnorm statistics that go with them
         self.loss_history: list[float] = []
         self.train_acc_history: list[float] = []
         self.val_acc_history: list[float] = []
@@ -274,6 +277,7 @@ class Solver:
             "val_acc_history": self.val_acc_history,
             "best_val_acc": self.best_val_acc,
             "best_params": self.best_params,
+            "best_bn_params": self.best_bn_params,
             "rng_state": self.rng.bit_generator.state,
             "elapsed": self.elapsed,
             "epoch_times": self.epoch_times,
@@ -312,6 +316,7 @@ class Solver:
         for key in ("loss_history", "train_acc_history", "val_acc_history"):
             setattr(self, key, list(ckpt[key]))
         self.best_params = copy.deepcopy(ckpt["best_params"])
+        self.best_bn_params = copy.deepcopy(ckpt.get("best_bn_params"))
         self.rng.bit_generator.state = ckpt["rng_state"]
         # Checkpoints from before the time budget have no clock: start it at zero.
         self.elapsed = float(ckpt.get("elapsed", 0.0))
@@ -453,6 +458,9 @@ class Solver:
                     if val_acc > self.best_val_acc:
                         self.best_val_acc = val_acc
                         self.best_params = {k: v.copy() for k, v in self.model.params.items()}
+                        if hasattr(self.model, "bn_params"):
+                            # the running statistics the accuracy was measured with
+                            self.best_bn_params = copy.deepcopy(self.model.bn_params)
                     self.elapsed = elapsed_before + _now() - start
                     if epoch_end:
                         self.epoch_times.append(self.elapsed - epoch_start)
@@ -472,6 +480,8 @@ class Solver:
 
         if self.best_params:
             self.model.params = {k: v.copy() for k, v in self.best_params.items()}
+        if self.best_bn_params is not None:
+            self.model.bn_params = copy.deepcopy(self.best_bn_params)
 
 
 def cosine_schedule(it: float, num_iterations: int) -> float:

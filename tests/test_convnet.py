@@ -113,6 +113,23 @@ def test_overfits_50_images(rng):
     assert solver.train_acc_history[-1] == 1.0, solver.train_acc_history
 
 
+def test_solver_restores_the_batchnorm_statistics_of_the_best_parameters(rng):
+    # Test-mode scores depend on bn_params too: the model the Solver hands back must
+    # score best_val_acc again, not mix the best weights with the last statistics.
+    X = rng.standard_normal((60, 3, 8, 8)).astype(np.float32)
+    y = rng.integers(0, 10, size=60)
+    data = {"X_train": X[:40], "y_train": y[:40], "X_val": X[40:], "y_val": y[40:]}
+    model = ConvNet(input_dim=(3, 8, 8), stages=(4, 8), seed=0)
+    solver = Solver(model, data, update_rule="adam", optim_config={"learning_rate": 1e-2},
+                    batch_size=10, num_epochs=6, verbose=False, seed=0)  # fmt: skip
+    solver.train()
+    assert solver.best_bn_params is not None
+    assert solver.val_acc_history.index(solver.best_val_acc) < len(solver.val_acc_history) - 1, (
+        "pick a run whose best check is not the last one, or the test proves nothing"
+    )
+    assert solver.check_accuracy(data["X_val"], data["y_val"]) == solver.best_val_acc
+
+
 def _has_winograd() -> bool:
     try:
         convnet_module.conv_functions("winograd")
