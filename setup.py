@@ -1,8 +1,8 @@
-"""Build the optional Cython extension ``cs231n.im2col_cython``.
+"""Build the optional Cython extensions ``cs231n.im2col_cython`` and ``cs231n.winograd_cython``.
 
 Everything else lives in ``pyproject.toml``. If the extension cannot be built
-(no compiler), the install still succeeds and :mod:`cs231n.fast_layers` falls
-back to the pure-numpy implementation with one warning.
+(no compiler), the install still succeeds and :mod:`cs231n.fast_layers` /
+:mod:`cs231n.winograd` fall back to their pure-numpy implementations with one warning each.
 """
 
 import sys
@@ -20,7 +20,7 @@ class OptionalBuildExt(build_ext):
             super().run()
         except Exception as exc:  # noqa: BLE001 - any compiler failure
             print(
-                f"warning: cs231n.im2col_cython not built ({exc}); "
+                f"warning: the cs231n extensions were not built ({exc}); "
                 "the pure-numpy fallback will be used",
                 file=sys.stderr,
             )
@@ -40,18 +40,21 @@ def extensions():
 
     from Cython.Build import cythonize
 
-    if not Path("cs231n/im2col_cython.pyx").exists():
+    exts = [
+        Extension(
+            f"cs231n.{name}",
+            [f"cs231n/{name}.pyx"],
+            include_dirs=[np.get_include()],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            extra_compile_args=["-O3"],
+        )
+        for name in ("im2col_cython", "winograd_cython")
+        if Path(f"cs231n/{name}.pyx").exists()
+    ]
+    if not exts:
         return []
-
-    ext = Extension(
-        "cs231n.im2col_cython",
-        ["cs231n/im2col_cython.pyx"],
-        include_dirs=[np.get_include()],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        extra_compile_args=["-O3"],
-    )
     return cythonize(
-        [ext], compiler_directives={"language_level": 3, "cdivision": False}, quiet=True
+        exts, compiler_directives={"language_level": 3, "cdivision": False}, quiet=True
     )
 
 

@@ -4,10 +4,13 @@ Checked: forward against ``conv_forward_naive`` and ``F.conv2d`` in float64 (odd
 output sizes, pad 0/1/2, N = 1, C = 1), every gradient against centred differences,
 PyTorch and ``conv_backward_fast``, float32 against float64, several channel groups
 giving the same numbers as one, and ``ValueError`` for what Winograd F(2x2, 3x3)
-cannot do. The ``test_note_winograd_*`` tests implement the formulas of
+cannot do. The layer tests run once per backend of the transforms (``cython``, the
+compiled ``cs231n.winograd_cython``, and ``numpy``, :mod:`cs231n.winograd_numpy`), and
+the two backends are compared transform by transform. The ``test_note_winograd_*`` tests implement the formulas of
 ``notes/winograd.md`` one by one (named there next to each formula).
 """
 
+import os
 import re
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from hypothesis import strategies as st
 
 import cs231n.fast_layers as fl
 import cs231n.winograd as wg
+import cs231n.winograd_numpy as wnp
 from cs231n.layers import conv_forward_naive
 from cs231n.winograd import AT, BT, G, conv_backward_winograd, conv_forward_winograd
 from tests.checks import assert_close, assert_grad, torch_forward_backward
@@ -39,6 +43,34 @@ CASES = [
 ]
 
 
+BACKENDS = ["cython", "numpy"]
+
+
+def _require(name):
+    if name == "cython" and not wg.cython_available():
+        if os.environ.get("CI"):
+            pytest.fail("cs231n.winograd_cython must be built under CI")
+        pytest.skip("cs231n.winograd_cython not built")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Run the test with one backend of the transforms, then restore the previous one."""
+    _require(request.param)
+    previous = wg.set_backend(request.param)
+    yield request.param
+    wg.set_backend(previous)
+
+
+def _transforms(name):
+    """The four transforms of one backend, by name."""
+    _require(name)
+    module = wnp
+    if name == "cython":
+        import cs231n.winograd_cython as module
+    return {k: getattr(module, k) for k in wg._TRANSFORMS}
+
+
 def _arrays(rng, case, dtype=np.float64):
     N, C, H, W, Fn, pad = case
     x = rng.standard_normal((N, C, H, W)).astype(dtype)
@@ -52,7 +84,7 @@ def _torch_conv(pad):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_forward_matches_naive_and_torch(case, rng):
+def test_forward_matches_naive_and_torch(case, rng, backend):
     x, w, b, cp = _arrays(rng, case)
     out, _ = conv_forward_winograd(x, w, b, cp)
     naive, _ = conv_forward_naive(x, w, b, cp)
@@ -63,7 +95,7 @@ def test_forward_matches_naive_and_torch(case, rng):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_backward_matches_torch_and_fast(case, rng):
+def test_backward_matches_torch_and_fast(case, rng, backend):
     x, w, b, cp = _arrays(rng, case)
     out, cache = conv_forward_winograd(x, w, b, cp)
     dout = rng.standard_normal(out.shape)
@@ -78,7 +110,7 @@ def test_backward_matches_torch_and_fast(case, rng):
 
 
 @pytest.mark.parametrize("case", [CASES[0], CASES[2], CASES[3]])
-def test_numeric_gradients(case, rng):
+def test_numeric_gradients(case, rng, backend):
     # The layer is linear in each of x, w, b, so a centred difference has no truncation error
     # for any step h; only rounding, ~eps * |sum(out * dout)| / h. h = 1e-3 keeps that below
     # 1e-11, far under the smallest gradient entries (with h = 1e-5 an entry of 2e-3 missed
@@ -96,7 +128,7 @@ def test_numeric_gradients(case, rng):
     assert_grad("conv_winograd db", f, b, db, dout, h=1e-3)
 
 
-def test_float32_close_to_float64(rng):
+def test_float32_close_to_float64(rng, backend):
     # float32 rounds every add of the transforms and every GEMM product to ~6e-8 relative;
     # errors grow with the C*9 = 144 summed terms, so 1e-5 of the largest value leaves a wide
     # margin (measured: ~2e-7, like direct convolution) while catching any real mistake.
@@ -115,16 +147,111 @@ def test_float32_close_to_float64(rng):
 
 
 def test_several_channel_groups_same_numbers(rng, monkeypatch):
-    # Groups of channels are an implementation detail: one channel per group must agree.
-    x, w, b, cp = _arrays(rng, (2, 5, 7, 6, 3, 1))
-    out, cache = conv_forward_winograd(x, w, b, cp)
-    dout = rng.standard_normal(out.shape)
-    grads = conv_backward_winograd(dout, cache)
-    monkeypatch.setattr(wg, "_GROUP_BYTES", 1)
-    out1, cache1 = conv_forward_winograd(x, w, b, cp)
-    np.testing.assert_allclose(out1, out, rtol=0, atol=1e-13)
-    for g1, g in zip(conv_backward_winograd(dout, cache1), grads):
-        np.testing.assert_allclose(g1, g, rtol=0, atol=1e-12)
+    # Groups of channels (numpy transforms) are an implementation detail: one channel per
+    # group must agree.
+    previous = wg.set_backend("numpy")
+    try:
+        x, w, b, cp = _arrays(rng, (2, 5, 7, 6, 3, 1))
+        out, cache = conv_forward_winograd(x, w, b, cp)
+        dout = rng.standard_normal(out.shape)
+        grads = conv_backward_winograd(dout, cache)
+        monkeypatch.setattr(wnp, "_GROUP_BYTES", 1)
+        out1, cache1 = conv_forward_winograd(x, w, b, cp)
+        np.testing.assert_allclose(out1, out, rtol=0, atol=1e-13)
+        for g1, g in zip(conv_backward_winograd(dout, cache1), grads):
+            np.testing.assert_allclose(g1, g, rtol=0, atol=1e-12)
+    finally:
+        wg.set_backend(previous)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", CASES)
+def test_compiled_and_numpy_transforms_agree(case, dtype, rng):
+    # Each transform of one backend against the other's, on the same arrays. float64 agrees
+    # to rounding (< 1e-10 relative); in float32 the overlap-add sums up to 4 tiles in
+    # another order, so an entry near zero after cancellation can differ by more than 1e-5
+    # of itself: compare with the largest value instead (measured ~1e-7).
+    cy, nu = _transforms("cython"), _transforms("numpy")
+    N, C, H, W, Fn, pad = case
+    Ho, Wo = H + 2 * pad - 2, W + 2 * pad - 2
+    P = ((Ho + 1) // 2) * ((Wo + 1) // 2) * N
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    M = rng.standard_normal((16, Fn, P)).astype(dtype)
+    b = rng.standard_normal(Fn).astype(dtype)
+    dout = rng.standard_normal((N, Fn, Ho, Wo)).astype(dtype)
+    dV = rng.standard_normal((16, C, P)).astype(dtype)
+    for name, args in [
+        ("input_transform", (x, pad)),
+        ("output_transform", (M, b, N, Ho, Wo)),
+        ("output_transform_T", (dout,)),
+        ("input_transform_T", (dV, N, H, W, pad)),
+    ]:
+        ours, ref = cy[name](*args), nu[name](*args)
+        assert ours.dtype == ref.dtype == dtype, name
+        assert ours.shape == ref.shape, name
+        if dtype == np.float64:
+            assert_close(ours, ref, tol=1e-10, what=f"{name} cython vs numpy")
+        else:
+            err = np.max(np.abs(ours - ref)) / np.max(np.abs(ref))
+            assert err < 1e-6, f"{name} cython vs numpy: {err:.2e} of the largest value"
+
+
+def test_transforms_are_adjoint(rng, backend):
+    # <input_transform(x), dV> = <x, input_transform_T(dV)>, and the same for the output
+    # transform without its bias: the backward transforms are the forward ones' transposes.
+    N, C, H, W, pad = 3, 2, 7, 6, 1
+    x = rng.standard_normal((N, C, H, W))
+    V = wg.input_transform(x, pad)
+    dV = rng.standard_normal(V.shape)
+    lhs, rhs = np.sum(V * dV), np.sum(x * wg.input_transform_T(dV, N, H, W, pad))
+    assert np.isclose(lhs, rhs, rtol=1e-12), (lhs, rhs)
+    Ho, Wo = 5, 7
+    M = rng.standard_normal((16, 2, 3 * 4 * N))
+    dout = rng.standard_normal((N, 2, Ho, Wo))
+    out = wg.output_transform(M, np.zeros(2), N, Ho, Wo)
+    lhs, rhs = np.sum(out * dout), np.sum(M * wg.output_transform_T(dout))
+    assert np.isclose(lhs, rhs, rtol=1e-12), (lhs, rhs)
+
+
+def test_cache_is_the_same_for_both_backends(rng):
+    # V in the cache has one layout, so a forward on one backend and a backward on the
+    # other give the gradients of either.
+    _require("cython")
+    x, w, b, cp = _arrays(rng, (2, 3, 7, 8, 4, 1))
+    previous = wg.set_backend("cython")
+    try:
+        out, cache = conv_forward_winograd(x, w, b, cp)
+        dout = rng.standard_normal(out.shape)
+        grads = conv_backward_winograd(dout, cache)
+        wg.set_backend("numpy")
+        out_np, cache_np = conv_forward_winograd(x, w, b, cp)
+        assert_close(cache_np[5], cache[5], tol=1e-12, what="V numpy vs cython")
+        for name, g_mixed, g in zip("xwb", conv_backward_winograd(dout, cache), grads):
+            assert_close(g_mixed, g, tol=1e-10, what=f"d{name}: cython cache, numpy backward")
+    finally:
+        wg.set_backend(previous)
+
+
+def test_compiled_transforms_name_bad_arguments(rng):
+    cy = _transforms("cython")
+    with pytest.raises(ValueError, match=r"input_transform: x must be float32 or float64"):
+        cy["input_transform"](np.zeros((1, 1, 4, 4), dtype=np.int64), 1)
+    with pytest.raises(ValueError, match=r"input_transform: x must have shape \(\?, \?, \?, \?\)"):
+        cy["input_transform"](np.zeros((4, 4)), 1)
+    with pytest.raises(ValueError, match=r"pad = 0 leaves no 3x3 window in 2 x 4"):
+        cy["input_transform"](np.zeros((1, 1, 2, 4)), 0)
+    with pytest.raises(ValueError, match=r"M must have shape \(16, \?, 8\), got \(16, 2, 9\)"):
+        cy["output_transform"](np.zeros((16, 2, 9)), np.zeros(2), 2, 4, 4)
+    with pytest.raises(ValueError, match=r"b must have shape \(2\), got \(3,\)"):
+        cy["output_transform"](np.zeros((16, 2, 8)), np.zeros(3), 2, 4, 4)
+    with pytest.raises(ValueError, match=r"dV must have shape \(16, \?, 8\)"):
+        cy["input_transform_T"](np.zeros((16, 2, 9)), 2, 4, 4, 1)
+
+
+def test_set_backend_rejects_unknown_names():
+    with pytest.raises(ValueError, match="'cython' or 'numpy', got 'fortran'"):
+        wg.set_backend("fortran")
+    assert wg.BACKEND in ("cython", "numpy")
 
 
 @settings(max_examples=25, deadline=None)
@@ -138,18 +265,24 @@ def test_several_channel_groups_same_numbers(rng, monkeypatch):
     seed=st.integers(0, 2**16),
 )
 def test_hypothesis_shapes_match_fast(n, c, f, h, w, pad, seed):
+    # Every available backend of the transforms against conv_forward_fast / backward_fast.
     if h + 2 * pad < 3 or w + 2 * pad < 3:
         return  # the 3x3 filter does not fit: a ValueError, tested below
     rng = np.random.default_rng(seed)
     x, wt, b, cp = _arrays(rng, (n, c, h, w, f, pad))
-    out, cache = conv_forward_winograd(x, wt, b, cp)
     ref, ref_cache = fl.conv_forward_fast(x, wt, b, cp)
-    assert_close(out, ref, tol=1e-10, what="forward")
-    dout = rng.standard_normal(out.shape)
-    for name, g, g_ref in zip(
-        "xwb", conv_backward_winograd(dout, cache), fl.conv_backward_fast(dout, ref_cache)
-    ):
-        assert_close(g, g_ref, tol=1e-10, what=f"d{name}")
+    dout = rng.standard_normal(ref.shape)
+    ref_grads = fl.conv_backward_fast(dout, ref_cache)
+    previous = wg.BACKEND
+    try:
+        for name in BACKENDS if wg.cython_available() else ["numpy"]:
+            wg.set_backend(name)
+            out, cache = conv_forward_winograd(x, wt, b, cp)
+            assert_close(out, ref, tol=1e-10, what=f"forward ({name})")
+            for d, g, g_ref in zip("xwb", conv_backward_winograd(dout, cache), ref_grads):
+                assert_close(g, g_ref, tol=1e-10, what=f"d{d} ({name})")
+    finally:
+        wg.set_backend(previous)
 
 
 def test_reexported_from_fast_layers():
@@ -256,7 +389,7 @@ def test_note_winograd_backward_transposes(rng):
     assert np.isclose(np.sum((BT @ d @ BT.T) * dV), np.sum(d * (BT.T @ dV @ BT)), rtol=1e-13)
 
 
-def test_note_winograd_dw_dx_formulas(rng):
+def test_note_winograd_dw_dx_formulas(rng, backend):
     # dM = A dY A^T per tile; dU[k] = dM[k] @ V[k]^T, dw = G^T dU G; dV[k] = U[k]^T @ dM[k],
     # dx = overlap-add of B dV B^T, cropped. Written out tile by tile and compared.
     N, C, H, W, Fn, pad = 2, 2, 5, 4, 3, 1
