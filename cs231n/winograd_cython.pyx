@@ -340,17 +340,27 @@ def output_transform(M, b, Py_ssize_t N, Py_ssize_t Ho, Py_ssize_t Wo):
     return out
 
 
-def output_transform_T(dout):
+def output_transform_T(dout, out=None):
     """``dM = A dY A^T`` per tile (the adjoint of :func:`output_transform` without b).
 
     dout (N, F, Ho, Wo) -> dM (16, F, P), ``P = ceil(Ho/2)*ceil(Wo/2)*N`` ordered
-    ``(ty, tx, n)``; outputs cropped for odd Ho / Wo count as zeros.
+    ``(ty, tx, n)``; outputs cropped for odd Ho / Wo count as zeros. ``out``: a
+    C-contiguous (16, F, P) array of dout's dtype to write dM into (a reused buffer).
     """
     cdef Py_ssize_t N, F, Ho, Wo, Th, Tw
     dout = _float_array(dout, "output_transform_T: dout", (None,) * 4)
     N, F, Ho, Wo = dout.shape
     Th, Tw = _tiles(Ho, Wo, 1, "output_transform_T")
-    dM = np.empty((16, F, Th * Tw * N), dtype=dout.dtype)
+    if out is None:
+        dM = np.empty((16, F, Th * Tw * N), dtype=dout.dtype)
+    elif (out.shape != (16, F, Th * Tw * N) or out.dtype != dout.dtype
+          or not out.flags.c_contiguous):
+        raise ValueError(
+            f"output_transform_T: out must be a C-contiguous {dout.dtype} array of shape "
+            f"{(16, F, Th * Tw * N)}, got {out.dtype} {out.shape}"
+        )
+    else:
+        dM = out
     if dM.size == 0:
         return dM
     scratch = np.zeros((Ho * Wo + 1) * N, dtype=dout.dtype)

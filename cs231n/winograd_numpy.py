@@ -214,16 +214,24 @@ def output_transform(M: np.ndarray, b: np.ndarray, N: int, Ho: int, Wo: int) -> 
     return out
 
 
-def output_transform_T(dout: np.ndarray) -> np.ndarray:
+def output_transform_T(dout: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``dM = A dY A^T`` per tile (the adjoint of :func:`output_transform` without b).
 
     dout (N, F, Ho, Wo) -> dM (16, F, P), ``P = ceil(Ho/2)*ceil(Wo/2)*N`` ordered
-    ``(ty, tx, n)``; outputs cropped for odd Ho / Wo count as zeros.
+    ``(ty, tx, n)``; outputs cropped for odd Ho / Wo count as zeros. ``out``: a
+    C-contiguous (16, F, P) array of dout's dtype to write dM into (a reused buffer).
     """
     N, F, Ho, Wo = dout.shape
     Th, Tw = _tiles(Ho, Wo)
     tile = Th * Tw * N
-    dM = np.empty((4, 4, F, Th, Tw, N), dtype=dout.dtype)
+    if out is None:
+        out = np.empty((16, F, tile), dtype=dout.dtype)
+    elif out.shape != (16, F, tile) or out.dtype != dout.dtype or not out.flags.c_contiguous:
+        raise ValueError(
+            f"output_transform_T: out must be a C-contiguous {dout.dtype} array of shape "
+            f"{(16, F, tile)}, got {out.dtype} {out.shape}"
+        )
+    dM = out.reshape(4, 4, F, Th, Tw, N)  # a view: out is C-contiguous
     img = np.zeros((2 * Th, 2 * Tw, N), dtype=dout.dtype)  # odd sizes: the extra row stays 0
     groups = _groups(F, 4 * tile * dout.itemsize)
     buf = np.empty(4 * groups[0][1] * tile, dtype=dout.dtype)
@@ -233,7 +241,7 @@ def output_transform_T(dout: np.ndarray) -> np.ndarray:
             img[:Ho, :Wo] = dout[:, f].transpose(1, 2, 0)  # (Ho, Wo, N)
             yq[f - f0] = _quads(img)
         _output_block_T(yq, dM[:, :, f0:f1])
-    return dM.reshape(16, F, tile)
+    return out
 
 
 def input_transform_T(dV: np.ndarray, N: int, H: int, W: int, pad: int) -> np.ndarray:
