@@ -36,8 +36,8 @@ ctypedef fused real:
 # Channel planes <-> (pixel, n) scratch. With n innermost the loops below read and write
 # long contiguous runs; reading NCHW directly with n innermost would walk a stride of
 # C*H*W numbers (a power of two for the usual shapes: every image's row falls in the same
-# cache set, and the loop ran ~4x slower than numpy). The scratch is one channel, N*H*W
-# numbers (64 KB for 64 images of 16 x 16 in float32): it stays in the L2 cache.
+# cache set; that first version was ~1.6x slower than numpy). The scratch is one channel,
+# N*H*W numbers (64 KB for 64 images of 16 x 16 in float32): it stays in the L2 cache.
 # ---------------------------------------------------------------------------
 
 cdef void _gather(const real* src, Py_ssize_t stride, real* dst, Py_ssize_t N,
@@ -83,7 +83,7 @@ cdef inline void _tile_rows(real** ptr, real* plane, real* outside, Py_ssize_t t
 # The four kernels (raw pointers into C-contiguous arrays). Per tile, NB images at a time:
 # the tile's 16 rows of the GEMM layout go through a local buffer buf (16, NB), copied in
 # or out one row at a time. Storing the 16 rows image by image instead (16 streams a
-# multiple of 4 KB apart, all in one cache set) thrashed the caches, ~4x slower; the local
+# multiple of 4 KB apart, all in one cache set) thrashed the caches, ~3x slower; the local
 # buffer also lets the compiler vectorize the arithmetic over the images.
 # ---------------------------------------------------------------------------
 
