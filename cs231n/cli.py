@@ -127,7 +127,7 @@ def _write_readme(readme: Path, results_dir: Path | None) -> int:
         print(f"{readme} does not exist: results table not written")
         return 0
     try:
-        table = nbrun.results_table(results_dir)
+        table = nbrun.results_table(results_dir, targets_only=True)
         found = nbrun.update_readme(readme, table)
     except ValueError as exc:
         _error(str(exc))

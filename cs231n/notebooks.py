@@ -359,7 +359,7 @@ def _number(x: Any) -> str:
     return f"{x:.4g}"
 
 
-def results_table(results_dir: str | os.PathLike | None = None) -> str:
+def results_table(results_dir: str | os.PathLike | None = None, targets_only: bool = False) -> str:
     """A markdown table of every record in ``results_dir/*.json``.
 
     Columns: notebook (the record's group, i.e. the file stem), metric, value,
@@ -372,6 +372,8 @@ def results_table(results_dir: str | os.PathLike | None = None) -> str:
     Args:
         results_dir: folder of ``*.json`` records (default: ``results/`` of
             the repository, or ``$CS231N_RESULTS_DIR`` when set).
+        targets_only: keep only the records that have a target (the headline
+            results, as in the README); a last line counts the others.
 
     Raises:
         ValueError: naming the file when one of them is not a JSON object of records.
@@ -380,6 +382,7 @@ def results_table(results_dir: str | os.PathLike | None = None) -> str:
         results_dir = os.environ.get(RESULTS_ENV) or REPO_ROOT / "results"
     results_dir = Path(results_dir)
     rows = []
+    skipped = 0
     for path in sorted(results_dir.glob("*.json")):
         try:
             group = load_group(path)
@@ -389,6 +392,9 @@ def results_table(results_dir: str | os.PathLike | None = None) -> str:
             if not isinstance(entry, dict):
                 raise ValueError(f"results_table: {path}: record {key!r} is not a JSON object")
             target = entry.get("target")
+            if targets_only and target is None:
+                skipped += 1
+                continue
             if target is None:
                 target_text = "—"
             else:
@@ -418,6 +424,12 @@ def results_table(results_dir: str | os.PathLike | None = None) -> str:
     header = ["notebook", "metric", "value", "target", "met?", "dataset", "when (UTC)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    if skipped:
+        lines += [
+            "",
+            f"{skipped} more records without a target (timings, diagnostics, sweeps) are in "
+            f"`{display_path(results_dir)}/`; `cs231n results` prints them all.",
+        ]
     return "\n".join(lines)
 
 

@@ -241,6 +241,26 @@ def test_results_table_has_one_row_per_record(tmp_path):
     ]
 
 
+def test_results_table_targets_only_keeps_headline_rows_and_counts_the_rest(tmp_path):
+    """The README's view: records with a target, then one line about the others."""
+    write_records(
+        tmp_path,
+        "knn",
+        {
+            "k_best_test_acc": entry("k_best_test_acc", 0.2871, 0.28),
+            "timing": entry("timing", 12.3456789),
+            "sweep": entry("sweep", 0.5),
+        },
+    )
+    lines = results_table(tmp_path, targets_only=True).splitlines()
+    assert lines[2:3] == [
+        "| knn | k_best_test_acc | 0.2871 | ≥ 0.28 | yes | CIFAR-10 | 2026-11-21 21:30 |"
+    ]
+    assert lines[3] == ""
+    assert lines[4].startswith("2 more records without a target")
+    assert len(results_table(tmp_path).splitlines()) == 5  # the full view: header + 3 rows
+
+
 def test_results_table_flags_quick_records_and_handles_no_records(tmp_path):
     assert "No results recorded yet" in results_table(tmp_path)
     write_records(tmp_path, "g", {"m": entry("m", 1.0, quick=True)})
