@@ -205,6 +205,17 @@ def _kaiming():
     return tf.keras.initializers.VarianceScaling(scale=2.0)
 
 
+def _init_kwargs(init: str) -> dict:
+    """Layer keyword arguments for Part IV's ``init`` choice, a fresh initializer per call.
+
+    ``"default"``: Keras' own initializers (Glorot uniform weights, zero biases);
+    ``"kaiming"``: He normal weights, ``VarianceScaling(scale=2.0)``, as in Parts II and III.
+    """
+    if init not in ("default", "kaiming"):
+        raise ValueError(f"init must be 'default' or 'kaiming', got {init!r}")
+    return {"kernel_initializer": _kaiming()} if init == "kaiming" else {}
+
+
 class TwoLayerFC(tf.keras.Model):
     """``Flatten - Dense(H, relu) - Dense(C)``: ``(N, ...) -> scores (N, C)``."""
 
@@ -292,15 +303,22 @@ def train_part34(
 
 
 def sequential_two_layer_fc(
-    hidden_size: int = 4000, num_classes: int = 10, input_shape=(32, 32, 3)
+    hidden_size: int = 4000,
+    num_classes: int = 10,
+    input_shape=(32, 32, 3),
+    init: str = "default",
 ) -> tf.keras.Sequential:
-    """Part IV's two-layer net with ``tf.keras.Sequential``."""
+    """Part IV's two-layer net with ``tf.keras.Sequential``: ``(N, H, W, C) -> (N, classes)``.
+
+    ``init``: ``"default"`` (Keras' Glorot uniform, as PyTorch's Part IV nets keep PyTorch's
+    defaults) or ``"kaiming"`` (He normal, as in Parts II and III).
+    """
     return tf.keras.Sequential(
         [
             tf.keras.Input(shape=input_shape),
             tf.keras.layers.Flatten(),
-            tf.keras.layers.Dense(hidden_size, activation="relu", kernel_initializer=_kaiming()),
-            tf.keras.layers.Dense(num_classes, kernel_initializer=_kaiming()),
+            tf.keras.layers.Dense(hidden_size, activation="relu", **_init_kwargs(init)),
+            tf.keras.layers.Dense(num_classes, **_init_kwargs(init)),
         ]
     )
 
@@ -323,30 +341,27 @@ def sequential_three_layer_convnet(
             ``1e-2``, one epoch) the default reaches the course's 55%; He init lands near
             51-54% (``TensorFlow.ipynb``, Part IV).
     """
-    if init not in ("default", "kaiming"):
-        raise ValueError(f"init must be 'default' or 'kaiming', got {init!r}")
     Conv = tf.keras.layers.Conv2D
-
-    def kw():  # a fresh initializer per layer
-        return {"kernel_initializer": _kaiming()} if init == "kaiming" else {}
-
     return tf.keras.Sequential(
         [
             tf.keras.Input(shape=input_shape),
-            Conv(channel_1, 5, padding="same", activation="relu", **kw()),
-            Conv(channel_2, 3, padding="same", activation="relu", **kw()),
+            Conv(channel_1, 5, padding="same", activation="relu", **_init_kwargs(init)),
+            Conv(channel_2, 3, padding="same", activation="relu", **_init_kwargs(init)),
             tf.keras.layers.Flatten(),
-            tf.keras.layers.Dense(num_classes, **kw()),
+            tf.keras.layers.Dense(num_classes, **_init_kwargs(init)),
         ]
     )
 
 
 def two_layer_fc_functional(
-    input_shape=(32, 32, 3), hidden_size: int = 4000, num_classes: int = 10
+    input_shape=(32, 32, 3), hidden_size: int = 4000, num_classes: int = 10, init: str = "default"
 ) -> tf.keras.Model:
-    """The two-layer net with the Keras functional API (inputs -> layers -> ``Model``)."""
+    """The two-layer net with the Keras functional API (inputs -> layers -> ``Model``).
+
+    ``init`` as in :func:`sequential_two_layer_fc`.
+    """
     inputs = tf.keras.Input(shape=input_shape)
     h = tf.keras.layers.Flatten()(inputs)
-    h = tf.keras.layers.Dense(hidden_size, activation="relu", kernel_initializer=_kaiming())(h)
-    scores = tf.keras.layers.Dense(num_classes, kernel_initializer=_kaiming())(h)
+    h = tf.keras.layers.Dense(hidden_size, activation="relu", **_init_kwargs(init))(h)
+    scores = tf.keras.layers.Dense(num_classes, **_init_kwargs(init))(h)
     return tf.keras.Model(inputs=inputs, outputs=scores)

@@ -172,3 +172,23 @@ def test_sequential_convnet_init_options():
     assert np.abs(conv_default).max() <= np.sqrt(6 / (fan_in + fan_out))
     with pytest.raises(ValueError, match="init must be 'default' or 'kaiming'"):
         tfc.sequential_three_layer_convnet(init="xavier")
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda init: tfc.sequential_two_layer_fc(64, 10, input_shape=(8, 8, 3), init=init),
+        lambda init: tfc.two_layer_fc_functional((8, 8, 3), 64, 10, init=init),
+    ],
+    ids=["sequential", "functional"],
+)
+def test_two_layer_fc_init_options(build):
+    """Both Part IV two-layer builders: He normal for 'kaiming', Glorot uniform by default."""
+    tf.random.set_seed(0)
+    he = [layer for layer in build("kaiming").layers if hasattr(layer, "kernel")]
+    default = [layer for layer in build("default").layers if hasattr(layer, "kernel")]
+    fan_in, fan_out = 8 * 8 * 3, 64
+    assert he[0].kernel.numpy().std() == pytest.approx(np.sqrt(2 / fan_in), rel=0.1)
+    assert np.abs(default[0].kernel.numpy()).max() <= np.sqrt(6 / (fan_in + fan_out))
+    with pytest.raises(ValueError, match="init must be 'default' or 'kaiming'"):
+        build("he")
