@@ -88,6 +88,45 @@ def parse_args(argv=None) -> argparse.Namespace:
 KEEP_MEMORY_ENV = {"MALLOC_TRIM_THRESHOLD_": "4294967296", "MALLOC_MMAP_THRESHOLD_": "1073741824"}
 
 
+def _report(rows, label: str, method: str, setting: str, suffix: str, record_them: bool) -> None:
+    """Print one ratio table and record ``<case>_<dtype>[_<method>]_ratio_vs_torch``
+    (with the target), ``..._<label or method>_ms`` and ``..._torch_ms`` for each row.
+
+    ``rows``: ``(case name, dtype name, our seconds, torch seconds, layer kind)``.
+    """
+    from cs231n.results import record  # imported after main() has set the thread count
+
+    header = (
+        f"{'case':<16}{'dtype':<9}{label + ' ms':>10}{'torch ms':>10}{'ratio':>8}{'target':>9}  met"
+    )
+    print(header)
+    print("-" * len(header))
+    infix = f"_{method}" if method else ""
+    for name, dtype, t_ours, t_torch, layer in rows:
+        ratio, target = t_ours / t_torch, TARGETS[(layer, dtype)]
+        met = "yes" if ratio <= target else "NO"
+        print(
+            f"{name:<16}{dtype:<9}{1e3 * t_ours:>10.2f}{1e3 * t_torch:>10.2f}{ratio:>8.2f}"
+            f"{'<= ' + format(target, 'g'):>9}  {met}"
+        )
+        if not record_them:
+            continue
+        what = f"{name} {dtype}{' ' + method if method else ''}: {setting}"
+        record(
+            GROUP,
+            f"{name}_{dtype}{infix}_ratio_vs_torch{suffix}",
+            ratio,
+            dataset=what,
+            target=target,
+            higher_is_better=False,
+        )
+        ms = [(f"{name}_{dtype}{infix or '_ours'}_ms{suffix}", t_ours)]
+        if not method:  # the torch time of a Winograd row is the same call as the ours row's
+            ms.append((f"{name}_{dtype}_torch_ms{suffix}", t_torch))
+        for key, seconds in ms:
+            record(GROUP, key, 1e3 * seconds, dataset=what, higher_is_better=False)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.keep_freed_memory and any(os.environ.get(k) != v for k, v in KEEP_MEMORY_ENV.items()):
@@ -219,71 +258,11 @@ def main(argv=None) -> int:
 
     print(f"forward + backward, ours / PyTorch CPU ({setting})")
     print("(timings on a shared machine: other jobs add noise, ratios are the figure to read)")
-    header = (
-        f"{'case':<16}{'dtype':<9}{'ours ms':>10}{'torch ms':>10}{'ratio':>8}{'target':>9}  met"
-    )
-    print(header)
-    print("-" * len(header))
-    for name, dtype, t_ours, t_torch, layer in rows:
-        ratio, target = t_ours / t_torch, TARGETS[(layer, dtype)]
-        met = "yes" if ratio <= target else "NO"
-        print(
-            f"{name:<16}{dtype:<9}{1e3 * t_ours:>10.2f}{1e3 * t_torch:>10.2f}{ratio:>8.2f}"
-            f"{'<= ' + format(target, 'g'):>9}  {met}"
-        )
-        if not args.no_record:
-            what = f"{name} {dtype}: {setting}"
-            record(
-                GROUP,
-                f"{name}_{dtype}_ratio_vs_torch{suffix}",
-                ratio,
-                dataset=what,
-                target=target,
-                higher_is_better=False,
-            )
-            record(
-                GROUP,
-                f"{name}_{dtype}_ours_ms{suffix}",
-                1e3 * t_ours,
-                dataset=what,
-                higher_is_better=False,
-            )
-            record(
-                GROUP,
-                f"{name}_{dtype}_torch_ms{suffix}",
-                1e3 * t_torch,
-                dataset=what,
-                higher_is_better=False,
-            )
+    _report(rows, "ours", "", setting, suffix, record_them=not args.no_record)
     if wino_rows:
         print()
         print("Winograd F(2x2, 3x3) conv, forward + backward, / PyTorch (same calls, same run)")
-        print(header.replace("ours ms", "wino ms"))
-        print("-" * len(header))
-    for name, dtype, t_wino, t_torch, layer in wino_rows:
-        ratio, target = t_wino / t_torch, TARGETS[(layer, dtype)]
-        met = "yes" if ratio <= target else "NO"
-        print(
-            f"{name:<16}{dtype:<9}{1e3 * t_wino:>10.2f}{1e3 * t_torch:>10.2f}{ratio:>8.2f}"
-            f"{'<= ' + format(target, 'g'):>9}  {met}"
-        )
-        if not args.no_record:
-            what = f"{name} {dtype} winograd: {setting}"
-            record(
-                GROUP,
-                f"{name}_{dtype}_winograd_ratio_vs_torch{suffix}",
-                ratio,
-                dataset=what,
-                target=target,
-                higher_is_better=False,
-            )
-            record(
-                GROUP,
-                f"{name}_{dtype}_winograd_ms{suffix}",
-                1e3 * t_wino,
-                dataset=what,
-                higher_is_better=False,
-            )
+        _report(wino_rows, "wino", "winograd", setting, suffix, record_them=not args.no_record)
     if naive_rows:
         print()
         print("naive -> fast speedup, float64, forward + backward")

@@ -25,20 +25,18 @@ Backends: the col2im loops come from the compiled extension
 
 from __future__ import annotations
 
-import os
-import warnings
 from collections.abc import Callable
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import im2col_numpy
+from .backend import init_backend
 from .im2col import conv_output_size
 from .im2col_numpy import as_float_array, pad_hw
 from .winograd import conv_backward_winograd as conv_backward_winograd  # re-exported
 from .winograd import conv_forward_winograd as conv_forward_winograd  # re-exported
 
-FORCE_NUMPY_ENV = "CS231N_FORCE_NUMPY"
 # Size of one block of dx columns in conv_backward_strides: about an L2 cache.
 _COL2IM_BLOCK_BYTES = 1 << 21
 
@@ -91,24 +89,12 @@ def set_backend(name: str) -> str:
     return previous
 
 
-def _init_backend() -> None:
-    if os.environ.get(FORCE_NUMPY_ENV, "").strip().lower() not in ("", "0", "false", "no"):
-        set_backend("numpy")
-        return
-    try:
-        set_backend("cython")
-    except ImportError as exc:
-        set_backend("numpy")
-        warnings.warn(
-            f"cs231n.im2col_cython is not built ({exc}); cs231n.fast_layers uses the "
-            "pure-numpy im2col/col2im (same results, slower backward). Build it with "
-            "`pip install -e .` (needs a C compiler) to use the compiled loops.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-
-
-_init_backend()
+init_backend(
+    set_backend,
+    "cs231n.im2col_cython",
+    "cs231n.fast_layers",
+    "im2col/col2im (same results, slower backward)",
+)
 
 
 # ---------------------------------------------------------------------------

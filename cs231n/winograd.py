@@ -36,14 +36,13 @@ convolution's (~1e-7 to 1e-6 of the largest output on the tested shapes, see
 
 from __future__ import annotations
 
-import os
 import threading
-import warnings
 from collections.abc import Callable
 
 import numpy as np
 
 from . import winograd_numpy
+from .backend import init_backend
 from .im2col import conv_output_size
 from .im2col_numpy import as_float_array
 
@@ -116,7 +115,6 @@ def _check_args(x, w, b, conv_param, layer: str):
 # Backends of the four transforms
 # ---------------------------------------------------------------------------
 
-FORCE_NUMPY_ENV = "CS231N_FORCE_NUMPY"  # the same switch as cs231n.fast_layers
 _TRANSFORMS = ("input_transform", "output_transform", "output_transform_T", "input_transform_T")
 
 #: The active backend of the transforms: ``'cython'`` or ``'numpy'``.
@@ -157,24 +155,9 @@ def set_backend(name: str) -> str:
     return previous
 
 
-def _init_backend() -> None:
-    if os.environ.get(FORCE_NUMPY_ENV, "").strip().lower() not in ("", "0", "false", "no"):
-        set_backend("numpy")
-        return
-    try:
-        set_backend("cython")
-    except ImportError as exc:
-        set_backend("numpy")
-        warnings.warn(
-            f"cs231n.winograd_cython is not built ({exc}); cs231n.winograd uses the "
-            "pure-numpy transforms (same results, slower). Build it with "
-            "`pip install -e .` (needs a C compiler) to use the compiled loops.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-
-
-_init_backend()
+init_backend(
+    set_backend, "cs231n.winograd_cython", "cs231n.winograd", "transforms (same results, slower)"
+)
 
 
 # ---------------------------------------------------------------------------
