@@ -217,8 +217,13 @@ def conv_bn_relu_forward(
     beta: np.ndarray,
     conv_param: dict,
     bn_param: dict,
+    conv_forward=conv_forward_fast,
 ):
     """Convolution (fast), spatial batch normalization, ReLU.
+
+    ``conv_forward`` swaps the convolution for another with the same contract
+    (e.g. :func:`cs231n.winograd.conv_forward_winograd`); pass its backward pass
+    to :func:`conv_bn_relu_backward`.
 
     Parameters
     ----------
@@ -234,14 +239,15 @@ def conv_bn_relu_forward(
     out : (N, F, H', W')
     cache : ``(conv_cache, bn_cache, relu_cache)``
     """
-    a, conv_cache = conv_forward_fast(x, w, b, conv_param)
+    a, conv_cache = conv_forward(x, w, b, conv_param)
     an, bn_cache = spatial_batchnorm_forward(a, gamma, beta, bn_param)
     out, relu_cache = relu_forward(an)
     return out, (conv_cache, bn_cache, relu_cache)
 
 
-def conv_bn_relu_backward(dout: np.ndarray, cache):
-    """Backward pass of :func:`conv_bn_relu_forward`.
+def conv_bn_relu_backward(dout: np.ndarray, cache, conv_backward=conv_backward_fast):
+    """Backward pass of :func:`conv_bn_relu_forward` (``conv_backward``: the backward of
+    the ``conv_forward`` used there).
 
     Returns
     -------
@@ -253,7 +259,7 @@ def conv_bn_relu_backward(dout: np.ndarray, cache):
     conv_cache, bn_cache, relu_cache = cache
     dan = relu_backward(dout, relu_cache)
     da, dgamma, dbeta = spatial_batchnorm_backward(dan, bn_cache)
-    dx, dw, db = conv_backward_fast(da, conv_cache)
+    dx, dw, db = conv_backward(da, conv_cache)
     return dx, dw, db, dgamma, dbeta
 
 

@@ -28,14 +28,11 @@ from ..fast_layers import (
     max_pool_backward_fast,
     max_pool_forward_fast,
 )
+from ..layer_utils import conv_bn_relu_backward, conv_bn_relu_forward
 from ..layers import (
     affine_backward,
     affine_forward,
-    relu_backward,
-    relu_forward,
     softmax_loss,
-    spatial_batchnorm_backward,
-    spatial_batchnorm_forward,
 )
 
 __all__ = ["ConvNet", "conv_functions"]
@@ -189,23 +186,6 @@ class ConvNet:
         self.params[f"W{l + 1}"] = init((D, num_classes), D, 1.0)
         self.params[f"b{l + 1}"] = np.zeros(num_classes, dtype=dtype)
 
-    def _block_forward(self, x, l, zero_b, bn_param):
-        """conv - spatial batchnorm - relu of layer ``l``: (N, F_{l-1}, h, w) -> (N, F_l, h, w)."""
-        a, conv_cache = self._conv_forward(x, self.params[f"W{l}"], zero_b, _CONV_PARAM)
-        an, bn_cache = spatial_batchnorm_forward(
-            a, self.params[f"gamma{l}"], self.params[f"beta{l}"], bn_param
-        )
-        out, relu_cache = relu_forward(an)
-        return out, (conv_cache, bn_cache, relu_cache)
-
-    def _block_backward(self, dout, cache):
-        """Backward of :meth:`_block_forward`: ``dx, dW, dgamma, dbeta``."""
-        conv_cache, bn_cache, relu_cache = cache
-        dan = relu_backward(dout, relu_cache)
-        da, dgamma, dbeta = spatial_batchnorm_backward(dan, bn_cache)
-        dx, dw, _ = self._conv_backward(da, conv_cache)  # db: no bias (see module doc)
-        return dx, dw, dgamma, dbeta
-
     def loss(self, X: np.ndarray, y: np.ndarray | None = None):
         """Scores, or loss and gradients, for a minibatch.
 
@@ -241,8 +221,16 @@ class ConvNet:
             stage = []
             for f in widths:
                 l += 1
-                zero_b = np.zeros(f, dtype=self.dtype)
-                h, cache = self._block_forward(h, l, zero_b, self.bn_params[l - 1])
+                h, cache = conv_bn_relu_forward(
+                    h,
+                    self.params[f"W{l}"],
+                    np.zeros(f, dtype=self.dtype),  # no bias (see the module docstring)
+                    self.params[f"gamma{l}"],
+                    self.params[f"beta{l}"],
+                    _CONV_PARAM,
+                    self.bn_params[l - 1],
+                    conv_forward=self._conv_forward,
+                )  # (N, F_{l-1}, h, w) -> (N, F_l, h, w)
                 stage.append(cache)
             h, pool_cache = max_pool_forward_fast(h, _POOL_PARAM)  # (N, F, h/2, w/2)
             stage.append(pool_cache)
@@ -268,7 +256,9 @@ class ConvNet:
         for stage in reversed(caches):
             dh = max_pool_backward_fast(dh, stage[-1])
             for cache in reversed(stage[:-1]):
-                dh, dw, dgamma, dbeta = self._block_backward(dh, cache)
+                dh, dw, _, dgamma, dbeta = conv_bn_relu_backward(
+                    dh, cache, conv_backward=self._conv_backward
+                )
                 grads[f"W{l}"], grads[f"gamma{l}"], grads[f"beta{l}"] = dw, dgamma, dbeta
                 l -= 1
         for k in range(1, L1 + 1):
