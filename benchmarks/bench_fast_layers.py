@@ -5,8 +5,9 @@ For each shape and dtype (float32, float64) it times forward + backward of
 * ours: ``cs231n.fast_layers.conv_forward_fast`` / ``conv_backward_fast`` and
   ``max_pool_forward_fast`` / ``max_pool_backward_fast``;
 * Winograd (3x3, stride-1 cases only): ``conv_forward_winograd`` /
-  ``conv_backward_winograd`` from :mod:`cs231n.winograd`, recorded as
-  ``<case>_<dtype>_winograd_ratio_vs_torch`` (same targets as the conv rows);
+  ``conv_backward_winograd`` from :mod:`cs231n.winograd` with tile 2 (F(2x2, 3x3)) and
+  tile 4 (F(4x4, 3x3)), recorded as ``<case>_<dtype>_winograd_ratio_vs_torch`` and
+  ``<case>_<dtype>_winograd4_ratio_vs_torch`` (same targets as the conv rows);
 * PyTorch: ``F.conv2d`` / ``F.max_pool2d`` on tensors with ``requires_grad``,
   then ``out.backward(dout)``, same dtype, ``torch.set_num_threads`` equal to
   the BLAS threads numpy uses (``--threads``, set before numpy is imported);
@@ -44,6 +45,8 @@ POOL_CASES = [
     ("pool_notebook", (100, 3, 32, 32), 2, 2, 2),
     ("pool_realistic", (64, 64, 16, 16), 2, 2, 2),
 ]
+# Winograd output tile sizes benchmarked, with the method name of their records
+WINOGRAD_TILES = {2: "winograd", 4: "winograd4"}
 # ratio ours / torch (forward + backward) the issue asks for, per (layer, dtype)
 TARGETS = {
     ("conv", "float32"): 1.5,
@@ -171,7 +174,7 @@ def main(argv=None) -> int:
         return [float(np.median(t)) for t in times]
 
     rows = []  # (case, dtype, ours s, torch s, layer)
-    wino_rows = []  # the same for conv_forward_winograd + conv_backward_winograd
+    wino_rows = {m: [] for m in WINOGRAD_TILES}  # the same for Winograd, per tile size
     naive_rows = []  # (case, naive ms, fast ms, speedup)
     load = os.getloadavg()[0]
     setting = (
@@ -200,18 +203,21 @@ def main(argv=None) -> int:
                 F.conv2d(tx, tw, tb, stride=stride, padding=pad).backward(tdout)
 
             fns = [ours, theirs]
-            if ws[2:] == (3, 3) and stride == 1:
+            tiles = list(WINOGRAD_TILES) if ws[2:] == (3, 3) and stride == 1 else []
+            for m in tiles:
 
-                def wino(x=x, w=w, b=b, cp=cp, dout=dout):
-                    _, cache = fl.conv_forward_winograd(x, w, b, cp)
+                def wino(x=x, w=w, b=b, pad=pad, m=m, dout=dout):
+                    _, cache = fl.conv_forward_winograd(
+                        x, w, b, {"stride": 1, "pad": pad, "tile": m}
+                    )
                     fl.conv_backward_winograd(dout, cache)
 
                 fns.append(wino)
             times = alternate(fns, repeats)
             t_ours, t_torch = times[:2]
             rows.append((name, np.dtype(dtype).name, t_ours, t_torch, "conv"))
-            if len(times) == 3:
-                wino_rows.append((name, np.dtype(dtype).name, times[2], t_torch, "conv"))
+            for m, t_wino in zip(tiles, times[2:]):
+                wino_rows[m].append((name, np.dtype(dtype).name, t_wino, t_torch, "conv"))
 
         if not args.no_naive:
             x, w, b = (a.astype(np.float64) for a in (x, w, b))
@@ -259,10 +265,11 @@ def main(argv=None) -> int:
     print(f"forward + backward, ours / PyTorch CPU ({setting})")
     print("(timings on a shared machine: other jobs add noise, ratios are the figure to read)")
     _report(rows, "ours", "", setting, suffix, record_them=not args.no_record)
-    if wino_rows:
-        print()
-        print("Winograd F(2x2, 3x3) conv, forward + backward, / PyTorch (same calls, same run)")
-        _report(wino_rows, "wino", "winograd", setting, suffix, record_them=not args.no_record)
+    for m, method in WINOGRAD_TILES.items():
+        if wino_rows[m]:
+            print()
+            print(f"Winograd F({m}x{m}, 3x3) conv, forward + backward, / PyTorch (same run)")
+            _report(wino_rows[m], "wino", method, setting, suffix, record_them=not args.no_record)
     if naive_rows:
         print()
         print("naive -> fast speedup, float64, forward + backward")

@@ -1,8 +1,11 @@
-r"""Winograd F(2x2, 3x3) convolution: 3x3 filters, stride 1, forward and backward.
+r"""Winograd F(2x2, 3x3) and F(4x4, 3x3) convolution: 3x3 filters, stride 1, forward and backward.
 
 Same contract as :func:`cs231n.fast_layers.conv_forward_fast`, fewer multiplies.
 A 2x2 block of outputs needs a 4x4 tile of the padded input; direct convolution
-spends 2*2*3*3 = 36 multiplies on it, Winograd 4*4 = 16 (2.25x fewer):
+spends 2*2*3*3 = 36 multiplies on it, Winograd 4*4 = 16 (2.25x fewer). With
+``conv_param['tile'] = 4`` a 4x4 block of outputs comes from a 6x6 tile: 36 multiplies
+instead of 144 (4x fewer), at the price of about 10x the float32 rounding error
+(the matrices of both sizes: :mod:`cs231n.winograd_matrices`). Below, for tile 2:
 
 .. math::
 
@@ -23,9 +26,10 @@ output, and their adjoints for the backward pass), taken from the compiled exten
 memory per transform, a tile's 16 numbers in registers), else from
 :mod:`cs231n.winograd_numpy` (``BACKEND == 'numpy'``, with one warning at import).
 Both give the same numbers up to rounding and lay out ``V (16, C, P)`` alike, the tile
-index ``P`` ordered ``(ty, tx, n)``. ``CS231N_FORCE_NUMPY=1`` at import time, or
-:func:`set_backend`, selects numpy (the same switch as :mod:`cs231n.fast_layers`).
-The 16 GEMMs run on the whole arrays.
+index ``P`` ordered ``(ty, tx, n)``. For tile 4 (``V (36, C, P)``) the numpy backend is
+the matrix form of :mod:`cs231n.winograd_matrices` (slower). ``CS231N_FORCE_NUMPY=1`` at
+import time, or :func:`set_backend`, selects numpy (the same switch as
+:mod:`cs231n.fast_layers`). The 16 (or 36) GEMMs run on the whole arrays.
 
 Precision: float32 and float64 inputs keep their dtype; ``w``, ``b`` and ``dout``
 must have the dtype of ``x`` (no silent casts). Winograd adds and subtracts input
@@ -45,12 +49,14 @@ from . import winograd_numpy
 from .backend import init_backend
 from .im2col import conv_output_size
 from .im2col_numpy import as_float_array
+from .winograd_matrices import MATRICES, matrices
 
 __all__ = [
     "AT",
     "BACKEND",
     "BT",
     "G",
+    "MATRICES",
     "conv_backward_winograd",
     "conv_forward_winograd",
     "cython_available",
@@ -62,12 +68,10 @@ __all__ = [
     "set_backend",
 ]
 
-#: Input transform ``V = B^T d B`` (4x4 tile -> 4x4).
-BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=np.float64)
-#: Filter transform ``U = G g G^T`` (3x3 filter -> 4x4).
-G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dtype=np.float64)
-#: Output transform ``Y = A^T M A`` (4x4 -> 2x2 outputs).
-AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float64)
+#: F(2x2, 3x3): input transform ``V = B^T d B`` (4x4 tile -> 4x4), filter transform
+#: ``U = G g G^T`` (3x3 filter -> 4x4), output transform ``Y = A^T M A`` (4x4 -> 2x2).
+#: ``MATRICES[4]`` has those of F(4x4, 3x3).
+BT, G, AT = MATRICES[2]
 
 
 # ---------------------------------------------------------------------------
@@ -76,7 +80,7 @@ AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float64)
 
 
 def _check_args(x, w, b, conv_param, layer: str):
-    """``x, w, b, pad, Ho, Wo`` after checking shapes, dtypes, kernel and stride."""
+    """``x, w, b, pad, m, Ho, Wo`` after checking shapes, dtypes, kernel, stride and tile."""
     x = as_float_array(x, f"{layer}: x", ndim=4)
     w, b = np.asarray(w), np.asarray(b)
     N, C, H, W = x.shape
@@ -106,9 +110,14 @@ def _check_args(x, w, b, conv_param, layer: str):
             f"{layer}: Winograd F(2x2, 3x3) needs stride 1, got stride = {stride!r}; "
             "use cs231n.fast_layers.conv_forward_fast for other strides"
         )
+    m = conv_param.get("tile", 2)
+    if m not in MATRICES:
+        raise ValueError(
+            f"{layer}: conv_param['tile'] (outputs per tile side) must be 2 or 4, got {m!r}"
+        )
     Ho = conv_output_size(H, 3, pad, 1, layer=layer, dim="H", field_name="HH")
     Wo = conv_output_size(W, 3, pad, 1, layer=layer, dim="W", field_name="WW")
-    return x, w, b, int(pad), Ho, Wo
+    return x, w, b, int(pad), m, Ho, Wo
 
 
 # ---------------------------------------------------------------------------
@@ -189,50 +198,57 @@ def _scratch(slot: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
-def filter_transform(w: np.ndarray) -> np.ndarray:
-    """``U = G g G^T`` for every filter: w (F, C, 3, 3) -> U (16, F, C), ``U[4a + b] = U_ab``."""
+def filter_transform(w: np.ndarray, m: int = 2) -> np.ndarray:
+    """``U = G g G^T`` for every filter: w (F, C, 3, 3) -> U (a*a, F, C), ``a = m + 2``,
+    ``U[a*i + j] = U_ij``."""
     F, C = w.shape[:2]
-    Gd = G.astype(w.dtype)
-    t = np.tensordot(Gd, w, axes=(1, 2))  # (4, F, C, 3): G g, rows a
-    U = np.tensordot(t, Gd, axes=(3, 1))  # (4, F, C, 4): (G g) G^T, columns b
-    return np.ascontiguousarray(U.transpose(0, 3, 1, 2)).reshape(16, F, C)
+    Gd = matrices(m, w.dtype)[1]
+    t = np.tensordot(Gd, w, axes=(1, 2))  # (a, F, C, 3): G g, rows i
+    U = np.tensordot(t, Gd, axes=(3, 1))  # (a, F, C, a): (G g) G^T, columns j
+    return np.ascontiguousarray(U.transpose(0, 3, 1, 2)).reshape((m + 2) ** 2, F, C)
 
 
-def input_transform(x: np.ndarray, pad: int) -> np.ndarray:
+def input_transform(x: np.ndarray, pad: int, m: int = 2) -> np.ndarray:
     """``V = B^T d B`` for every 4x4 tile ``d`` of the zero-padded input.
 
     x (N, C, H, W) -> V (16, C, P), ``P = Th*Tw*N`` ordered ``(ty, tx, n)``, with
     ``Th = ceil(Ho/2)``, ``Ho = H + 2*pad - 2`` (same for W). Tile ``(ty, tx)`` covers
     padded rows ``2ty .. 2ty+3`` and columns ``2tx .. 2tx+3`` (zeros beyond the input);
-    ``V[4i + j]`` is entry ``(i, j)`` of every tile's ``B^T d B``.
+    ``V[4i + j]`` is entry ``(i, j)`` of every tile's ``B^T d B``. ``m = 4``: 6x6 tiles
+    every 4 pixels, V (36, C, P), ``Th = ceil(Ho/4)``.
     """
-    return _IMPL["input_transform"](x, pad)
+    return _IMPL["input_transform"](x, pad, m)
 
 
-def output_transform(M: np.ndarray, b: np.ndarray, N: int, Ho: int, Wo: int) -> np.ndarray:
+def output_transform(
+    M: np.ndarray, b: np.ndarray, N: int, Ho: int, Wo: int, m: int = 2
+) -> np.ndarray:
     """``Y = A^T M A`` for every tile, plus the bias, laid out as the output.
 
     M (16, F, P) with ``P = Th*Tw*N`` ordered ``(ty, tx, n)``, b (F,) ->
     out (N, F, Ho, Wo), ``out[n, f, 2ty + a, 2tx + c] = Y_ac + b[f]`` (cropped when odd).
+    ``m = 4``: M (36, F, P), 4x4 outputs per tile.
     """
-    return _IMPL["output_transform"](M, b, N, Ho, Wo)
+    return _IMPL["output_transform"](M, b, N, Ho, Wo, m)
 
 
-def output_transform_T(dout: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def output_transform_T(dout: np.ndarray, out: np.ndarray | None = None, m: int = 2) -> np.ndarray:
     """``dM = A dY A^T`` for every tile: dout (N, F, Ho, Wo) -> dM (16, F, P), ``P``
     ordered ``(ty, tx, n)``; the outputs cropped for odd Ho / Wo count as zeros.
-    ``out``: a C-contiguous (16, F, P) array of dout's dtype to write into."""
-    return _IMPL["output_transform_T"](dout, out)
+    ``out``: a C-contiguous (16, F, P) array of dout's dtype to write into. ``m = 4``:
+    dM (36, F, P)."""
+    return _IMPL["output_transform_T"](dout, out, m)
 
 
-def input_transform_T(dV: np.ndarray, N: int, H: int, W: int, pad: int) -> np.ndarray:
+def input_transform_T(dV: np.ndarray, N: int, H: int, W: int, pad: int, m: int = 2) -> np.ndarray:
     """``dd = B dV B^T`` for every tile, overlap-added into the padded gradient and cropped:
-    dV (16, C, P) with ``P`` ordered ``(ty, tx, n)`` -> dx (N, C, H, W)."""
-    return _IMPL["input_transform_T"](dV, N, H, W, pad)
+    dV (16, C, P) with ``P`` ordered ``(ty, tx, n)`` -> dx (N, C, H, W).
+    ``m = 4``: dV (36, C, P)."""
+    return _IMPL["input_transform_T"](dV, N, H, W, pad, m)
 
 
 def conv_forward_winograd(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict):
-    r"""3x3, stride-1 convolution by Winograd F(2x2, 3x3).
+    r"""3x3, stride-1 convolution by Winograd F(2x2, 3x3) or F(4x4, 3x3).
 
     .. math:: out[n, f, y, x] = b[f] + \sum_{c,i,j} x_p[n, c, y + i, x + j] w[f, c, i, j]
 
@@ -245,30 +261,33 @@ def conv_forward_winograd(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_para
     b : (F,)
         Biases, same dtype as ``x``.
     conv_param : dict
-        ``'stride'`` (must be 1) and ``'pad'`` (int >= 0).
+        ``'stride'`` (must be 1), ``'pad'`` (int >= 0), optional ``'tile'``: outputs per
+        tile side, 2 (default, F(2x2, 3x3)) or 4 (F(4x4, 3x3): fewer multiplies, larger
+        float32 rounding error).
 
     Returns
     -------
     out : (N, F, Ho, Wo)
         ``Ho = H + 2*pad - 2``, ``Wo = W + 2*pad - 2``; dtype of ``x``.
     cache : tuple
-        ``(x, w, b, conv_param, U, V)`` with ``U`` (16, F, C) the transformed filters
-        (:func:`filter_transform`) and ``V`` (16, C, P) the transformed tiles
-        (:func:`input_transform`), ``P = ceil(Ho/2) * ceil(Wo/2) * N``.
+        ``(x, w, b, conv_param, U, V)`` with ``U`` (a*a, F, C) the transformed filters
+        (:func:`filter_transform`) and ``V`` (a*a, C, P) the transformed tiles
+        (:func:`input_transform`), ``a = tile + 2``, ``P = ceil(Ho/tile) * ceil(Wo/tile) * N``.
 
     Raises
     ------
     ValueError
         For a kernel other than 3x3 or a stride other than 1 (use ``conv_forward_fast``),
-        ``w`` / ``b`` of another dtype than ``x``, or shapes that do not match.
+        a tile other than 2 or 4, ``w`` / ``b`` of another dtype than ``x``, or shapes that
+        do not match.
     """
-    x, w, b, pad, Ho, Wo = _check_args(x, w, b, conv_param, "conv_forward_winograd")
-    U = filter_transform(w)  # (16, F, C)
-    V = input_transform(x, pad)  # (16, C, P)
-    # 16 GEMMs (F, C) @ (C, P) -> M (16, F, P). M is used up by the output transform, so it
-    # lives in a reused buffer (shared with dV of the backward pass).
-    M = np.matmul(U, V, out=_scratch("M_dV", (16, w.shape[0], V.shape[2]), x.dtype))
-    out = output_transform(M, b, x.shape[0], Ho, Wo)
+    x, w, b, pad, m, Ho, Wo = _check_args(x, w, b, conv_param, "conv_forward_winograd")
+    U = filter_transform(w, m)  # (a*a, F, C)
+    V = input_transform(x, pad, m)  # (a*a, C, P)
+    # a*a GEMMs (F, C) @ (C, P) -> M (a*a, F, P). M is used up by the output transform, so
+    # it lives in a reused buffer (shared with dV of the backward pass).
+    M = np.matmul(U, V, out=_scratch("M_dV", (U.shape[0], w.shape[0], V.shape[2]), x.dtype))
+    out = output_transform(M, b, x.shape[0], Ho, Wo, m)
     return out, (x, w, b, conv_param, U, V)
 
 
@@ -301,7 +320,8 @@ def conv_backward_winograd(dout: np.ndarray, cache: tuple):
     x, w, _, conv_param, U, V = cache
     N, C, H, W = x.shape
     F = w.shape[0]
-    pad = int(conv_param["pad"])
+    pad, m = int(conv_param["pad"]), conv_param.get("tile", 2)
+    a = m + 2
     Ho, Wo = H + 2 * pad - 2, W + 2 * pad - 2
     dout = np.asarray(dout)
     if dout.shape != (N, F, Ho, Wo):
@@ -312,14 +332,14 @@ def conv_backward_winograd(dout: np.ndarray, cache: tuple):
         raise ValueError(f"{layer}: dout has dtype {dout.dtype} but x has {x.dtype}")
     db = dout.sum(axis=(0, 2, 3))  # (F,)
     P = V.shape[2]
-    dM = output_transform_T(dout, out=_scratch("dM", (16, F, P), x.dtype))  # (16, F, P)
+    dM = output_transform_T(dout, _scratch("dM", (a * a, F, P), x.dtype), m)  # (a*a, F, P)
 
-    dU = np.matmul(dM, V.transpose(0, 2, 1))  # (16, F, P) @ (16, P, C) -> (16, F, C)
-    Gd = G.astype(x.dtype)
-    t = np.tensordot(Gd, dU.reshape(4, 4, F, C), axes=(0, 0))  # (3, 4, F, C): G^T dU
+    dU = np.matmul(dM, V.transpose(0, 2, 1))  # (a*a, F, P) @ (a*a, P, C) -> (a*a, F, C)
+    Gd = matrices(m, x.dtype)[1]
+    t = np.tensordot(Gd, dU.reshape(a, a, F, C), axes=(0, 0))  # (3, a, F, C): G^T dU
     dw = np.tensordot(t, Gd, axes=(1, 0)).transpose(1, 2, 0, 3)  # (F, C, 3, 3): (G^T dU) G
 
-    Ut = np.ascontiguousarray(U.transpose(0, 2, 1))  # (16, C, F): ~5% faster GEMMs in float32
-    dV = np.matmul(Ut, dM, out=_scratch("M_dV", (16, C, P), x.dtype))  # (16, C, P)
-    dx = input_transform_T(dV, N, H, W, pad)  # B dV B^T, overlap-added, cropped
+    Ut = np.ascontiguousarray(U.transpose(0, 2, 1))  # (a*a, C, F): ~5% faster GEMMs in float32
+    dV = np.matmul(Ut, dM, out=_scratch("M_dV", (a * a, C, P), x.dtype))  # (a*a, C, P)
+    dx = input_transform_T(dV, N, H, W, pad, m)  # B dV B^T, overlap-added, cropped
     return dx, np.ascontiguousarray(dw), db

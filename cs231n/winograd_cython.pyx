@@ -1,23 +1,23 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 # cython: cdivision=True
-"""Compiled Winograd F(2x2, 3x3) transforms (optional; :mod:`cs231n.winograd` has the
-numpy fallback and picks between them).
+"""Compiled Winograd F(m x m, 3x3) transforms, m = 2 or 4 (optional; :mod:`cs231n.winograd`
+has the numpy fallback and picks between them).
 
 Four loops, each ONE pass that reads its source and writes the GEMM layout directly
-(no padded copy, no intermediate arrays: a tile's 16 numbers live in registers):
+(no padded copy of the whole array); with ``a = m + 2`` the tile side:
 
-* :func:`input_transform`: x (N, C, H, W) -> V (16, C, P), ``V = B^T d B`` per tile;
-* :func:`output_transform`: M (16, F, P) -> out (N, F, Ho, Wo), ``A^T M A + b``;
-* :func:`output_transform_T`: dout (N, F, Ho, Wo) -> dM (16, F, P), ``A dY A^T``;
-* :func:`input_transform_T`: dV (16, C, P) -> dx (N, C, H, W), ``B dV B^T``
+* :func:`input_transform`: x (N, C, H, W) -> V (a*a, C, P), ``V = B^T d B`` per tile;
+* :func:`output_transform`: M (a*a, F, P) -> out (N, F, Ho, Wo), ``A^T M A + b``;
+* :func:`output_transform_T`: dout (N, F, Ho, Wo) -> dM (a*a, F, P), ``A dY A^T``;
+* :func:`input_transform_T`: dV (a*a, C, P) -> dx (N, C, H, W), ``B dV B^T``
   overlap-added.
 
 The tile index ``P = Th*Tw*N`` is ordered ``(ty, tx, n)``, exactly as in the numpy
 path, so ``V`` in a cache means the same whichever path made it. Tile ``(ty, tx)``
-covers padded rows ``2ty .. 2ty+3`` and columns ``2tx .. 2tx+3``; pixels of the
-padding (and the extra row / column when Ho or Wo is odd) are zeros found by index
-checks, decided once per tile and not per image. ``n`` is the innermost loop, so each
-of the 16 GEMM-layout rows a tile touches is read or written contiguously.
+covers padded rows ``m*ty .. m*ty + a - 1`` and columns ``m*tx .. m*tx + a - 1``; pixels
+of the padding (and the extra rows / columns when m does not divide Ho or Wo) are zeros
+found by index checks, decided once per tile and not per image. ``n`` is the innermost
+loop, so each of the a*a GEMM-layout rows a tile touches is read or written contiguously.
 
 float32 and float64 are compiled separately (a fused type). The Python functions
 check shapes and dtypes (``ValueError``) before the ``nogil`` loops run.
@@ -63,179 +63,361 @@ cdef void _scatter(const real* src, real* dst, Py_ssize_t stride, Py_ssize_t N,
 
 
 cdef inline void _tile_rows(real** ptr, real* plane, real* outside, Py_ssize_t ty,
-                            Py_ssize_t tx, Py_ssize_t pad, Py_ssize_t H, Py_ssize_t W,
-                            Py_ssize_t N, Py_ssize_t size) noexcept nogil:
-    """ptr[4i + j] = the N numbers of pixel (2ty + i - pad, 2tx + j - pad) in the (H, W, N)
-    scratch ``plane``, or ``outside`` (N zeros, or NULL) when the pixel is padding or
-    cropped; i, j < size. The index checks run once per tile, not once per image."""
+                            Py_ssize_t tx, Py_ssize_t step, Py_ssize_t size, Py_ssize_t pad,
+                            Py_ssize_t H, Py_ssize_t W, Py_ssize_t N) noexcept nogil:
+    """ptr[size*i + j] = the N numbers of pixel (step*ty + i - pad, step*tx + j - pad) in the
+    (H, W, N) scratch ``plane``, or ``outside`` (N zeros, or NULL) when the pixel is padding
+    or cropped; i, j < size. The index checks run once per tile, not once per image."""
     cdef Py_ssize_t i, j, r, c
     for i in range(size):
-        r = 2 * ty + i - pad
+        r = step * ty + i - pad
         for j in range(size):
-            c = 2 * tx + j - pad
+            c = step * tx + j - pad
             if 0 <= r < H and 0 <= c < W:
-                ptr[4 * i + j] = plane + (r * W + c) * N
+                ptr[size * i + j] = plane + (r * W + c) * N
             else:
-                ptr[4 * i + j] = outside
+                ptr[size * i + j] = outside
 
 
 # ---------------------------------------------------------------------------
-# The four kernels (raw pointers into C-contiguous arrays). Per tile, NB images at a time:
-# the tile's 16 rows of the GEMM layout go through a local buffer buf (16, NB), copied in
-# or out one row at a time. Storing the 16 rows image by image instead (16 streams a
-# multiple of 4 KB apart, all in one cache set) thrashed the caches, ~3x slower; the local
-# buffer also lets the compiler vectorize the arithmetic over the images.
+# 1-D transforms on NB images at once. Element q of the input vector is the row
+# s + q*ss*NB of a local (rows, NB) buffer, element q of the output the row d + q*ds*NB;
+# nb <= NB numbers per row. A 2-D transform is two passes: along the tile's columns
+# (ss = ds = the row length) then along its rows (ss = ds = 1). Every loop is over
+# contiguous images between distinct local buffers, so the compiler vectorizes it.
 # ---------------------------------------------------------------------------
 
 cdef enum:
-    NB = 64  # images per block: buf is 16 * NB numbers (8 KB in float64)
+    NB = 64  # images per block
+    AMAX = 6  # largest tile side: F(4x4, 3x3)
 
 
-cdef void _input(const real* x, real* V, real* xb, real* zeros, Py_ssize_t N, Py_ssize_t C,
-                 Py_ssize_t H, Py_ssize_t W, Py_ssize_t pad, Py_ssize_t Th,
+cdef inline void _bt2(const real* s, Py_ssize_t ss, real* d, Py_ssize_t ds,
+                      Py_ssize_t nb) noexcept nogil:
+    # B^T of F(2x2, 3x3), rows (1,0,-1,0), (0,1,1,0), (0,-1,1,0), (0,1,0,-1).
+    cdef Py_ssize_t n
+    cdef const real* s0 = s
+    cdef const real* s1 = s + ss * NB
+    cdef const real* s2 = s + 2 * ss * NB
+    cdef const real* s3 = s + 3 * ss * NB
+    cdef real* d0 = d
+    cdef real* d1 = d + ds * NB
+    cdef real* d2 = d + 2 * ds * NB
+    cdef real* d3 = d + 3 * ds * NB
+    for n in range(nb):
+        d0[n] = s0[n] - s2[n]
+        d1[n] = s1[n] + s2[n]
+        d2[n] = s2[n] - s1[n]
+        d3[n] = s1[n] - s3[n]
+
+
+cdef inline void _b2(const real* s, Py_ssize_t ss, real* d, Py_ssize_t ds,
+                     Py_ssize_t nb) noexcept nogil:
+    # B = (B^T)^T of F(2x2, 3x3), rows (1,0,0,0), (0,1,-1,1), (-1,1,1,0), (0,0,0,-1).
+    cdef Py_ssize_t n
+    cdef const real* s0 = s
+    cdef const real* s1 = s + ss * NB
+    cdef const real* s2 = s + 2 * ss * NB
+    cdef const real* s3 = s + 3 * ss * NB
+    cdef real* d0 = d
+    cdef real* d1 = d + ds * NB
+    cdef real* d2 = d + 2 * ds * NB
+    cdef real* d3 = d + 3 * ds * NB
+    for n in range(nb):
+        d0[n] = s0[n]
+        d1[n] = s1[n] - s2[n] + s3[n]
+        d2[n] = s1[n] + s2[n] - s0[n]
+        d3[n] = -s3[n]
+
+
+cdef inline void _at2(const real* s, Py_ssize_t ss, real* d, Py_ssize_t ds,
+                      Py_ssize_t nb) noexcept nogil:
+    # A^T of F(2x2, 3x3) (2 x 4), rows (1,1,1,0), (0,1,-1,-1).
+    cdef Py_ssize_t n
+    cdef const real* s0 = s
+    cdef const real* s1 = s + ss * NB
+    cdef const real* s2 = s + 2 * ss * NB
+    cdef const real* s3 = s + 3 * ss * NB
+    cdef real* d0 = d
+    cdef real* d1 = d + ds * NB
+    for n in range(nb):
+        d0[n] = s0[n] + s1[n] + s2[n]
+        d1[n] = s1[n] - s2[n] - s3[n]
+
+
+cdef inline void _a2(const real* s, Py_ssize_t ss, real* d, Py_ssize_t ds,
+                     Py_ssize_t nb) noexcept nogil:
+    # A of F(2x2, 3x3) (4 x 2), rows (1,0), (1,1), (1,-1), (0,-1).
+    cdef Py_ssize_t n
+    cdef const real* s0 = s
+    cdef const real* s1 = s + ss * NB
+    cdef real* d0 = d
+    cdef real* d1 = d + ds * NB
+    cdef real* d2 = d + 2 * ds * NB
+    cdef real* d3 = d + 3 * ds * NB
+    for n in range(nb):
+        d0[n] = s0[n]
+        d1[n] = s0[n] + s1[n]
+        d2[n] = s0[n] - s1[n]
+        d3[n] = -s1[n]
+
+
+cdef inline void _bt4(const real* s, Py_ssize_t ss, real* d, Py_ssize_t ds,
+                      Py_ssize_t nb) noexcept nogil:
+    # B^T of F(4x4, 3x3) (interpolation points 0, 1, -1, 2, -2, infinity), rows
+    # (4,0,-5,0,1,0), (0,-4,-4,1,1,0), (0,4,-4,-1,1,0), (0,-2,-1,2,1,0), (0,2,-1,-2,1,0),
+    # (0,4,0,-5,0,1).
+    cdef Py_ssize_t n
+    cdef real p, q
+    cdef const real* s0 = s
+    cdef const real* s1 = s + ss * NB
+    cdef const real* s2 = s + 2 * ss * NB
+    cdef const real* s3 = s + 3 * ss * NB
+    cdef const real* s4 = s + 4 * ss * NB
+    cdef const real* s5 = s + 5 * ss * NB
+    cdef real* d0 = d
+    cdef real* d1 = d + ds * NB
+    cdef real* d2 = d + 2 * ds * NB
+    cdef real* d3 = d + 3 * ds * NB
+    cdef real* d4 = d + 4 * ds * NB
+    cdef real* d5 = d + 5 * ds * NB
+    for n in range(nb):
+        d0[n] = 4 * s0[n] - 5 * s2[n] + s4[n]
+        p = s4[n] - 4 * s2[n]
+        q = s3[n] - 4 * s1[n]
+        d1[n] = p + q
+        d2[n] = p - q
+        p = s4[n] - s2[n]
+        q = 2 * (s3[n] - s1[n])
+        d3[n] = p + q
+        d4[n] = p - q
+        d5[n] = 4 * s1[n] - 5 * s3[n] + s5[n]
+
+
+cdef inline void _b4(const real* s, Py_ssize_t ss, real* d, Py_ssize_t ds,
+                     Py_ssize_t nb) noexcept nogil:
+    # B = (B^T)^T of F(4x4, 3x3): d_j = sum_i BT[i, j] s_i.
+    cdef Py_ssize_t n
+    cdef const real* s0 = s
+    cdef const real* s1 = s + ss * NB
+    cdef const real* s2 = s + 2 * ss * NB
+    cdef const real* s3 = s + 3 * ss * NB
+    cdef const real* s4 = s + 4 * ss * NB
+    cdef const real* s5 = s + 5 * ss * NB
+    cdef real* d0 = d
+    cdef real* d1 = d + ds * NB
+    cdef real* d2 = d + 2 * ds * NB
+    cdef real* d3 = d + 3 * ds * NB
+    cdef real* d4 = d + 4 * ds * NB
+    cdef real* d5 = d + 5 * ds * NB
+    for n in range(nb):
+        d0[n] = 4 * s0[n]
+        d1[n] = 4 * (s2[n] - s1[n] + s5[n]) + 2 * (s4[n] - s3[n])
+        d2[n] = -5 * s0[n] - 4 * (s1[n] + s2[n]) - s3[n] - s4[n]
+        d3[n] = s1[n] - s2[n] + 2 * (s3[n] - s4[n]) - 5 * s5[n]
+        d4[n] = s0[n] + s1[n] + s2[n] + s3[n] + s4[n]
+        d5[n] = s5[n]
+
+
+cdef inline void _at4(const real* s, Py_ssize_t ss, real* d, Py_ssize_t ds,
+                      Py_ssize_t nb) noexcept nogil:
+    # A^T of F(4x4, 3x3) (4 x 6), rows (1,1,1,1,1,0), (0,1,-1,2,-2,0), (0,1,1,4,4,0),
+    # (0,1,-1,8,-8,1).
+    cdef Py_ssize_t n
+    cdef real e, o, e2, o2
+    cdef const real* s0 = s
+    cdef const real* s1 = s + ss * NB
+    cdef const real* s2 = s + 2 * ss * NB
+    cdef const real* s3 = s + 3 * ss * NB
+    cdef const real* s4 = s + 4 * ss * NB
+    cdef const real* s5 = s + 5 * ss * NB
+    cdef real* d0 = d
+    cdef real* d1 = d + ds * NB
+    cdef real* d2 = d + 2 * ds * NB
+    cdef real* d3 = d + 3 * ds * NB
+    for n in range(nb):
+        e = s1[n] + s2[n]
+        o = s1[n] - s2[n]
+        e2 = s3[n] + s4[n]
+        o2 = s3[n] - s4[n]
+        d0[n] = s0[n] + e + e2
+        d1[n] = o + 2 * o2
+        d2[n] = e + 4 * e2
+        d3[n] = o + 8 * o2 + s5[n]
+
+
+cdef inline void _a4(const real* s, Py_ssize_t ss, real* d, Py_ssize_t ds,
+                     Py_ssize_t nb) noexcept nogil:
+    # A of F(4x4, 3x3) (6 x 4): d_i = sum_a AT[a, i] s_a.
+    cdef Py_ssize_t n
+    cdef real e, o
+    cdef const real* s0 = s
+    cdef const real* s1 = s + ss * NB
+    cdef const real* s2 = s + 2 * ss * NB
+    cdef const real* s3 = s + 3 * ss * NB
+    cdef real* d0 = d
+    cdef real* d1 = d + ds * NB
+    cdef real* d2 = d + 2 * ds * NB
+    cdef real* d3 = d + 3 * ds * NB
+    cdef real* d4 = d + 4 * ds * NB
+    cdef real* d5 = d + 5 * ds * NB
+    for n in range(nb):
+        e = s0[n] + s2[n]
+        o = s1[n] + s3[n]
+        d0[n] = s0[n]
+        d1[n] = e + o
+        d2[n] = e - o
+        e = s0[n] + 4 * s2[n]
+        o = 2 * s1[n] + 8 * s3[n]
+        d3[n] = e + o
+        d4[n] = e - o
+        d5[n] = s3[n]
+
+
+# ---------------------------------------------------------------------------
+# The four kernels (raw pointers into C-contiguous arrays), m = 2 or 4, a = m + 2. Per
+# tile, NB images at a time: the tile's a*a rows of the GEMM layout go through local
+# buffers (a*a, NB), copied in or out one row at a time. Storing the rows image by image
+# instead (a*a streams a multiple of 4 KB apart, all in one cache set) thrashed the
+# caches, ~3x slower; the local buffers also let the compiler vectorize over the images.
+# ---------------------------------------------------------------------------
+
+
+cdef void _input(const real* x, real* V, real* xb, real* zeros, Py_ssize_t m, Py_ssize_t N,
+                 Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_ssize_t pad, Py_ssize_t Th,
                  Py_ssize_t Tw) noexcept nogil:
-    # V[4i + j, c, p] = (B^T d B)[i, j]; B^T rows: (1,0,-1,0), (0,1,1,0), (0,-1,1,0), (0,1,0,-1).
-    cdef Py_ssize_t P = Th * Tw * N, CP = C * P
-    cdef Py_ssize_t c, ty, tx, n, n0, nb, k, j
-    cdef real* s[16]
+    # V[a*i + j, c, p] = (B^T d B)[i, j] for the tile d at p.
+    cdef Py_ssize_t a = m + 2, aa = (m + 2) * (m + 2), P = Th * Tw * N, CP = C * P
+    cdef Py_ssize_t c, ty, tx, n0, nb, k
+    cdef real* s[AMAX * AMAX]
     cdef real* v
-    cdef real buf[16 * NB]
-    cdef real d[16]
-    cdef real t[16]
+    cdef real buf[AMAX * AMAX * NB]
+    cdef real tmp[AMAX * AMAX * NB]
     for c in range(C):
         _gather(x + c * H * W, C * H * W, xb, N, H * W)
         for ty in range(Th):
             for tx in range(Tw):
-                _tile_rows(s, xb, zeros, ty, tx, pad, H, W, N, 4)
+                _tile_rows(s, xb, zeros, ty, tx, m, a, pad, H, W, N)
                 v = V + c * P + (ty * Tw + tx) * N
-                for n0 in range(0, N, 64):  # NB
+                for n0 in range(0, N, 64):  # NB (a literal: Cython needs one as a step)
                     nb = min(NB, N - n0)
-                    for n in range(nb):
-                        for k in range(16):
-                            d[k] = s[k][n0 + n]
-                        for j in range(4):  # rows: t = B^T d
-                            t[j] = d[j] - d[8 + j]
-                            t[4 + j] = d[4 + j] + d[8 + j]
-                            t[8 + j] = d[8 + j] - d[4 + j]
-                            t[12 + j] = d[4 + j] - d[12 + j]
-                        for k in range(0, 16, 4):  # columns: t B
-                            buf[k * NB + n] = t[k] - t[k + 2]
-                            buf[(k + 1) * NB + n] = t[k + 1] + t[k + 2]
-                            buf[(k + 2) * NB + n] = t[k + 2] - t[k + 1]
-                            buf[(k + 3) * NB + n] = t[k + 1] - t[k + 3]
-                    for k in range(16):
+                    for k in range(aa):
+                        memcpy(buf + k * NB, s[k] + n0, nb * sizeof(real))
+                    for k in range(a):  # columns: tmp = B^T d
+                        if m == 2:
+                            _bt2(buf + k * NB, a, tmp + k * NB, a, nb)
+                        else:
+                            _bt4(buf + k * NB, a, tmp + k * NB, a, nb)
+                    for k in range(a):  # rows: buf = tmp B
+                        if m == 2:
+                            _bt2(tmp + k * a * NB, 1, buf + k * a * NB, 1, nb)
+                        else:
+                            _bt4(tmp + k * a * NB, 1, buf + k * a * NB, 1, nb)
+                    for k in range(aa):
                         memcpy(v + k * CP + n0, buf + k * NB, nb * sizeof(real))
 
 
 cdef void _output(const real* M, const real* b, real* out, real* ob, real* sink,
-                  Py_ssize_t N, Py_ssize_t F, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t Th,
-                  Py_ssize_t Tw) noexcept nogil:
-    # out[n, f, 2ty + a, 2tx + c] = (A^T m A)[a, c] + b[f]; A^T rows: (1,1,1,0), (0,1,-1,-1).
-    cdef Py_ssize_t P = Th * Tw * N, FP = F * P
-    cdef Py_ssize_t f, ty, tx, n, n0, nb, k, j
-    cdef real* dst[16]
-    cdef const real* m
-    cdef real buf[16 * NB]
-    cdef real mm[16]
-    cdef real s[8]
+                  Py_ssize_t m, Py_ssize_t N, Py_ssize_t F, Py_ssize_t Ho, Py_ssize_t Wo,
+                  Py_ssize_t Th, Py_ssize_t Tw) noexcept nogil:
+    # out[n, f, m*ty + i, m*tx + j] = (A^T M A)[i, j] + b[f] for the tile at p.
+    cdef Py_ssize_t a = m + 2, aa = (m + 2) * (m + 2), P = Th * Tw * N, FP = F * P
+    cdef Py_ssize_t f, ty, tx, n0, nb, k
+    cdef real* dst[AMAX * AMAX]
+    cdef const real* mp
+    cdef real buf[AMAX * AMAX * NB]
+    cdef real tmp[AMAX * AMAX * NB]
     for f in range(F):
         for ty in range(Th):
             for tx in range(Tw):
-                _tile_rows(dst, ob, sink, ty, tx, 0, Ho, Wo, N, 2)  # dst[0, 1, 4, 5]
-                m = M + f * P + (ty * Tw + tx) * N
-                for n0 in range(0, N, 64):  # NB
+                _tile_rows(dst, ob, sink, ty, tx, m, m, 0, Ho, Wo, N)
+                mp = M + f * P + (ty * Tw + tx) * N
+                for n0 in range(0, N, 64):  # NB (a literal: Cython needs one as a step)
                     nb = min(NB, N - n0)
-                    for k in range(16):
-                        memcpy(buf + k * NB, m + k * FP + n0, nb * sizeof(real))
-                    for n in range(nb):
-                        for k in range(16):
-                            mm[k] = buf[k * NB + n]
-                        for j in range(4):  # rows: s = A^T m
-                            s[j] = mm[j] + mm[4 + j] + mm[8 + j]
-                            s[4 + j] = mm[4 + j] - mm[8 + j] - mm[12 + j]
-                        for k in range(2):  # columns: y = s A, into the first row of buf
-                            buf[(2 * k) * NB + n] = s[4 * k] + s[4 * k + 1] + s[4 * k + 2]
-                            buf[(2 * k + 1) * NB + n] = s[4 * k + 1] - s[4 * k + 2] - s[4 * k + 3]
-                    for k in range(4):  # odd Ho / Wo: the cropped outputs go to the sink
-                        memcpy(dst[4 * (k // 2) + k % 2] + n0, buf + k * NB, nb * sizeof(real))
+                    for k in range(aa):
+                        memcpy(buf + k * NB, mp + k * FP + n0, nb * sizeof(real))
+                    for k in range(a):  # columns: tmp (m, a) = A^T M
+                        if m == 2:
+                            _at2(buf + k * NB, a, tmp + k * NB, a, nb)
+                        else:
+                            _at4(buf + k * NB, a, tmp + k * NB, a, nb)
+                    for k in range(m):  # rows: buf (m, m) = tmp A
+                        if m == 2:
+                            _at2(tmp + k * a * NB, 1, buf + k * m * NB, 1, nb)
+                        else:
+                            _at4(tmp + k * a * NB, 1, buf + k * m * NB, 1, nb)
+                    for k in range(m * m):  # outputs cropped at the border go to the sink
+                        memcpy(dst[k] + n0, buf + k * NB, nb * sizeof(real))
         _scatter(ob, out + f * Ho * Wo, F * Ho * Wo, N, Ho * Wo, b[f])
 
 
-cdef void _output_T(const real* dout, real* dM, real* gb, real* zeros, Py_ssize_t N,
-                    Py_ssize_t F, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t Th,
+cdef void _output_T(const real* dout, real* dM, real* gb, real* zeros, Py_ssize_t m,
+                    Py_ssize_t N, Py_ssize_t F, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t Th,
                     Py_ssize_t Tw) noexcept nogil:
-    # dM[4i + j, f, p] = (A dY A^T)[i, j]; A rows: (1,0), (1,1), (1,-1), (0,-1).
-    cdef Py_ssize_t P = Th * Tw * N, FP = F * P
-    cdef Py_ssize_t f, ty, tx, n, n0, nb, k
-    cdef real* s[16]
+    # dM[a*i + j, f, p] = (A dY A^T)[i, j], dY the tile's m x m block of dout (0 if cropped).
+    cdef Py_ssize_t a = m + 2, aa = (m + 2) * (m + 2), P = Th * Tw * N, FP = F * P
+    cdef Py_ssize_t f, ty, tx, n0, nb, k
+    cdef real* s[AMAX * AMAX]
     cdef real* dm
-    cdef real buf[16 * NB]
-    cdef real y[4]
-    cdef real q[8]
+    cdef real buf[AMAX * AMAX * NB]
+    cdef real tmp[AMAX * AMAX * NB]
     for f in range(F):
         _gather(dout + f * Ho * Wo, F * Ho * Wo, gb, N, Ho * Wo)
         for ty in range(Th):
             for tx in range(Tw):
-                _tile_rows(s, gb, zeros, ty, tx, 0, Ho, Wo, N, 2)  # cropped outputs: 0
+                _tile_rows(s, gb, zeros, ty, tx, m, m, 0, Ho, Wo, N)
                 dm = dM + f * P + (ty * Tw + tx) * N
-                for n0 in range(0, N, 64):  # NB
+                for n0 in range(0, N, 64):  # NB (a literal: Cython needs one as a step)
                     nb = min(NB, N - n0)
-                    for n in range(nb):
-                        y[0] = s[0][n0 + n]
-                        y[1] = s[1][n0 + n]
-                        y[2] = s[4][n0 + n]
-                        y[3] = s[5][n0 + n]
-                        for k in range(2):  # rows: q = A dY (4 x 2)
-                            q[k] = y[k]
-                            q[2 + k] = y[k] + y[2 + k]
-                            q[4 + k] = y[k] - y[2 + k]
-                            q[6 + k] = -y[2 + k]
-                        for k in range(4):  # columns: q A^T
-                            buf[4 * k * NB + n] = q[2 * k]
-                            buf[(4 * k + 1) * NB + n] = q[2 * k] + q[2 * k + 1]
-                            buf[(4 * k + 2) * NB + n] = q[2 * k] - q[2 * k + 1]
-                            buf[(4 * k + 3) * NB + n] = -q[2 * k + 1]
-                    for k in range(16):
+                    for k in range(m * m):
+                        memcpy(buf + k * NB, s[k] + n0, nb * sizeof(real))
+                    for k in range(m):  # columns: tmp (a, m) = A dY
+                        if m == 2:
+                            _a2(buf + k * NB, m, tmp + k * NB, m, nb)
+                        else:
+                            _a4(buf + k * NB, m, tmp + k * NB, m, nb)
+                    for k in range(a):  # rows: buf (a, a) = tmp A^T
+                        if m == 2:
+                            _a2(tmp + k * m * NB, 1, buf + k * a * NB, 1, nb)
+                        else:
+                            _a4(tmp + k * m * NB, 1, buf + k * a * NB, 1, nb)
+                    for k in range(aa):
                         memcpy(dm + k * FP + n0, buf + k * NB, nb * sizeof(real))
 
 
-cdef void _input_T(const real* dV, real* dx, real* xb, Py_ssize_t N,
+cdef void _input_T(const real* dV, real* dx, real* xb, Py_ssize_t m, Py_ssize_t N,
                    Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_ssize_t pad, Py_ssize_t Th,
                    Py_ssize_t Tw) noexcept nogil:
-    # dx[n, c, 2ty + i - pad, 2tx + j - pad] += (B dV B^T)[i, j] over the tiles holding the
-    # pixel; B rows: (1,0,0,0), (0,1,-1,1), (-1,1,1,0), (0,0,0,-1). Padding is skipped.
-    cdef Py_ssize_t P = Th * Tw * N, CP = C * P
-    cdef Py_ssize_t c, ty, tx, n, n0, nb, k, j
-    cdef real* dst[16]
+    # dx[n, c, m*ty + i - pad, m*tx + j - pad] += (B dV B^T)[i, j] over the tiles holding
+    # the pixel; padding is skipped.
+    cdef Py_ssize_t a = m + 2, aa = (m + 2) * (m + 2), P = Th * Tw * N, CP = C * P
+    cdef Py_ssize_t c, ty, tx, n, n0, nb, k
+    cdef real* dst[AMAX * AMAX]
     cdef real* e
     cdef const real* v
-    cdef real buf[16 * NB]
-    cdef real vv[16]
-    cdef real z[16]
+    cdef real buf[AMAX * AMAX * NB]
+    cdef real tmp[AMAX * AMAX * NB]
     for c in range(C):
         memset(xb, 0, H * W * N * sizeof(real))
         for ty in range(Th):
             for tx in range(Tw):
-                _tile_rows(dst, xb, NULL, ty, tx, pad, H, W, N, 4)
+                _tile_rows(dst, xb, NULL, ty, tx, m, a, pad, H, W, N)
                 v = dV + c * P + (ty * Tw + tx) * N
-                for n0 in range(0, N, 64):  # NB
+                for n0 in range(0, N, 64):  # NB (a literal: Cython needs one as a step)
                     nb = min(NB, N - n0)
-                    for k in range(16):
+                    for k in range(aa):
                         memcpy(buf + k * NB, v + k * CP + n0, nb * sizeof(real))
-                    for n in range(nb):
-                        for k in range(16):
-                            vv[k] = buf[k * NB + n]
-                        for j in range(4):  # rows: z = B dV
-                            z[j] = vv[j]
-                            z[4 + j] = vv[4 + j] - vv[8 + j] + vv[12 + j]
-                            z[8 + j] = vv[4 + j] + vv[8 + j] - vv[j]
-                            z[12 + j] = -vv[12 + j]
-                        for k in range(0, 16, 4):  # columns: z B^T, in place
-                            buf[k * NB + n] = z[k]
-                            buf[(k + 1) * NB + n] = z[k + 1] - z[k + 2] + z[k + 3]
-                            buf[(k + 2) * NB + n] = z[k + 1] + z[k + 2] - z[k]
-                            buf[(k + 3) * NB + n] = -z[k + 3]
-                    for k in range(16):  # overlap-add into the pixels the tile covers
+                    for k in range(a):  # columns: tmp = B dV
+                        if m == 2:
+                            _b2(buf + k * NB, a, tmp + k * NB, a, nb)
+                        else:
+                            _b4(buf + k * NB, a, tmp + k * NB, a, nb)
+                    for k in range(a):  # rows: buf = tmp B^T
+                        if m == 2:
+                            _b2(tmp + k * a * NB, 1, buf + k * a * NB, 1, nb)
+                        else:
+                            _b4(tmp + k * a * NB, 1, buf + k * a * NB, 1, nb)
+                    for k in range(aa):  # overlap-add into the pixels the tile covers
                         if dst[k] != NULL:
                             e = dst[k] + n0
                             for n in range(nb):
@@ -249,33 +431,34 @@ cdef void _input_T(const real* dV, real* dx, real* xb, Py_ssize_t N,
 # ``zeros`` / ``sink`` (np.zeros, so the zeros are zeros).
 # ---------------------------------------------------------------------------
 
-cdef void _input_mv(real[::1] x, real[::1] V, real[::1] scratch, Py_ssize_t N, Py_ssize_t C,
-                    Py_ssize_t H, Py_ssize_t W, Py_ssize_t pad, Py_ssize_t Th,
+cdef void _input_mv(real[::1] x, real[::1] V, real[::1] scratch, Py_ssize_t m, Py_ssize_t N,
+                    Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_ssize_t pad, Py_ssize_t Th,
                     Py_ssize_t Tw) noexcept:
     with nogil:
-        _input(&x[0], &V[0], &scratch[0], &scratch[H * W * N], N, C, H, W, pad, Th, Tw)
+        _input(&x[0], &V[0], &scratch[0], &scratch[H * W * N], m, N, C, H, W, pad, Th, Tw)
 
 
 cdef void _output_mv(real[::1] M, real[::1] b, real[::1] out, real[::1] scratch,
-                     Py_ssize_t N, Py_ssize_t F, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t Th,
-                     Py_ssize_t Tw) noexcept:
+                     Py_ssize_t m, Py_ssize_t N, Py_ssize_t F, Py_ssize_t Ho, Py_ssize_t Wo,
+                     Py_ssize_t Th, Py_ssize_t Tw) noexcept:
     with nogil:
-        _output(&M[0], &b[0], &out[0], &scratch[0], &scratch[Ho * Wo * N], N, F, Ho, Wo,
+        _output(&M[0], &b[0], &out[0], &scratch[0], &scratch[Ho * Wo * N], m, N, F, Ho, Wo,
                 Th, Tw)
 
 
-cdef void _output_T_mv(real[::1] dout, real[::1] dM, real[::1] scratch, Py_ssize_t N,
-                       Py_ssize_t F, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t Th,
+cdef void _output_T_mv(real[::1] dout, real[::1] dM, real[::1] scratch, Py_ssize_t m,
+                       Py_ssize_t N, Py_ssize_t F, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t Th,
                        Py_ssize_t Tw) noexcept:
     with nogil:
-        _output_T(&dout[0], &dM[0], &scratch[0], &scratch[Ho * Wo * N], N, F, Ho, Wo, Th, Tw)
+        _output_T(&dout[0], &dM[0], &scratch[0], &scratch[Ho * Wo * N], m, N, F, Ho, Wo,
+                  Th, Tw)
 
 
-cdef void _input_T_mv(real[::1] dV, real[::1] dx, real[::1] scratch, Py_ssize_t N,
-                      Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_ssize_t pad, Py_ssize_t Th,
-                      Py_ssize_t Tw) noexcept:
+cdef void _input_T_mv(real[::1] dV, real[::1] dx, real[::1] scratch, Py_ssize_t m,
+                      Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W, Py_ssize_t pad,
+                      Py_ssize_t Th, Py_ssize_t Tw) noexcept:
     with nogil:
-        _input_T(&dV[0], &dx[0], &scratch[0], N, C, H, W, pad, Th, Tw)
+        _input_T(&dV[0], &dx[0], &scratch[0], m, N, C, H, W, pad, Th, Tw)
 
 
 def _float_array(a, name, shape):
@@ -289,44 +472,47 @@ def _float_array(a, name, shape):
     return np.ascontiguousarray(a)
 
 
-def _tiles(Py_ssize_t H, Py_ssize_t W, Py_ssize_t pad, name):
-    """``(Th, Tw)`` = ``(ceil(Ho/2), ceil(Wo/2))`` for a 3x3 window over the padded input."""
+def _tiles(Py_ssize_t H, Py_ssize_t W, Py_ssize_t pad, Py_ssize_t m, name):
+    """``(Th, Tw)`` = ``(ceil(Ho/m), ceil(Wo/m))`` for a 3x3 window over the padded input,
+    after checking the tile size ``m``."""
     cdef Py_ssize_t Ho = H + 2 * pad - 2, Wo = W + 2 * pad - 2
+    if m not in (2, 4):
+        raise ValueError(f"{name}: m (the output tile size) must be 2 or 4, got {m}")
     if pad < 0 or Ho < 1 or Wo < 1:
         raise ValueError(f"{name}: pad = {pad} leaves no 3x3 window in {H} x {W}")
-    return (Ho + 1) // 2, (Wo + 1) // 2
+    return (Ho + m - 1) // m, (Wo + m - 1) // m
 
 
-def input_transform(x, Py_ssize_t pad):
-    """``V = B^T d B`` for every 4x4 tile ``d`` of the zero-padded input.
+def input_transform(x, Py_ssize_t pad, Py_ssize_t m=2):
+    """``V = B^T d B`` for every (m+2)x(m+2) tile ``d`` of the zero-padded input.
 
-    x (N, C, H, W) float32 / float64 -> V (16, C, P), ``P = Th*Tw*N`` ordered
-    ``(ty, tx, n)``, ``Th = ceil(Ho/2)``, ``Ho = H + 2*pad - 2`` (same for W).
+    x (N, C, H, W) float32 / float64 -> V ((m+2)**2, C, P), ``P = Th*Tw*N`` ordered
+    ``(ty, tx, n)``, ``Th = ceil(Ho/m)``, ``Ho = H + 2*pad - 2`` (same for W); m = 2 or 4.
     """
     cdef Py_ssize_t N, C, H, W, Th, Tw
     x = _float_array(x, "input_transform: x", (None,) * 4)
     N, C, H, W = x.shape
-    Th, Tw = _tiles(H, W, pad, "input_transform")
-    V = np.empty((16, C, Th * Tw * N), dtype=x.dtype)
+    Th, Tw = _tiles(H, W, pad, m, "input_transform")
+    V = np.empty(((m + 2) ** 2, C, Th * Tw * N), dtype=x.dtype)
     if V.size == 0:
         return V
     scratch = np.zeros((H * W + 1) * N, dtype=x.dtype)
     if x.dtype == np.float32:
-        _input_mv[float](x.reshape(-1), V.reshape(-1), scratch, N, C, H, W, pad, Th, Tw)
+        _input_mv[float](x.reshape(-1), V.reshape(-1), scratch, m, N, C, H, W, pad, Th, Tw)
     else:
-        _input_mv[double](x.reshape(-1), V.reshape(-1), scratch, N, C, H, W, pad, Th, Tw)
+        _input_mv[double](x.reshape(-1), V.reshape(-1), scratch, m, N, C, H, W, pad, Th, Tw)
     return V
 
 
-def output_transform(M, b, Py_ssize_t N, Py_ssize_t Ho, Py_ssize_t Wo):
-    """``Y = A^T M A + b`` per tile, laid out as the output (cropped when odd).
+def output_transform(M, b, Py_ssize_t N, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t m=2):
+    """``Y = A^T M A + b`` per tile, laid out as the output (cropped at the border).
 
-    M (16, F, P) with ``P = ceil(Ho/2)*ceil(Wo/2)*N`` ordered ``(ty, tx, n)``, b (F,)
-    -> out (N, F, Ho, Wo), dtype of M.
+    M ((m+2)**2, F, P) with ``P = ceil(Ho/m)*ceil(Wo/m)*N`` ordered ``(ty, tx, n)``,
+    b (F,) -> out (N, F, Ho, Wo), dtype of M; m = 2 or 4.
     """
     cdef Py_ssize_t F, Th, Tw
-    Th, Tw = _tiles(Ho, Wo, 1, "output_transform")
-    M = _float_array(M, "output_transform: M", (16, None, Th * Tw * N))
+    Th, Tw = _tiles(Ho, Wo, 1, m, "output_transform")
+    M = _float_array(M, "output_transform: M", ((m + 2) ** 2, None, Th * Tw * N))
     F = M.shape[1]
     b = _float_array(b, "output_transform: b", (F,)).astype(M.dtype, copy=False)
     out = np.empty((N, F, Ho, Wo), dtype=M.dtype)
@@ -334,30 +520,30 @@ def output_transform(M, b, Py_ssize_t N, Py_ssize_t Ho, Py_ssize_t Wo):
         return out
     scratch = np.empty((Ho * Wo + 1) * N, dtype=M.dtype)
     if M.dtype == np.float32:
-        _output_mv[float](M.reshape(-1), b, out.reshape(-1), scratch, N, F, Ho, Wo, Th, Tw)
+        _output_mv[float](M.reshape(-1), b, out.reshape(-1), scratch, m, N, F, Ho, Wo, Th, Tw)
     else:
-        _output_mv[double](M.reshape(-1), b, out.reshape(-1), scratch, N, F, Ho, Wo, Th, Tw)
+        _output_mv[double](M.reshape(-1), b, out.reshape(-1), scratch, m, N, F, Ho, Wo, Th, Tw)
     return out
 
 
-def output_transform_T(dout, out=None):
+def output_transform_T(dout, out=None, Py_ssize_t m=2):
     """``dM = A dY A^T`` per tile (the adjoint of :func:`output_transform` without b).
 
-    dout (N, F, Ho, Wo) -> dM (16, F, P), ``P = ceil(Ho/2)*ceil(Wo/2)*N`` ordered
-    ``(ty, tx, n)``; outputs cropped for odd Ho / Wo count as zeros. ``out``: a
-    C-contiguous (16, F, P) array of dout's dtype to write dM into (a reused buffer).
+    dout (N, F, Ho, Wo) -> dM ((m+2)**2, F, P), ``P = ceil(Ho/m)*ceil(Wo/m)*N`` ordered
+    ``(ty, tx, n)``; outputs cropped at the border count as zeros. ``out``: a C-contiguous
+    array of that shape and dout's dtype to write dM into (a reused buffer); m = 2 or 4.
     """
     cdef Py_ssize_t N, F, Ho, Wo, Th, Tw
     dout = _float_array(dout, "output_transform_T: dout", (None,) * 4)
     N, F, Ho, Wo = dout.shape
-    Th, Tw = _tiles(Ho, Wo, 1, "output_transform_T")
+    Th, Tw = _tiles(Ho, Wo, 1, m, "output_transform_T")
+    shape = ((m + 2) ** 2, F, Th * Tw * N)
     if out is None:
-        dM = np.empty((16, F, Th * Tw * N), dtype=dout.dtype)
-    elif (out.shape != (16, F, Th * Tw * N) or out.dtype != dout.dtype
-          or not out.flags.c_contiguous):
+        dM = np.empty(shape, dtype=dout.dtype)
+    elif out.shape != shape or out.dtype != dout.dtype or not out.flags.c_contiguous:
         raise ValueError(
             f"output_transform_T: out must be a C-contiguous {dout.dtype} array of shape "
-            f"{(16, F, Th * Tw * N)}, got {out.dtype} {out.shape}"
+            f"{shape}, got {out.dtype} {out.shape}"
         )
     else:
         dM = out
@@ -365,28 +551,30 @@ def output_transform_T(dout, out=None):
         return dM
     scratch = np.zeros((Ho * Wo + 1) * N, dtype=dout.dtype)
     if dout.dtype == np.float32:
-        _output_T_mv[float](dout.reshape(-1), dM.reshape(-1), scratch, N, F, Ho, Wo, Th, Tw)
+        _output_T_mv[float](dout.reshape(-1), dM.reshape(-1), scratch, m, N, F, Ho, Wo, Th, Tw)
     else:
-        _output_T_mv[double](dout.reshape(-1), dM.reshape(-1), scratch, N, F, Ho, Wo, Th, Tw)
+        _output_T_mv[double](dout.reshape(-1), dM.reshape(-1), scratch, m, N, F, Ho, Wo, Th, Tw)
     return dM
 
 
-def input_transform_T(dV, Py_ssize_t N, Py_ssize_t H, Py_ssize_t W, Py_ssize_t pad):
+def input_transform_T(dV, Py_ssize_t N, Py_ssize_t H, Py_ssize_t W, Py_ssize_t pad,
+                      Py_ssize_t m=2):
     """``B dV B^T`` per tile, overlap-added and cropped (the adjoint of
     :func:`input_transform`).
 
-    dV (16, C, P) with ``P = Th*Tw*N`` ordered ``(ty, tx, n)`` -> dx (N, C, H, W).
+    dV ((m+2)**2, C, P) with ``P = Th*Tw*N`` ordered ``(ty, tx, n)`` -> dx (N, C, H, W);
+    m = 2 or 4.
     """
     cdef Py_ssize_t C, Th, Tw
-    Th, Tw = _tiles(H, W, pad, "input_transform_T")
-    dV = _float_array(dV, "input_transform_T: dV", (16, None, Th * Tw * N))
+    Th, Tw = _tiles(H, W, pad, m, "input_transform_T")
+    dV = _float_array(dV, "input_transform_T: dV", ((m + 2) ** 2, None, Th * Tw * N))
     C = dV.shape[1]
     dx = np.empty((N, C, H, W), dtype=dV.dtype)
     if dx.size == 0:
         return dx
     scratch = np.empty((H * W + 1) * N, dtype=dV.dtype)
     if dV.dtype == np.float32:
-        _input_T_mv[float](dV.reshape(-1), dx.reshape(-1), scratch, N, C, H, W, pad, Th, Tw)
+        _input_T_mv[float](dV.reshape(-1), dx.reshape(-1), scratch, m, N, C, H, W, pad, Th, Tw)
     else:
-        _input_T_mv[double](dV.reshape(-1), dx.reshape(-1), scratch, N, C, H, W, pad, Th, Tw)
+        _input_T_mv[double](dV.reshape(-1), dx.reshape(-1), scratch, m, N, C, H, W, pad, Th, Tw)
     return dx

@@ -1,4 +1,5 @@
-"""Winograd F(2x2, 3x3) transforms in numpy (the fallback of ``cs231n.winograd_cython``).
+"""Winograd F(2x2, 3x3) transforms in numpy (the fallback of ``cs231n.winograd_cython``;
+F(4x4, 3x3), ``m=4``, is handed to the matrix form in :mod:`cs231n.winograd_matrices`).
 
 :mod:`cs231n.winograd` calls the four transforms below, or their compiled twins with the
 same signatures and the same numbers when the extension is built:
@@ -25,6 +26,8 @@ Each channel goes NCHW -> quads (or back) by two small copies that stay in cache
 from __future__ import annotations
 
 import numpy as np
+
+from . import winograd_matrices
 
 __all__ = ["input_transform", "input_transform_T", "output_transform", "output_transform_T"]
 
@@ -164,14 +167,17 @@ def _tiles(Ho: int, Wo: int) -> tuple[int, int]:
     return (Ho + 1) // 2, (Wo + 1) // 2  # odd sizes get one more tile, cropped at the end
 
 
-def input_transform(x: np.ndarray, pad: int) -> np.ndarray:
-    """``V = B^T d B`` for every 4x4 tile ``d`` of the zero-padded input.
+def input_transform(x: np.ndarray, pad: int, m: int = 2) -> np.ndarray:
+    """``V = B^T d B`` for every 4x4 tile ``d`` of the zero-padded input (m = 2; other
+    tile sizes go to :func:`cs231n.winograd_matrices.input_transform`).
 
     x (N, C, H, W) -> V (16, C, P), ``P = Th*Tw*N`` ordered ``(ty, tx, n)``, with
     ``Th = ceil(Ho/2)``, ``Ho = H + 2*pad - 2`` (same for W). Tile ``(ty, tx)`` covers
     padded rows ``2ty .. 2ty+3`` and columns ``2tx .. 2tx+3`` (zeros beyond the input);
     ``V[4i + j]`` is entry ``(i, j)`` of every tile's ``B^T d B``.
     """
+    if m != 2:
+        return winograd_matrices.input_transform(x, pad, m)
     N, C, H, W = x.shape
     Th, Tw = _tiles(H + 2 * pad - 2, W + 2 * pad - 2)
     V = np.empty((4, 4, C, Th, Tw, N), dtype=x.dtype)
@@ -190,12 +196,17 @@ def input_transform(x: np.ndarray, pad: int) -> np.ndarray:
     return V.reshape(16, C, Th * Tw * N)
 
 
-def output_transform(M: np.ndarray, b: np.ndarray, N: int, Ho: int, Wo: int) -> np.ndarray:
-    """``Y = A^T M A`` for every tile, plus the bias, laid out as the output.
+def output_transform(
+    M: np.ndarray, b: np.ndarray, N: int, Ho: int, Wo: int, m: int = 2
+) -> np.ndarray:
+    """``Y = A^T M A`` for every tile, plus the bias, laid out as the output (m = 2;
+    other tile sizes go to :mod:`cs231n.winograd_matrices`).
 
     M (16, F, P) with ``P = Th*Tw*N`` ordered ``(ty, tx, n)``, b (F,) ->
     out (N, F, Ho, Wo), ``out[n, f, 2ty + a, 2tx + c] = Y_ac + b[f]`` (cropped when odd).
     """
+    if m != 2:
+        return winograd_matrices.output_transform(M, b, N, Ho, Wo, m)
     F = M.shape[1]
     Th, Tw = _tiles(Ho, Wo)
     m = M.reshape(4, 4, F, Th, Tw, N)
@@ -214,13 +225,16 @@ def output_transform(M: np.ndarray, b: np.ndarray, N: int, Ho: int, Wo: int) -> 
     return out
 
 
-def output_transform_T(dout: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``dM = A dY A^T`` per tile (the adjoint of :func:`output_transform` without b).
+def output_transform_T(dout: np.ndarray, out: np.ndarray | None = None, m: int = 2) -> np.ndarray:
+    """``dM = A dY A^T`` per tile (the adjoint of :func:`output_transform` without b;
+    m = 2, other tile sizes go to :mod:`cs231n.winograd_matrices`).
 
     dout (N, F, Ho, Wo) -> dM (16, F, P), ``P = ceil(Ho/2)*ceil(Wo/2)*N`` ordered
     ``(ty, tx, n)``; outputs cropped for odd Ho / Wo count as zeros. ``out``: a
     C-contiguous (16, F, P) array of dout's dtype to write dM into (a reused buffer).
     """
+    if m != 2:
+        return winograd_matrices.output_transform_T(dout, out, m)
     N, F, Ho, Wo = dout.shape
     Th, Tw = _tiles(Ho, Wo)
     tile = Th * Tw * N
@@ -244,12 +258,14 @@ def output_transform_T(dout: np.ndarray, out: np.ndarray | None = None) -> np.nd
     return out
 
 
-def input_transform_T(dV: np.ndarray, N: int, H: int, W: int, pad: int) -> np.ndarray:
+def input_transform_T(dV: np.ndarray, N: int, H: int, W: int, pad: int, m: int = 2) -> np.ndarray:
     """``B dV B^T`` per tile, overlap-added and cropped (the adjoint of
-    :func:`input_transform`).
+    :func:`input_transform`; m = 2, other tile sizes go to :mod:`cs231n.winograd_matrices`).
 
     dV (16, C, P) with ``P = Th*Tw*N`` ordered ``(ty, tx, n)`` -> dx (N, C, H, W).
     """
+    if m != 2:
+        return winograd_matrices.input_transform_T(dV, N, H, W, pad, m)
     C = dV.shape[1]
     Th, Tw = _tiles(H + 2 * pad - 2, W + 2 * pad - 2)
     dV = dV.reshape(4, 4, C, Th, Tw, N)

@@ -1,12 +1,14 @@
-"""Winograd F(2x2, 3x3) convolution: the same numbers as the naive layer and PyTorch.
+"""Winograd F(2x2, 3x3) and F(4x4, 3x3) convolution: the same numbers as the naive layer
+and PyTorch.
 
 Checked: forward against ``conv_forward_naive`` and ``F.conv2d`` in float64 (odd
 output sizes, pad 0/1/2, N = 1, C = 1), every gradient against centred differences,
 PyTorch and ``conv_backward_fast``, float32 against float64, several channel groups
-giving the same numbers as one, and ``ValueError`` for what Winograd F(2x2, 3x3)
-cannot do. The layer tests run once per backend of the transforms (``cython``, the
-compiled ``cs231n.winograd_cython``, and ``numpy``, :mod:`cs231n.winograd_numpy`), and
-the two backends are compared transform by transform. The ``test_note_winograd_*`` tests implement the formulas of
+giving the same numbers as one, and ``ValueError`` for what Winograd cannot do. The
+layer tests run once per tile size (``conv_param['tile']`` 2 and 4) and backend of the
+transforms (``cython``, the compiled ``cs231n.winograd_cython``, and ``numpy``,
+:mod:`cs231n.winograd_numpy`), and the backends are compared transform by transform with
+each other and with the plain matrix products of :mod:`cs231n.winograd_matrices`. The ``test_note_winograd_*`` tests implement the formulas of
 ``notes/winograd.md`` one by one (named there next to each formula).
 """
 
@@ -23,6 +25,7 @@ from hypothesis import strategies as st
 
 import cs231n.fast_layers as fl
 import cs231n.winograd as wg
+import cs231n.winograd_matrices as wmat
 import cs231n.winograd_numpy as wnp
 from cs231n.layers import conv_forward_naive
 from cs231n.winograd import AT, BT, G, conv_backward_winograd, conv_forward_winograd
@@ -44,6 +47,7 @@ CASES = [
 
 
 BACKENDS = ["cython", "numpy"]
+TILES = [2, 4]
 
 
 def _require(name):
@@ -62,6 +66,12 @@ def backend(request):
     wg.set_backend(previous)
 
 
+@pytest.fixture(params=TILES)
+def tile(request):
+    """The output tile size m of Winograd F(m x m, 3x3): ``conv_param['tile']``."""
+    return request.param
+
+
 def _transforms(name):
     """The four transforms of one backend, by name."""
     _require(name)
@@ -71,12 +81,19 @@ def _transforms(name):
     return {k: getattr(module, k) for k in wg._TRANSFORMS}
 
 
-def _arrays(rng, case, dtype=np.float64):
+def _arrays(rng, case, dtype=np.float64, tile=2):
     N, C, H, W, Fn, pad = case
     x = rng.standard_normal((N, C, H, W)).astype(dtype)
     w = rng.standard_normal((Fn, C, 3, 3)).astype(dtype)
     b = rng.standard_normal(Fn).astype(dtype)
-    return x, w, b, {"stride": 1, "pad": pad}
+    return x, w, b, {"stride": 1, "pad": pad, "tile": tile}
+
+
+def _assert_close_to_scale(actual, expected, tol, what):
+    """``max |actual - expected| < tol * max |expected|``: the error measured against the
+    largest value, for arrays with entries that are 0 only up to rounding."""
+    err = np.max(np.abs(actual - expected)) / max(np.max(np.abs(expected)), 1e-300)
+    assert err < tol, f"{what}: error {err:.2e} of the largest value >= {tol:g}"
 
 
 def _torch_conv(pad):
@@ -84,10 +101,10 @@ def _torch_conv(pad):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_forward_matches_naive_and_torch(case, rng, backend):
-    x, w, b, cp = _arrays(rng, case)
+def test_forward_matches_naive_and_torch(case, rng, backend, tile):
+    x, w, b, cp = _arrays(rng, case, tile=tile)
     out, _ = conv_forward_winograd(x, w, b, cp)
-    naive, _ = conv_forward_naive(x, w, b, cp)
+    naive, _ = conv_forward_naive(x, w, b, {"stride": 1, "pad": cp["pad"]})
     ref, _ = torch_forward_backward(_torch_conv(cp["pad"]), {"x": x, "w": w, "b": b}, dout=naive)
     assert out.dtype == np.float64
     assert_close(out, naive, tol=1e-10, what="winograd forward vs naive")
@@ -95,13 +112,13 @@ def test_forward_matches_naive_and_torch(case, rng, backend):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_backward_matches_torch_and_fast(case, rng, backend):
-    x, w, b, cp = _arrays(rng, case)
+def test_backward_matches_torch_and_fast(case, rng, backend, tile):
+    x, w, b, cp = _arrays(rng, case, tile=tile)
     out, cache = conv_forward_winograd(x, w, b, cp)
     dout = rng.standard_normal(out.shape)
     dx, dw, db = conv_backward_winograd(dout, cache)
     _, grads = torch_forward_backward(_torch_conv(cp["pad"]), {"x": x, "w": w, "b": b}, dout)
-    _, fast_cache = fl.conv_forward_fast(x, w, b, cp)
+    _, fast_cache = fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": cp["pad"]})
     fast = fl.conv_backward_fast(dout, fast_cache)
     for name, ours, theirs, direct in zip("xwb", (dx, dw, db), (grads[k] for k in "xwb"), fast):
         assert ours.shape == theirs.shape
@@ -110,12 +127,12 @@ def test_backward_matches_torch_and_fast(case, rng, backend):
 
 
 @pytest.mark.parametrize("case", [CASES[0], CASES[2], CASES[3]])
-def test_numeric_gradients(case, rng, backend):
+def test_numeric_gradients(case, rng, backend, tile):
     # The layer is linear in each of x, w, b, so a centred difference has no truncation error
     # for any step h; only rounding, ~eps * |sum(out * dout)| / h. h = 1e-3 keeps that below
     # 1e-11, far under the smallest gradient entries (with h = 1e-5 an entry of 2e-3 missed
     # 1e-7 relative by rounding alone).
-    x, w, b, cp = _arrays(rng, case)
+    x, w, b, cp = _arrays(rng, case, tile=tile)
     out, cache = conv_forward_winograd(x, w, b, cp)
     dout = rng.standard_normal(out.shape)
     dx, dw, db = conv_backward_winograd(dout, cache)
@@ -128,12 +145,13 @@ def test_numeric_gradients(case, rng, backend):
     assert_grad("conv_winograd db", f, b, db, dout, h=1e-3)
 
 
-def test_float32_close_to_float64(rng, backend):
+def test_float32_close_to_float64(rng, backend, tile):
     # float32 rounds every add of the transforms and every GEMM product to ~6e-8 relative;
     # errors grow with the C*9 = 144 summed terms, so 1e-5 of the largest value leaves a wide
-    # margin (measured: ~2e-7, like direct convolution) while catching any real mistake.
+    # margin (measured: ~2e-7 for tile 2, like direct convolution, and ~1e-6 for tile 4,
+    # whose transforms multiply by up to 8 and 1/24) while catching any real mistake.
     case = (4, 16, 12, 11, 8, 1)
-    x, w, b, cp = _arrays(rng, case)
+    x, w, b, cp = _arrays(rng, case, tile=tile)
     out64, cache64 = conv_forward_winograd(x, w, b, cp)
     dout = rng.standard_normal(out64.shape)
     grads64 = conv_backward_winograd(dout, cache64)
@@ -164,29 +182,32 @@ def test_several_channel_groups_same_numbers(rng, monkeypatch):
         wg.set_backend(previous)
 
 
+@pytest.mark.parametrize("m", TILES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("case", CASES)
-def test_compiled_and_numpy_transforms_agree(case, dtype, rng):
+def test_compiled_and_numpy_transforms_agree(case, dtype, m, rng):
     # Each transform of one backend against the other's, on the same arrays. float64 agrees
     # to rounding (< 1e-10 relative); in float32 the overlap-add sums up to 4 tiles in
     # another order, so an entry near zero after cancellation can differ by more than 1e-5
     # of itself: compare with the largest value instead (measured ~1e-7).
+    # For m = 2 the numpy backend is its own code, for m = 4 the matrix form; the matrix form
+    # is compared with both backends for both sizes (test_matrix_form_agrees below).
     cy, nu = _transforms("cython"), _transforms("numpy")
     N, C, H, W, Fn, pad = case
     Ho, Wo = H + 2 * pad - 2, W + 2 * pad - 2
-    P = ((Ho + 1) // 2) * ((Wo + 1) // 2) * N
+    aa, P = (m + 2) ** 2, np.prod(wmat.tile_counts(Ho, Wo, m)) * N
     x = rng.standard_normal((N, C, H, W)).astype(dtype)
-    M = rng.standard_normal((16, Fn, P)).astype(dtype)
+    M = rng.standard_normal((aa, Fn, P)).astype(dtype)
     b = rng.standard_normal(Fn).astype(dtype)
     dout = rng.standard_normal((N, Fn, Ho, Wo)).astype(dtype)
-    dV = rng.standard_normal((16, C, P)).astype(dtype)
+    dV = rng.standard_normal((aa, C, P)).astype(dtype)
     for name, args in [
         ("input_transform", (x, pad)),
         ("output_transform", (M, b, N, Ho, Wo)),
-        ("output_transform_T", (dout,)),
+        ("output_transform_T", (dout, None)),
         ("input_transform_T", (dV, N, H, W, pad)),
     ]:
-        ours, ref = cy[name](*args), nu[name](*args)
+        ours, ref = cy[name](*args, m=m), nu[name](*args, m=m)
         assert ours.dtype == ref.dtype == dtype, name
         assert ours.shape == ref.shape, name
         if dtype == np.float64:
@@ -196,28 +217,69 @@ def test_compiled_and_numpy_transforms_agree(case, dtype, rng):
             assert err < 1e-6, f"{name} cython vs numpy: {err:.2e} of the largest value"
 
 
-def test_transforms_are_adjoint(rng, backend):
+@pytest.mark.parametrize("m", TILES)
+def test_matrix_form_agrees(m, rng, backend):
+    # The active backend's transforms against np.tensordot with the matrices themselves
+    # (cs231n.winograd_matrices), float64, on a shape with cropped tiles for both sizes.
+    N, C, H, W, Fn, pad = 3, 2, 9, 7, 4, 1
+    Ho, Wo = H + 2 * pad - 2, W + 2 * pad - 2
+    aa, P = (m + 2) ** 2, np.prod(wmat.tile_counts(Ho, Wo, m)) * N
+    x = rng.standard_normal((N, C, H, W))
+    M, b = rng.standard_normal((aa, Fn, P)), rng.standard_normal(Fn)
+    dout, dV = rng.standard_normal((N, Fn, Ho, Wo)), rng.standard_normal((aa, C, P))
+    for name, ours, ref in [
+        ("input", wg.input_transform(x, pad, m), wmat.input_transform(x, pad, m)),
+        (
+            "output",
+            wg.output_transform(M, b, N, Ho, Wo, m),
+            wmat.output_transform(M, b, N, Ho, Wo, m),
+        ),
+        ("output_T", wg.output_transform_T(dout, None, m), wmat.output_transform_T(dout, None, m)),
+        (
+            "input_T",
+            wg.input_transform_T(dV, N, H, W, pad, m),
+            wmat.input_transform_T(dV, N, H, W, pad, m),
+        ),
+    ]:
+        assert_close(ours, ref, tol=1e-10, what=f"{name} transform (m = {m}) vs matrix form")
+
+
+@pytest.mark.parametrize("m", TILES)
+def test_note_winograd_tile_identity_both_sizes(m, rng):
+    # The defining identity: A^T [(G g G^T) * (B^T d B)] A is the m x m valid correlation of
+    # the (m+2) x (m+2) tile d with the 3x3 filter g, for any d and g.
+    BT, G_, AT_ = wmat.matrices(m)
+    d, g = rng.standard_normal((m + 2, m + 2)), rng.standard_normal((3, 3))
+    Y = AT_ @ ((G_ @ g @ G_.T) * (BT @ d @ BT.T)) @ AT_.T
+    direct = np.array([[np.sum(d[i : i + 3, j : j + 3] * g) for j in range(m)] for i in range(m)])
+    assert_close(Y, direct, tol=1e-12, what=f"F({m}x{m}, 3x3) on one tile")
+    with pytest.raises(ValueError, match=r"tile size m must be one of \[2, 4\], got 3"):
+        wmat.matrices(3)
+
+
+def test_transforms_are_adjoint(rng, backend, tile):
     # <input_transform(x), dV> = <x, input_transform_T(dV)>, and the same for the output
     # transform without its bias: the backward transforms are the forward ones' transposes.
+    m = tile
     N, C, H, W, pad = 3, 2, 7, 6, 1
     x = rng.standard_normal((N, C, H, W))
-    V = wg.input_transform(x, pad)
+    V = wg.input_transform(x, pad, m)
     dV = rng.standard_normal(V.shape)
-    lhs, rhs = np.sum(V * dV), np.sum(x * wg.input_transform_T(dV, N, H, W, pad))
+    lhs, rhs = np.sum(V * dV), np.sum(x * wg.input_transform_T(dV, N, H, W, pad, m))
     assert np.isclose(lhs, rhs, rtol=1e-12), (lhs, rhs)
     Ho, Wo = 5, 7
-    M = rng.standard_normal((16, 2, 3 * 4 * N))
+    M = rng.standard_normal(((m + 2) ** 2, 2, np.prod(wmat.tile_counts(Ho, Wo, m)) * N))
     dout = rng.standard_normal((N, 2, Ho, Wo))
-    out = wg.output_transform(M, np.zeros(2), N, Ho, Wo)
-    lhs, rhs = np.sum(out * dout), np.sum(M * wg.output_transform_T(dout))
+    out = wg.output_transform(M, np.zeros(2), N, Ho, Wo, m)
+    lhs, rhs = np.sum(out * dout), np.sum(M * wg.output_transform_T(dout, None, m))
     assert np.isclose(lhs, rhs, rtol=1e-12), (lhs, rhs)
 
 
-def test_cache_is_the_same_for_both_backends(rng):
+def test_cache_is_the_same_for_both_backends(rng, tile):
     # V in the cache has one layout, so a forward on one backend and a backward on the
     # other give the gradients of either.
     _require("cython")
-    x, w, b, cp = _arrays(rng, (2, 3, 7, 8, 4, 1))
+    x, w, b, cp = _arrays(rng, (2, 3, 7, 8, 4, 1), tile=tile)
     previous = wg.set_backend("cython")
     try:
         out, cache = conv_forward_winograd(x, w, b, cp)
@@ -246,6 +308,10 @@ def test_compiled_transforms_name_bad_arguments(rng):
         cy["output_transform"](np.zeros((16, 2, 8)), np.zeros(3), 2, 4, 4)
     with pytest.raises(ValueError, match=r"dV must have shape \(16, \?, 8\)"):
         cy["input_transform_T"](np.zeros((16, 2, 9)), 2, 4, 4, 1)
+    with pytest.raises(ValueError, match=r"M must have shape \(36, \?, 2\), got \(16, 2, 2\)"):
+        cy["output_transform"](np.zeros((16, 2, 2)), np.zeros(2), 2, 4, 4, m=4)
+    with pytest.raises(ValueError, match=r"m \(the output tile size\) must be 2 or 4, got 3"):
+        cy["input_transform"](np.zeros((1, 1, 4, 4)), 1, m=3)
 
 
 def test_set_backend_rejects_unknown_names():
@@ -276,11 +342,18 @@ def test_hypothesis_shapes_match_fast(n, c, f, h, w, pad, seed):
     previous = wg.BACKEND
     try:
         for name in BACKENDS if wg.cython_available() else ["numpy"]:
-            wg.set_backend(name)
-            out, cache = conv_forward_winograd(x, wt, b, cp)
-            assert_close(out, ref, tol=1e-10, what=f"forward ({name})")
-            for d, g, g_ref in zip("xwb", conv_backward_winograd(dout, cache), ref_grads):
-                assert_close(g, g_ref, tol=1e-10, what=f"d{d} ({name})")
+            for m in TILES:
+                # Tile 4's G has 1/6 and 1/24, inexact in binary: a weight that only ever
+                # meets padding gets a dw of ~1e-16 instead of exactly 0, which no relative
+                # test can pass. So tile 4 is compared with the largest value instead, to
+                # 1e-12 of it (float64 rounding is ~1e-16; a real error is of order 1).
+                check = assert_close if m == 2 else _assert_close_to_scale
+                tol = 1e-10 if m == 2 else 1e-12
+                wg.set_backend(name)
+                out, cache = conv_forward_winograd(x, wt, b, {**cp, "tile": m})
+                check(out, ref, tol=tol, what=f"forward ({name}, tile {m})")
+                for d, g, g_ref in zip("xwb", conv_backward_winograd(dout, cache), ref_grads):
+                    check(g, g_ref, tol=tol, what=f"d{d} ({name}, tile {m})")
     finally:
         wg.set_backend(previous)
 
@@ -312,6 +385,8 @@ def test_errors_name_the_numbers(rng):
         conv_forward_winograd(x[:, :, :2], w, b, {"stride": 1, "pad": 0})
     with pytest.raises(ValueError, match=r"conv_param must be a dict"):
         conv_forward_winograd(x, w, b, {"pad": 1})
+    with pytest.raises(ValueError, match=r"conv_param\['tile'\] .* must be 2 or 4, got 3"):
+        conv_forward_winograd(x, w, b, {**cp, "tile": 3})
     out, cache = conv_forward_winograd(x, w, b, cp)
     with pytest.raises(ValueError, match=r"dout must have the output's shape \(2, 4, 6, 6\)"):
         conv_backward_winograd(np.zeros((2, 4, 6, 5)), cache)
