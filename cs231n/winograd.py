@@ -40,7 +40,6 @@ convolution's (~1e-7 to 1e-6 of the largest output on the tested shapes, see
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -50,6 +49,7 @@ from .backend import init_backend
 from .im2col import conv_output_size
 from .im2col_numpy import as_float_array
 from .winograd_matrices import MATRICES, matrices
+from .workspace import scratch
 
 __all__ = [
     "AT",
@@ -170,27 +170,11 @@ init_backend(
 
 
 # ---------------------------------------------------------------------------
-# Scratch for the temporaries M, dM and dV (16 x F x P numbers each: 16.8 MB for 64
-# images of 16 x 16 with 64 channels in float32). A fresh array of that size is fresh
-# memory from the kernel every call (glibc gives large freed blocks back), and zeroing
-# its pages cost ~20% of forward + backward; a buffer per thread and dtype, grown to the
-# largest layer seen, costs nothing after the first call. Only arrays that never leave
-# this module live here (V and the outputs are always new arrays).
+# The temporaries M, dM and dV (16 x F x P numbers each: 16.8 MB for 64 images of 16 x 16
+# with 64 channels in float32) live in reused per-thread buffers (cs231n.workspace):
+# zeroing fresh pages for them cost ~20% of forward + backward. V and the outputs are
+# always new arrays.
 # ---------------------------------------------------------------------------
-
-_WORKSPACE = threading.local()
-
-
-def _scratch(slot: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """A C-contiguous array of ``shape`` in this thread's buffer ``slot`` for ``dtype``
-    (its contents are garbage; the next call with the same slot overwrites it)."""
-    key = f"{slot}_{np.dtype(dtype).name}"
-    size = int(np.prod(shape))
-    buf = getattr(_WORKSPACE, key, None)
-    if buf is None or buf.size < size:
-        buf = np.empty(size, dtype=dtype)
-        setattr(_WORKSPACE, key, buf)
-    return buf[:size].reshape(shape)
 
 
 # ---------------------------------------------------------------------------
@@ -286,7 +270,7 @@ def conv_forward_winograd(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_para
     V = input_transform(x, pad, m)  # (a*a, C, P)
     # a*a GEMMs (F, C) @ (C, P) -> M (a*a, F, P). M is used up by the output transform, so
     # it lives in a reused buffer (shared with dV of the backward pass).
-    M = np.matmul(U, V, out=_scratch("M_dV", (U.shape[0], w.shape[0], V.shape[2]), x.dtype))
+    M = np.matmul(U, V, out=scratch("winograd_M_dV", (U.shape[0], w.shape[0], V.shape[2]), x.dtype))
     out = output_transform(M, b, x.shape[0], Ho, Wo, m)
     return out, (x, w, b, conv_param, U, V)
 
@@ -332,7 +316,7 @@ def conv_backward_winograd(dout: np.ndarray, cache: tuple):
         raise ValueError(f"{layer}: dout has dtype {dout.dtype} but x has {x.dtype}")
     db = dout.sum(axis=(0, 2, 3))  # (F,)
     P = V.shape[2]
-    dM = output_transform_T(dout, _scratch("dM", (a * a, F, P), x.dtype), m)  # (a*a, F, P)
+    dM = output_transform_T(dout, scratch("winograd_dM", (a * a, F, P), x.dtype), m)  # (a*a, F, P)
 
     dU = np.matmul(dM, V.transpose(0, 2, 1))  # (a*a, F, P) @ (a*a, P, C) -> (a*a, F, C)
     Gd = matrices(m, x.dtype)[1]
@@ -340,6 +324,6 @@ def conv_backward_winograd(dout: np.ndarray, cache: tuple):
     dw = np.tensordot(t, Gd, axes=(1, 0)).transpose(1, 2, 0, 3)  # (F, C, 3, 3): (G^T dU) G
 
     Ut = np.ascontiguousarray(U.transpose(0, 2, 1))  # (a*a, C, F): ~5% faster GEMMs in float32
-    dV = np.matmul(Ut, dM, out=_scratch("M_dV", (a * a, C, P), x.dtype))  # (a*a, C, P)
+    dV = np.matmul(Ut, dM, out=scratch("winograd_M_dV", (a * a, C, P), x.dtype))  # (a*a, C, P)
     dx = input_transform_T(dV, N, H, W, pad, m)  # B dV B^T, overlap-added, cropped
     return dx, np.ascontiguousarray(dw), db
