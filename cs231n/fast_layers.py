@@ -36,7 +36,6 @@ from .im2col import conv_output_size
 from .im2col_numpy import as_float_array, pad_hw
 from .winograd import conv_backward_winograd as conv_backward_winograd  # re-exported
 from .winograd import conv_forward_winograd as conv_forward_winograd  # re-exported
-from .workspace import scratch
 
 # Size of one block of dx columns in conv_backward_strides: about an L2 cache.
 _COL2IM_BLOCK_BYTES = 1 << 21
@@ -200,11 +199,7 @@ def conv_forward_strides(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
 
-    # The padded input and the GEMM result never leave this function: reused per-thread
-    # buffers (cs231n.workspace), as fresh memory for them cost as much as the arithmetic
-    # on the notebook's layer. x_cols is kept in the cache, so it is a new array.
-    Hp, Wp = H + 2 * pad, W + 2 * pad
-    xp = pad_hw(x, pad, out=scratch("conv_padded", (N, C, Hp, Wp), x.dtype) if pad else None)
+    xp = pad_hw(x, pad)  # (N, C, Hp, Wp), C-contiguous
     # The strided-view trick: a 6-D view of xp whose element [c, i, j, n, y, x] is
     # xp[n, c, y*s + i, x*s + j]. Moving one step along an axis moves a fixed number of
     # bytes through xp (the strides below), so every receptive field is visible without
@@ -219,8 +214,7 @@ def conv_forward_strides(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param
     # The one copy: (C, HH, WW, N, Ho, Wo) -> (C*HH*WW, N*Ho*Wo), the im2col matrix.
     # Windows overlap, so this matrix is larger than x; the view above was free.
     x_cols = np.ascontiguousarray(windows).reshape(C * HH * WW, N * Ho * Wo)
-    # (F, K) @ (K, N*Ho*Wo): one BLAS GEMM -> (F, N*Ho*Wo)
-    res = np.matmul(w.reshape(F, -1), x_cols, out=scratch("conv_gemm", (F, N * Ho * Wo), x.dtype))
+    res = w.reshape(F, -1) @ x_cols  # (F, K) @ (K, N*Ho*Wo): one BLAS GEMM -> (F, N*Ho*Wo)
     # Bias and the (F, N) -> (N, F) transpose in one pass, straight into the output.
     out = np.empty((N, F, Ho, Wo), dtype=x.dtype)
     np.add(
@@ -255,10 +249,7 @@ def conv_backward_strides(dout: np.ndarray, cache: tuple):
     x, w, x_cols, dout, dims = _unpack_conv_cache(dout, cache, "conv_backward_fast")
     N, C, H, W, F, HH, WW, Ho, Wo, stride, pad = dims
 
-    # dout as (F, N*Ho*Wo) and the blocks of dx columns are temporaries: reused buffers.
-    dout_r = scratch("conv_dout", (F, N, Ho, Wo), x.dtype)
-    np.copyto(dout_r, dout.transpose(1, 0, 2, 3))
-    dout_r = dout_r.reshape(F, N * Ho * Wo)
+    dout_r = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, N * Ho * Wo)
     db = dout_r.sum(axis=1)  # (F,)
     dw = (dout_r @ x_cols.T).reshape(w.shape)  # (F, N*Ho*Wo) @ (N*Ho*Wo, K) -> (F, K)
     # dx = col2im_6d(w.T @ dout_r). The full dx_cols (K, N*Ho*Wo) is as large as x_cols;
@@ -270,8 +261,7 @@ def conv_backward_strides(dout: np.ndarray, cache: tuple):
     step = max(1, _COL2IM_BLOCK_BYTES // (wT.shape[0] * P * x.itemsize))  # images per block
     for n0 in range(0, N, step):
         n1 = min(N, n0 + step)
-        block = scratch("conv_dx_cols", (wT.shape[0], (n1 - n0) * P), x.dtype)
-        dx_cols = np.matmul(wT, dout_r[:, n0 * P : n1 * P], out=block)  # (K, F) @ (F, n*P)
+        dx_cols = wT @ dout_r[:, n0 * P : n1 * P]  # (K, F) @ (F, n*Ho*Wo) -> (K, n*Ho*Wo)
         dx[n0:n1] = _IMPL["col2im_6d"](
             dx_cols.reshape(C, HH, WW, n1 - n0, Ho, Wo), n1 - n0, C, H, W, HH, WW, pad, stride
         )

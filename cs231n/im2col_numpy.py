@@ -37,30 +37,15 @@ def as_float_array(a, name: str, ndim: int | None = None) -> np.ndarray:
     return a
 
 
-def pad_hw(x: np.ndarray, pad: int, out: np.ndarray | None = None) -> np.ndarray:
+def pad_hw(x: np.ndarray, pad: int) -> np.ndarray:
     """Zero-pad the last two axes of ``x (N, C, H, W)`` -> ``(N, C, H+2p, W+2p)``.
 
-    Returns a C-contiguous array (``np.pad`` is slower for this case): a new one, or
-    ``out`` (C-contiguous, that shape and x's dtype, any contents: only its border is
-    zeroed), or ``x`` itself when ``pad == 0`` and x is already C-contiguous.
+    Always returns a new C-contiguous array (``np.pad`` is slower for this case).
     """
     N, C, H, W = x.shape
     if pad == 0:
         return np.ascontiguousarray(x)
-    shape = (N, C, H + 2 * pad, W + 2 * pad)
-    if out is None:
-        xp = np.zeros(shape, dtype=x.dtype)
-    else:
-        if out.shape != shape or out.dtype != x.dtype or not out.flags.c_contiguous:
-            raise ValueError(
-                f"pad_hw: out must be a C-contiguous {x.dtype} array of shape {shape}, "
-                f"got {out.dtype} {out.shape}"
-            )
-        xp = out
-        xp[:, :, :pad] = 0  # top and bottom rows, then the sides of the rows between
-        xp[:, :, pad + H :] = 0
-        xp[:, :, pad : pad + H, :pad] = 0
-        xp[:, :, pad : pad + H, pad + W :] = 0
+    xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=x.dtype)
     xp[:, :, pad : pad + H, pad : pad + W] = x
     return xp
 

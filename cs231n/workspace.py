@@ -2,11 +2,14 @@
 
 A fresh numpy array of several MB is fresh memory from the kernel on every call: glibc
 hands large freed blocks back to the system, so the next call page-faults them in and
-zeroes them again. On this course's virtual machines that costs as much as the
-arithmetic of a mid-sized convolution (e.g. the conv of ``ConvolutionalNetworks.ipynb``
-in float64: forward 6.1 ms with fresh temporaries, 2.7 ms when glibc is told to keep
-freed memory). :func:`scratch` gives each (thread, slot, dtype) one buffer, grown to the
-largest request seen, so a layer's temporaries cost nothing after the first call.
+zeroes them again. For the Winograd convolution's temporaries (16.8 MB each on the
+realistic layer) that cost ~20% of forward + backward. :func:`scratch` gives each
+(thread, slot, dtype) one buffer, grown to the largest request seen, so those
+temporaries cost nothing after the first call.
+
+Measure before using it elsewhere: for the strided convolution of
+:mod:`cs231n.fast_layers` (smaller temporaries) reused buffers made forward + backward
+~10% *slower* in a benchmark-like sequence, so it does not use them.
 
 Only arrays that never leave the function that asks for them may live here: a second
 call with the same slot overwrites the contents. Outputs, gradients and anything kept in

@@ -8,7 +8,6 @@ import pytest
 
 import cs231n.fast_layers as fl
 import cs231n.winograd as wg
-from cs231n.im2col_numpy import pad_hw
 from cs231n.workspace import scratch
 from tests.checks import assert_close
 
@@ -35,16 +34,6 @@ def test_threads_get_their_own_buffers():
     t.start()
     t.join()
     assert not np.shares_memory(mine, theirs[0])
-
-
-def test_pad_hw_into_a_dirty_buffer_zeroes_the_border(rng):
-    x = rng.standard_normal((2, 3, 4, 5))
-    out = np.full((2, 3, 8, 9), np.nan)
-    xp = pad_hw(x, 2, out=out)
-    assert xp is out
-    np.testing.assert_array_equal(xp, np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2))))
-    with pytest.raises(ValueError, match=r"pad_hw: out must be a C-contiguous float64 array "):
-        pad_hw(x, 1, out=np.zeros((2, 3, 6, 6)))
 
 
 @pytest.mark.parametrize(
