@@ -27,6 +27,8 @@ from libc.string cimport memcpy, memset
 
 import numpy as np
 
+from cs231n.winograd_matrices import out_or_new
+
 ctypedef fused real:
     float
     double
@@ -537,16 +539,7 @@ def output_transform_T(dout, out=None, Py_ssize_t m=2):
     dout = _float_array(dout, "output_transform_T: dout", (None,) * 4)
     N, F, Ho, Wo = dout.shape
     Th, Tw = _tiles(Ho, Wo, 1, m, "output_transform_T")
-    shape = ((m + 2) ** 2, F, Th * Tw * N)
-    if out is None:
-        dM = np.empty(shape, dtype=dout.dtype)
-    elif out.shape != shape or out.dtype != dout.dtype or not out.flags.c_contiguous:
-        raise ValueError(
-            f"output_transform_T: out must be a C-contiguous {dout.dtype} array of shape "
-            f"{shape}, got {out.dtype} {out.shape}"
-        )
-    else:
-        dM = out
+    dM = out_or_new(out, ((m + 2) ** 2, F, Th * Tw * N), dout.dtype, "output_transform_T")
     if dM.size == 0:
         return dM
     scratch = np.zeros((Ho * Wo + 1) * N, dtype=dout.dtype)

@@ -36,6 +36,7 @@ __all__ = [
     "matrices",
     "output_transform",
     "output_transform_T",
+    "out_or_new",
     "tile_counts",
 ]
 
@@ -89,6 +90,20 @@ def tile_counts(Ho: int, Wo: int, m: int) -> tuple[int, int]:
     return -(-Ho // m), -(-Wo // m)
 
 
+def out_or_new(out: np.ndarray | None, shape: tuple[int, ...], dtype, name: str) -> np.ndarray:
+    """``out`` after checking it is a C-contiguous ``dtype`` array of ``shape`` (a reused
+    buffer to write a transform into), or a new array when ``out`` is None; the
+    ``ValueError`` names the function ``name``. Shared by all backends."""
+    if out is None:
+        return np.empty(shape, dtype=dtype)
+    if out.shape != shape or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(
+            f"{name}: out must be a C-contiguous {np.dtype(dtype)} array of shape {shape}, "
+            f"got {out.dtype} {out.shape}"
+        )
+    return out
+
+
 def input_transform(x: np.ndarray, pad: int, m: int) -> np.ndarray:
     """``V = B^T d B`` for every a x a tile ``d`` of the zero-padded input.
 
@@ -129,14 +144,7 @@ def output_transform_T(dout: np.ndarray, out: np.ndarray | None, m: int) -> np.n
     A = matrices(m, dout.dtype)[2].T  # (a, m)
     a = m + 2
     Th, Tw = tile_counts(Ho, Wo, m)
-    shape = (a * a, F, Th * Tw * N)
-    if out is None:
-        out = np.empty(shape, dtype=dout.dtype)
-    elif out.shape != shape or out.dtype != dout.dtype or not out.flags.c_contiguous:
-        raise ValueError(
-            f"output_transform_T: out must be a C-contiguous {dout.dtype} array of shape "
-            f"{shape}, got {out.dtype} {out.shape}"
-        )
+    out = out_or_new(out, (a * a, F, Th * Tw * N), dout.dtype, "output_transform_T")
     dY = np.zeros((N, F, Th * m, Tw * m), dtype=dout.dtype)
     dY[:, :, :Ho, :Wo] = dout
     dY = dY.reshape(N, F, Th, m, Tw, m)  # [n, f, ty, i, tx, j]

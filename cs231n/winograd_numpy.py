@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import winograd_matrices
+from .winograd_matrices import out_or_new, tile_counts
 
 __all__ = ["input_transform", "input_transform_T", "output_transform", "output_transform_T"]
 
@@ -163,10 +164,6 @@ def _input_block_T(dv: np.ndarray, dd: np.ndarray, Z, T1, T2) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _tiles(Ho: int, Wo: int) -> tuple[int, int]:
-    return (Ho + 1) // 2, (Wo + 1) // 2  # odd sizes get one more tile, cropped at the end
-
-
 def input_transform(x: np.ndarray, pad: int, m: int = 2) -> np.ndarray:
     """``V = B^T d B`` for every 4x4 tile ``d`` of the zero-padded input (m = 2; other
     tile sizes go to :func:`cs231n.winograd_matrices.input_transform`).
@@ -179,7 +176,7 @@ def input_transform(x: np.ndarray, pad: int, m: int = 2) -> np.ndarray:
     if m != 2:
         return winograd_matrices.input_transform(x, pad, m)
     N, C, H, W = x.shape
-    Th, Tw = _tiles(H + 2 * pad - 2, W + 2 * pad - 2)
+    Th, Tw = tile_counts(H + 2 * pad - 2, W + 2 * pad - 2, 2)
     V = np.empty((4, 4, C, Th, Tw, N), dtype=x.dtype)
     img = np.zeros((2 * Th + 2, 2 * Tw + 2, N), dtype=x.dtype)  # one padded channel
     quad = (2, Th + 1, 2, Tw + 1, N)
@@ -208,7 +205,7 @@ def output_transform(
     if m != 2:
         return winograd_matrices.output_transform(M, b, N, Ho, Wo, m)
     F = M.shape[1]
-    Th, Tw = _tiles(Ho, Wo)
+    Th, Tw = tile_counts(Ho, Wo, 2)
     m = M.reshape(4, 4, F, Th, Tw, N)
     out = np.empty((N, F, Ho, Wo), dtype=M.dtype)
     img = np.empty((2 * Th, 2 * Tw, N), dtype=M.dtype)  # one output channel, (H, W, N)
@@ -236,15 +233,9 @@ def output_transform_T(dout: np.ndarray, out: np.ndarray | None = None, m: int =
     if m != 2:
         return winograd_matrices.output_transform_T(dout, out, m)
     N, F, Ho, Wo = dout.shape
-    Th, Tw = _tiles(Ho, Wo)
+    Th, Tw = tile_counts(Ho, Wo, 2)
     tile = Th * Tw * N
-    if out is None:
-        out = np.empty((16, F, tile), dtype=dout.dtype)
-    elif out.shape != (16, F, tile) or out.dtype != dout.dtype or not out.flags.c_contiguous:
-        raise ValueError(
-            f"output_transform_T: out must be a C-contiguous {dout.dtype} array of shape "
-            f"{(16, F, tile)}, got {out.dtype} {out.shape}"
-        )
+    out = out_or_new(out, (16, F, tile), dout.dtype, "output_transform_T")
     dM = out.reshape(4, 4, F, Th, Tw, N)  # a view: out is C-contiguous
     img = np.zeros((2 * Th, 2 * Tw, N), dtype=dout.dtype)  # odd sizes: the extra row stays 0
     groups = _groups(F, 4 * tile * dout.itemsize)
@@ -267,7 +258,7 @@ def input_transform_T(dV: np.ndarray, N: int, H: int, W: int, pad: int, m: int =
     if m != 2:
         return winograd_matrices.input_transform_T(dV, N, H, W, pad, m)
     C = dV.shape[1]
-    Th, Tw = _tiles(H + 2 * pad - 2, W + 2 * pad - 2)
+    Th, Tw = tile_counts(H + 2 * pad - 2, W + 2 * pad - 2, 2)
     dV = dV.reshape(4, 4, C, Th, Tw, N)
     dx = np.empty((N, C, H, W), dtype=dV.dtype)
     img = np.empty((2 * Th + 2, 2 * Tw + 2, N), dtype=dV.dtype)  # one padded channel

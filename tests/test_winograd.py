@@ -160,8 +160,7 @@ def test_float32_close_to_float64(rng, backend, tile):
     grads32 = conv_backward_winograd(f32[3], cache32)
     for name, a32, a64 in zip(("out", "dx", "dw", "db"), (out32, *grads32), (out64, *grads64)):
         assert a32.dtype == np.float32, name
-        err = np.max(np.abs(a32 - a64)) / np.max(np.abs(a64))
-        assert err < 1e-5, f"{name}: float32 error {err:.2e} of the largest value"
+        _assert_close_to_scale(a32, a64, tol=1e-5, what=f"{name}: float32")
 
 
 def test_several_channel_groups_same_numbers(rng, monkeypatch):
@@ -213,8 +212,7 @@ def test_compiled_and_numpy_transforms_agree(case, dtype, m, rng):
         if dtype == np.float64:
             assert_close(ours, ref, tol=1e-10, what=f"{name} cython vs numpy")
         else:
-            err = np.max(np.abs(ours - ref)) / np.max(np.abs(ref))
-            assert err < 1e-6, f"{name} cython vs numpy: {err:.2e} of the largest value"
+            _assert_close_to_scale(ours, ref, tol=1e-6, what=f"{name} cython vs numpy")
 
 
 @pytest.mark.parametrize("m", TILES)
@@ -501,3 +499,19 @@ def test_note_winograd_dw_dx_formulas(rng, backend):
     tx_ = torch.tensor(x, requires_grad=True)
     F.conv2d(tx_, torch.tensor(w), torch.tensor(b), padding=pad).backward(torch.tensor(dout))
     assert_close(dx, tx_.grad.numpy(), tol=1e-10, what="dx vs torch")
+
+
+@pytest.mark.parametrize("m", TILES)
+def test_every_output_transform_T_checks_its_out_buffer(m):
+    # One check (winograd_matrices.out_or_new) serves the compiled, numpy and matrix forms.
+    dout = np.zeros((2, 3, 4, 4))
+    aa, P = (m + 2) ** 2, np.prod(wmat.tile_counts(4, 4, m)) * 2
+    impls = [wnp.output_transform_T, wmat.output_transform_T]
+    if wg.cython_available():
+        impls.append(_transforms("cython")["output_transform_T"])
+    for fn in impls:
+        dM = np.full((aa, 3, P), np.nan)
+        assert fn(dout, dM, m=m) is dM and not np.isnan(dM).any()
+        for bad in (np.zeros((aa, 3, P + 1)), np.zeros((aa, 3, P), np.float32)):
+            with pytest.raises(ValueError, match=r"output_transform_T: out must be a C-contiguous"):
+                fn(dout, bad, m=m)
