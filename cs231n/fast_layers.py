@@ -4,9 +4,10 @@ Every layer is a pair ``*_forward(x, ...) -> (out, cache)`` and
 ``*_backward(dout, cache) -> (dx, ...)`` that computes the same numbers as
 ``conv_forward_naive`` / ``max_pool_forward_naive``, much faster:
 
-* convolution: :func:`conv_forward_fast` (the strided-view method: a zero-copy
-  view of every receptive field, one copy, one big matrix product) and
-  :func:`conv_forward_im2col` (columns from the im2col loops);
+* convolution: :func:`conv_forward_fast` (the strided-view method: every receptive
+  field of an image as a column of its im2col matrix, one copy, then one stacked
+  matrix product, a GEMM per image written straight into the output) and
+  :func:`conv_forward_im2col` (columns from the official im2col loops);
 * max pooling: :func:`max_pool_forward_fast` picks :func:`max_pool_forward_reshape`
   when the pools tile the input and a general strided method otherwise;
   :func:`max_pool_forward_im2col` is the im2col version.
@@ -17,7 +18,7 @@ float64); ``w`` and ``b`` are cast to the dtype of ``x``.
 Ties in max pooling go to ONE element, the first maximum of the window in
 row-major order (what ``argmax`` returns), exactly like the naive layer.
 
-Backends: the col2im loops come from the compiled extension
+Backends: the im2col / col2im loops come from the compiled extension
 ``cs231n.im2col_cython`` when it is built (``BACKEND == 'cython'``), else from
 :mod:`cs231n.im2col_numpy` (``BACKEND == 'numpy'``, with one warning at import).
 ``CS231N_FORCE_NUMPY=1`` at import time, or :func:`set_backend`, selects numpy.
@@ -28,12 +29,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from . import im2col_numpy
 from .backend import init_backend
 from .im2col import conv_output_size
-from .im2col_numpy import as_float_array, pad_hw
+from .im2col_numpy import as_float_array
 from .winograd import conv_backward_winograd as conv_backward_winograd  # re-exported
 from .winograd import conv_forward_winograd as conv_forward_winograd  # re-exported
 
@@ -49,7 +49,8 @@ def _numpy_impl() -> dict[str, Callable]:
     return {
         "im2col": im2col_numpy.im2col_numpy,
         "col2im": im2col_numpy.col2im_numpy,
-        "col2im_6d": im2col_numpy.col2im_6d_numpy,
+        "im2col_per_image": im2col_numpy.im2col_per_image_numpy,
+        "col2im_per_image": im2col_numpy.col2im_per_image_numpy,
     }
 
 
@@ -59,7 +60,8 @@ def _cython_impl() -> dict[str, Callable]:
     return {
         "im2col": im2col_cython.im2col_cython,
         "col2im": im2col_cython.col2im_cython,
-        "col2im_6d": im2col_cython.col2im_6d_cython,
+        "im2col_per_image": im2col_cython.im2col_per_image_cython,
+        "col2im_per_image": im2col_cython.col2im_per_image_cython,
     }
 
 
@@ -166,7 +168,7 @@ def _unpack_conv_cache(dout, cache: tuple, layer: str):
 
 
 def conv_forward_strides(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict):
-    r"""Convolution by a strided view of the padded input and ONE matrix product.
+    r"""Convolution by the strided view of the padded input and ONE (stacked) matrix product.
 
     .. math:: out[n, f, y, x] = b[f] + \sum_{c,i,j} x_p[n, c, y s + i, x s + j] w[f, c, i, j]
 
@@ -186,7 +188,8 @@ def conv_forward_strides(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param
     out : (N, F, Ho, Wo)
         ``Ho = (H + 2*pad - HH) // stride + 1``, ``Wo = (W + 2*pad - WW) // stride + 1``.
     cache : tuple
-        ``(x, w, b, conv_param, x_cols)`` with ``x_cols`` (C*HH*WW, N*Ho*Wo).
+        ``(x, w, b, conv_param, x_cols)`` with ``x_cols`` (N, C*HH*WW + 1, Ho*Wo):
+        the im2col matrix of each image and a last row of ones (for the bias).
 
     Raises
     ------
@@ -198,30 +201,21 @@ def conv_forward_strides(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param
     x, w, b, stride, pad, Ho, Wo = _check_conv(x, w, b, conv_param, layer)
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
+    K, P = C * HH * WW, Ho * Wo
 
-    xp = pad_hw(x, pad)  # (N, C, Hp, Wp), C-contiguous
-    # The strided-view trick: a 6-D view of xp whose element [c, i, j, n, y, x] is
-    # xp[n, c, y*s + i, x*s + j]. Moving one step along an axis moves a fixed number of
-    # bytes through xp (the strides below), so every receptive field is visible without
-    # copying anything: axes (c, i, j) walk inside a window, (n, y, x) pick the window.
-    sN, sC, sH, sW = xp.strides
-    windows = as_strided(
-        xp,
-        shape=(C, HH, WW, N, Ho, Wo),
-        strides=(sC, sH, sW, sN, stride * sH, stride * sW),
-        writeable=False,
-    )
-    # The one copy: (C, HH, WW, N, Ho, Wo) -> (C*HH*WW, N*Ho*Wo), the im2col matrix.
-    # Windows overlap, so this matrix is larger than x; the view above was free.
-    x_cols = np.ascontiguousarray(windows).reshape(C * HH * WW, N * Ho * Wo)
-    res = w.reshape(F, -1) @ x_cols  # (F, K) @ (K, N*Ho*Wo): one BLAS GEMM -> (F, N*Ho*Wo)
-    # Bias and the (F, N) -> (N, F) transpose in one pass, straight into the output.
-    out = np.empty((N, F, Ho, Wo), dtype=x.dtype)
-    np.add(
-        res.reshape(F, N, Ho * Wo).transpose(1, 0, 2),  # (N, F, Ho*Wo) view
-        b[None, :, None],  # (1, F, 1)
-        out=out.reshape(N, F, Ho * Wo),
-    )
+    # Each image's receptive fields as a (K, Ho*Wo) im2col matrix: the strided view of
+    # the padded input copied once (im2col_per_image_numpy), or the same copy made by a
+    # compiled loop straight from x, without the padded temporary. A last row of ones
+    # makes the bias one more column of the filter matrix.
+    x_cols = np.empty((N, K + 1, P), dtype=x.dtype)
+    _IMPL["im2col_per_image"](x, HH, WW, pad, stride, out=x_cols[:, :K])
+    x_cols[:, K] = 1
+    w_b = np.empty((F, K + 1), dtype=x.dtype)  # [w.reshape(F, K) | b]
+    w_b[:, :K] = w.reshape(F, K)
+    w_b[:, K] = b
+    # (F, K+1) @ (N, K+1, P) -> (N, F, P): one GEMM per image, each written straight into
+    # the output layout (no transpose, no separate bias pass).
+    out = np.matmul(w_b, x_cols).reshape(N, F, Ho, Wo)
     cache = (x, w, b, conv_param, x_cols)
     return out, cache
 
@@ -229,9 +223,10 @@ def conv_forward_strides(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param
 def conv_backward_strides(dout: np.ndarray, cache: tuple):
     """Backward pass of :func:`conv_forward_strides`.
 
-    With ``D = dout`` laid out as (F, N*Ho*Wo) and ``x_cols`` from the cache:
-    ``dw = D @ x_cols.T``, ``db = D.sum(axis=1)``, ``dx = col2im_6d(w.T @ D)``
-    (every column entry summed back into the pixel it was copied from).
+    With ``D[n] = dout[n]`` as (F, Ho*Wo) and ``X[n] = x_cols[n]`` (K+1, Ho*Wo) from the
+    cache: ``[dw | db] = sum_n D[n] @ X[n].T`` (the row of ones gives ``db``) and
+    ``dx[n] = col2im(w.T @ D[n])`` (every column entry summed back into the pixel it
+    was copied from).
 
     Parameters
     ----------
@@ -248,23 +243,29 @@ def conv_backward_strides(dout: np.ndarray, cache: tuple):
     """
     x, w, x_cols, dout, dims = _unpack_conv_cache(dout, cache, "conv_backward_fast")
     N, C, H, W, F, HH, WW, Ho, Wo, stride, pad = dims
+    K, P = C * HH * WW, Ho * Wo
+    dout_n = dout.reshape(N, F, P)
 
-    dout_r = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, N * Ho * Wo)
-    db = dout_r.sum(axis=1)  # (F,)
-    dw = (dout_r @ x_cols.T).reshape(w.shape)  # (F, N*Ho*Wo) @ (N*Ho*Wo, K) -> (F, K)
-    # dx = col2im_6d(w.T @ dout_r). The full dx_cols (K, N*Ho*Wo) is as large as x_cols;
-    # computing it a few images at a time keeps each block in cache while col2im reads it
-    # back (about 2x faster than one big product on a realistic layer, same numbers).
-    dx = np.empty_like(x)
-    wT = w.reshape(F, -1).T  # (K, F)
-    P = Ho * Wo
-    step = max(1, _COL2IM_BLOCK_BYTES // (wT.shape[0] * P * x.itemsize))  # images per block
+    # One (F, P) @ (P, K+1) product per image, summed (one loop step per image is faster
+    # than a stacked product and a sum over its (N, F, K+1) result on both benchmark layers).
+    dw_b = np.zeros((F, K + 1), dtype=x.dtype)
+    product = np.empty_like(dw_b)
+    for n in range(N):
+        np.matmul(dout_n[n], x_cols[n].T, out=product)
+        dw_b += product
+    dw = dw_b[:, :K].reshape(w.shape)
+    db = dw_b[:, K].copy()
+
+    # dx[n] = col2im(w.T @ D[n]), a few images at a time so that each block of columns
+    # is still in cache when col2im reads it back.
+    dx = np.empty(x.shape, dtype=x.dtype)
+    wT = w.reshape(F, K).T  # (K, F)
+    step = max(1, _COL2IM_BLOCK_BYTES // (K * P * x.itemsize))  # images per block
+    dx_cols = np.empty((min(step, N), K, P), dtype=x.dtype)  # one block, reused
     for n0 in range(0, N, step):
         n1 = min(N, n0 + step)
-        dx_cols = wT @ dout_r[:, n0 * P : n1 * P]  # (K, F) @ (F, n*Ho*Wo) -> (K, n*Ho*Wo)
-        dx[n0:n1] = _IMPL["col2im_6d"](
-            dx_cols.reshape(C, HH, WW, n1 - n0, Ho, Wo), n1 - n0, C, H, W, HH, WW, pad, stride
-        )
+        block = np.matmul(wT, dout_n[n0:n1], out=dx_cols[: n1 - n0])  # (n, K, P)
+        _IMPL["col2im_per_image"](block, n1 - n0, C, H, W, HH, WW, pad, stride, out=dx[n0:n1])
     return dx, dw, db
 
 

@@ -1,15 +1,18 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 """Compiled im2col / col2im loops (optional; ``cs231n.im2col_numpy`` is the fallback).
 
-Three functions with the official CS231n signatures:
+The two functions of the official CS231n signatures, and the pair the fast layers use:
 
 * ``im2col_cython(x, field_height, field_width, padding, stride)``:
   ``x (N, C, H, W)`` -> ``cols (C*fh*fw, Ho*Wo*N)`` with
   ``cols[(c*fh + i)*fw + j, (y*Wo + x)*N + n] = x_padded[n, c, y*stride + i, x*stride + j]``.
 * ``col2im_cython(cols, N, C, H, W, field_height, field_width, padding, stride)``:
   the adjoint (sums each column entry back into its pixel) -> ``x (N, C, H, W)``.
-* ``col2im_6d_cython(cols, N, C, H, W, HH, WW, pad, stride)``: the adjoint of the
-  strided-view columns ``cols (C, HH, WW, N, Ho, Wo)`` -> ``x (N, C, H, W)``.
+* ``im2col_per_image_cython(x, HH, WW, pad, stride, out=None)``: the columns of
+  ``cs231n.fast_layers.conv_forward_strides``, one im2col matrix per image,
+  ``x (N, C, H, W)`` -> ``cols (N, C*HH*WW, Ho*Wo)``.
+* ``col2im_per_image_cython(cols, N, C, H, W, HH, WW, pad, stride, out=None)``: its
+  adjoint, ``cols (N, C*HH*WW, Ho*Wo)`` -> ``x (N, C, H, W)``.
 
 float32 and float64 are compiled separately (a fused type) and the dtype is kept;
 other dtypes are converted to float64. Sizes are checked in Python before any loop
@@ -19,9 +22,15 @@ code used ``i*fh + j``, which collides for non-square windows).
 """
 
 import numpy as np
+from libc.string cimport memcpy, memset
 
 from cs231n.im2col import conv_output_size
-from cs231n.im2col_numpy import as_float_array, pad_hw
+from cs231n.im2col_numpy import (
+    as_float_array,
+    check_per_image_cols,
+    check_per_image_out,
+    pad_hw,
+)
 
 ctypedef fused real:
     float
@@ -68,20 +77,89 @@ cdef void _col2im(const real[:, ::1] cols, real[:, :, :, ::1] xp,
                             col += 1
 
 
-cdef void _col2im_6d(const real[:, :, :, :, :, ::1] cols, real[:, :, :, ::1] xp,
-                     Py_ssize_t stride) noexcept nogil:
-    # One (n, c) plane of xp at a time (it stays in L1 while the HH*WW runs of
-    # Ho*Wo contiguous column entries that land in it are added).
-    cdef Py_ssize_t C = cols.shape[0], HH = cols.shape[1], WW = cols.shape[2]
-    cdef Py_ssize_t N = cols.shape[3], out_h = cols.shape[4], out_w = cols.shape[5]
-    cdef Py_ssize_t c, i, j, n, y, x
+cdef inline Py_ssize_t _first_inside(Py_ssize_t offset, Py_ssize_t stride) noexcept nogil:
+    # The smallest y >= 0 with y*stride + offset >= 0 (offset = window offset - pad).
+    if offset >= 0:
+        return 0
+    return (-offset + stride - 1) // stride
+
+
+cdef inline Py_ssize_t _end_inside(Py_ssize_t offset, Py_ssize_t stride, Py_ssize_t size,
+                                   Py_ssize_t count) noexcept nogil:
+    # One past the largest y < count with y*stride + offset < size.
+    cdef Py_ssize_t end
+    if size - offset <= 0:
+        return 0
+    end = (size - offset - 1) // stride + 1
+    return end if end < count else count
+
+
+cdef void _im2col_per_image(const real[:, :, :, ::1] x, real[:, :, :] cols,
+                            Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t pad, Py_ssize_t stride,
+                            Py_ssize_t out_h, Py_ssize_t out_w) noexcept nogil:
+    # cols may be a view with gaps between images (its rows are contiguous: checked).
+    # Row (c, i, j) of image n holds x[n, c, y*stride + i - pad, x*stride + j - pad] for
+    # every output position (y, x): zero where that pixel is padding. The window offset
+    # fixes which output rows [y0, y1) and columns [x0, x1) see real pixels, so the
+    # padding is a few memsets and the rest is a copy (a memcpy when stride == 1).
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
+    cdef Py_ssize_t n, c, i, j, y, xo, y0, y1, x0, x1, shift
+    cdef const real* src
+    cdef real* dst
     for n in range(N):
         for c in range(C):
             for i in range(HH):
+                y0 = _first_inside(i - pad, stride)
+                y1 = _end_inside(i - pad, stride, H, out_h)
                 for j in range(WW):
-                    for y in range(out_h):
-                        for x in range(out_w):
-                            xp[n, c, y * stride + i, x * stride + j] += cols[c, i, j, n, y, x]
+                    x0 = _first_inside(j - pad, stride)
+                    x1 = _end_inside(j - pad, stride, W, out_w)
+                    shift = j - pad
+                    dst = &cols[n, (c * HH + i) * WW + j, 0]
+                    if y1 <= y0 or x1 <= x0:  # the window offset only ever sees padding
+                        memset(dst, 0, out_h * out_w * sizeof(real))
+                        continue
+                    memset(dst, 0, y0 * out_w * sizeof(real))
+                    for y in range(y0, y1):
+                        src = &x[n, c, y * stride + i - pad, 0]
+                        memset(dst + y * out_w, 0, x0 * sizeof(real))
+                        if stride == 1:
+                            memcpy(dst + y * out_w + x0, src + x0 + shift,
+                                   (x1 - x0) * sizeof(real))
+                        else:
+                            for xo in range(x0, x1):
+                                dst[y * out_w + xo] = src[xo * stride + shift]
+                        memset(dst + y * out_w + x1, 0, (out_w - x1) * sizeof(real))
+                    memset(dst + y1 * out_w, 0, (out_h - y1) * out_w * sizeof(real))
+
+
+cdef void _col2im_per_image(const real[:, :, ::1] cols, real[:, :, :, ::1] x,
+                            Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t pad, Py_ssize_t stride,
+                            Py_ssize_t out_h, Py_ssize_t out_w) noexcept nogil:
+    # One (n, c) plane of x at a time: zeroed, then the HH*WW rows of cols that land
+    # in it are added, straight into the unpadded plane (entries that belong to the
+    # padding are skipped: the window offset fixes which rows and columns those are).
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
+    cdef Py_ssize_t n, c, i, j, y, xo, y0, y1, x0, x1, iy, shift
+    cdef const real* src
+    cdef real* dst
+    for n in range(N):
+        for c in range(C):
+            dst = &x[n, c, 0, 0]
+            for iy in range(H * W):
+                dst[iy] = 0
+            for i in range(HH):
+                y0 = _first_inside(i - pad, stride)
+                y1 = _end_inside(i - pad, stride, H, out_h)
+                for j in range(WW):
+                    x0 = _first_inside(j - pad, stride)
+                    x1 = _end_inside(j - pad, stride, W, out_w)
+                    shift = j - pad
+                    src = &cols[n, (c * HH + i) * WW + j, 0]
+                    for y in range(y0, y1):
+                        dst = &x[n, c, y * stride + i - pad, 0]
+                        for xo in range(x0, x1):
+                            dst[xo * stride + shift] += src[y * out_w + xo]
 
 
 def im2col_cython(x, int field_height, int field_width, int padding, int stride):
@@ -117,23 +195,30 @@ def col2im_cython(cols, int N, int C, int H, int W, int field_height, int field_
     return np.ascontiguousarray(xp[:, :, padding:padding + H, padding:padding + W])
 
 
-def col2im_6d_cython(cols, int N, int C, int H, int W, int HH, int WW, int pad, int stride):
-    """Adjoint of the strided-view columns: ``cols (C, HH, WW, N, Ho, Wo)`` -> ``x (N, C, H, W)``.
+def im2col_per_image_cython(x, int HH, int WW, int pad, int stride, out=None):
+    """Every receptive field of each image: ``x (N, C, H, W)`` -> ``cols (N, C*HH*WW, Ho*Wo)``.
 
-    A 2-D ``(C*HH*WW, N*Ho*Wo)`` array with the same memory order is accepted too.
+    Same contract as :func:`cs231n.im2col_numpy.im2col_per_image_numpy`, without the
+    padded copy of ``x``.
     """
-    cols = as_float_array(cols, "col2im_6d: cols")
-    out_h, out_w = _out_sizes(H, W, HH, WW, pad, stride, "col2im_6d", "HH", "WW")
-    shape6 = (C, HH, WW, N, out_h, out_w)
-    if cols.shape not in (shape6, (C * HH * WW, N * out_h * out_w)):
-        raise ValueError(
-            f"col2im_6d: cols must have shape {shape6} or {(C * HH * WW, N * out_h * out_w)}, "
-            f"got {cols.shape}"
-        )
-    cols = np.ascontiguousarray(cols).reshape(shape6)
-    xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=cols.dtype)
-    if cols.dtype == np.float32:
-        _col2im_6d[float](cols, xp, stride)
+    x, out, (out_h, out_w) = check_per_image_out(x, HH, WW, pad, stride, out)
+    if x.dtype == np.float32:
+        _im2col_per_image[float](x, out, HH, WW, pad, stride, out_h, out_w)
     else:
-        _col2im_6d[double](cols, xp, stride)
-    return np.ascontiguousarray(xp[:, :, pad:pad + H, pad:pad + W])
+        _im2col_per_image[double](x, out, HH, WW, pad, stride, out_h, out_w)
+    return out
+
+
+def col2im_per_image_cython(cols, int N, int C, int H, int W, int HH, int WW, int pad,
+                            int stride, out=None):
+    """Adjoint of the per-image columns: ``cols (N, C*HH*WW, Ho*Wo)`` -> ``x (N, C, H, W)``.
+
+    Same contract as :func:`cs231n.im2col_numpy.col2im_per_image_numpy` (the 6-D view
+    ``(N, C, HH, WW, Ho, Wo)`` is accepted; ``out``, when given, is overwritten).
+    """
+    cols, out, (out_h, out_w) = check_per_image_cols(cols, N, C, H, W, HH, WW, pad, stride, out)
+    if cols.dtype == np.float32:
+        _col2im_per_image[float](cols, out, HH, WW, pad, stride, out_h, out_w)
+    else:
+        _col2im_per_image[double](cols, out, HH, WW, pad, stride, out_h, out_w)
+    return out

@@ -20,7 +20,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cs231n.im2col import col2im_indices, conv_output_size, get_im2col_indices, im2col_indices
-from cs231n.im2col_numpy import col2im_6d_numpy, col2im_numpy, im2col_numpy
+from cs231n.im2col_numpy import (
+    col2im_numpy,
+    col2im_per_image_numpy,
+    im2col_numpy,
+    im2col_per_image_numpy,
+)
 from tests.checks import assert_close
 
 pytestmark = pytest.mark.a2
@@ -99,6 +104,10 @@ def test_cython_matches_numpy(geom, seed):
     np.testing.assert_array_equal(
         ext.im2col_cython(x, fh, fw, pad, stride), im2col_numpy(x, fh, fw, pad, stride)
     )
+    np.testing.assert_array_equal(
+        ext.im2col_per_image_cython(x, fh, fw, pad, stride),
+        im2col_per_image_numpy(x, fh, fw, pad, stride),
+    )
     Ho, Wo = _out(H, W, fh, fw, pad, stride)
     cols = rng.standard_normal((C * fh * fw, Ho * Wo * N))
     assert_close(
@@ -107,12 +116,25 @@ def test_cython_matches_numpy(geom, seed):
         1e-12,
         "col2im_cython",
     )
-    cols6 = rng.standard_normal((C, fh, fw, N, Ho, Wo))
+    per_image = rng.standard_normal((N, C * fh * fw, Ho * Wo))
     assert_close(
-        ext.col2im_6d_cython(cols6, N, C, H, W, fh, fw, pad, stride),
-        col2im_6d_numpy(cols6, N, C, H, W, fh, fw, pad, stride),
+        ext.col2im_per_image_cython(per_image, N, C, H, W, fh, fw, pad, stride),
+        col2im_per_image_numpy(per_image, N, C, H, W, fh, fw, pad, stride),
         1e-12,
-        "col2im_6d_cython",
+        "col2im_per_image_cython",
+    )
+
+
+@settings(max_examples=20, deadline=None)
+@given(conv_geometry(), st.integers(0, 2**31 - 1))
+def test_per_image_columns_are_the_official_columns_regrouped(geom, seed):
+    # Same entries as im2col (row (c*fh + i)*fw + j), the columns grouped by image first.
+    N, C, H, W, fh, fw, pad, stride = geom
+    x = np.random.default_rng(seed).standard_normal((N, C, H, W))
+    Ho, Wo = _out(H, W, fh, fw, pad, stride)
+    official = im2col_numpy(x, fh, fw, pad, stride).reshape(-1, Ho * Wo, N)
+    np.testing.assert_array_equal(
+        im2col_per_image_numpy(x, fh, fw, pad, stride), official.transpose(2, 0, 1)
     )
 
 
@@ -128,14 +150,14 @@ def test_col2im_is_the_adjoint_of_im2col(geom, seed):
     lhs = np.sum(cols * c)
     rhs = np.sum(x * col2im_numpy(c, N, C, H, W, fh, fw, pad, stride))
     assert_close(lhs, rhs, 1e-10, "<im2col(x), c> vs <x, col2im(c)>")
-    # The 6-D strided layout (C, fh, fw, N, Ho, Wo) is a permutation of the same columns.
+    # The per-image layout (N, C, fh, fw, Ho, Wo) is a permutation of the same columns.
     Ho, Wo = _out(H, W, fh, fw, pad, stride)
-    c6 = c.reshape(C, fh, fw, Ho, Wo, N).transpose(0, 1, 2, 5, 3, 4)
+    c6 = c.reshape(C, fh, fw, Ho, Wo, N).transpose(5, 0, 1, 2, 3, 4)
     assert_close(
-        col2im_6d_numpy(c6, N, C, H, W, fh, fw, pad, stride),
+        col2im_per_image_numpy(c6, N, C, H, W, fh, fw, pad, stride),
         col2im_numpy(c, N, C, H, W, fh, fw, pad, stride),
         1e-12,
-        "col2im_6d_numpy",
+        "col2im_per_image_numpy",
     )
 
 
@@ -143,32 +165,39 @@ def test_col2im_is_the_adjoint_of_im2col(geom, seed):
 def test_float32_stays_float32(backend, rng):
     if backend == "cython":
         ext = _cython()
-        im2col, col2im, col2im_6d = ext.im2col_cython, ext.col2im_cython, ext.col2im_6d_cython
+        im2col, col2im = ext.im2col_cython, ext.col2im_cython
+        im2col_per_image, per_image = ext.im2col_per_image_cython, ext.col2im_per_image_cython
     else:
-        im2col, col2im, col2im_6d = im2col_numpy, col2im_numpy, col2im_6d_numpy
+        im2col, col2im = im2col_numpy, col2im_numpy
+        im2col_per_image, per_image = im2col_per_image_numpy, col2im_per_image_numpy
     x = rng.standard_normal((2, 3, 5, 6)).astype(np.float32)
     cols = im2col(x, 3, 2, 1, 2)
     assert cols.dtype == np.float32
     np.testing.assert_array_equal(cols, im2col_numpy(x.astype(np.float64), 3, 2, 1, 2))
     assert col2im(cols, 2, 3, 5, 6, 3, 2, 1, 2).dtype == np.float32
-    cols6 = np.ones((3, 3, 2, 2, 3, 4), dtype=np.float32)
-    assert col2im_6d(cols6, 2, 3, 5, 6, 3, 2, 1, 2).dtype == np.float32
+    cols6 = np.ones((2, 3, 3, 2, 3, 4), dtype=np.float32)
+    assert per_image(cols6, 2, 3, 5, 6, 3, 2, 1, 2).dtype == np.float32
+    assert im2col_per_image(x, 3, 2, 1, 2).dtype == np.float32
 
 
 @pytest.mark.parametrize("backend", ["numpy", "cython"])
 def test_sizes_that_do_not_divide_raise(backend):
     if backend == "cython":
         ext = _cython()
-        im2col, col2im_6d = ext.im2col_cython, ext.col2im_6d_cython
+        im2col, per_image = ext.im2col_cython, ext.col2im_per_image_cython
     else:
-        im2col, col2im_6d = im2col_numpy, col2im_6d_numpy
+        im2col, per_image = im2col_numpy, col2im_per_image_numpy
     x = np.zeros((1, 1, 4, 4))
     with pytest.raises(ValueError, match=r"= 1 is not divisible by stride = 2"):
         im2col(x, 3, 3, 0, 2)
     with pytest.raises(ValueError, match="larger than the padded input"):
         im2col(x, 5, 1, 0, 1)
-    with pytest.raises(ValueError, match=r"cols must have shape \(1, 3, 3, 1, 2, 2\)"):
-        col2im_6d(np.zeros((1, 3, 3, 1, 2, 3)), 1, 1, 4, 4, 3, 3, 0, 1)
+    with pytest.raises(
+        ValueError, match=r"cols must have shape \(1, 9, 4\) or \(1, 1, 3, 3, 2, 2\)"
+    ):
+        per_image(np.zeros((1, 1, 3, 3, 2, 3)), 1, 1, 4, 4, 3, 3, 0, 1)
+    with pytest.raises(ValueError, match=r"out must be a C-contiguous float64 array of shape"):
+        per_image(np.zeros((1, 9, 4)), 1, 1, 4, 4, 3, 3, 0, 1, out=np.zeros((1, 1, 4, 4), "f4"))
     with pytest.raises(ValueError, match="4 dimensions"):
         im2col(np.zeros((4, 4)), 3, 3, 0, 1)
 
@@ -225,3 +254,42 @@ def test_force_numpy_env_selects_numpy_without_warning():
     )
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "numpy"
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cython"])
+def test_col2im_per_image_overwrites_out(backend, rng):
+    # conv_backward_fast hands col2im a block of images of dx (a C-contiguous slice of
+    # np.empty): whatever was there must be replaced, not added to.
+    per_image = _cython().col2im_per_image_cython if backend == "cython" else col2im_per_image_numpy
+    cols = rng.standard_normal((2, 3 * 3 * 2, 3 * 4))  # x (2, 3, 5, 6), window 3x2, pad 1, s 2
+    expected = col2im_numpy(
+        cols.reshape(2, 3, 3, 2, 12).transpose(1, 2, 3, 4, 0).reshape(18, 24),
+        2,
+        3,
+        5,
+        6,
+        3,
+        2,
+        1,
+        2,
+    )
+    dx = np.full((5, 3, 5, 6), np.nan)
+    result = per_image(cols, 2, 3, 5, 6, 3, 2, 1, 2, out=dx[1:3])
+    assert np.shares_memory(result, dx)
+    assert_close(dx[1:3], expected, 1e-12, f"col2im_per_image_{backend} into out")
+    assert np.isnan(dx[0]).all() and np.isnan(dx[3:]).all()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cython"])
+def test_im2col_per_image_fills_a_view_with_gaps(backend, rng):
+    # conv_forward_fast writes the columns into the first K rows of (N, K+1, P) (the
+    # last row holds ones for the bias): only those rows may change.
+    im2col = _cython().im2col_per_image_cython if backend == "cython" else im2col_per_image_numpy
+    x = rng.standard_normal((3, 2, 5, 6))  # window 3x2, pad 1, stride 2 -> Ho, Wo = 3, 4
+    block = np.full((3, 2 * 3 * 2 + 1, 12), np.nan)
+    result = im2col(x, 3, 2, 1, 2, out=block[:, :12])
+    assert np.shares_memory(result, block)
+    np.testing.assert_array_equal(block[:, :12], im2col_per_image_numpy(x, 3, 2, 1, 2))
+    assert np.isnan(block[:, 12]).all()
+    with pytest.raises(ValueError, match=r"out must be a writeable float64 array of shape"):
+        im2col(x, 3, 2, 1, 2, out=np.zeros((3, 12, 12), order="F"))
