@@ -166,6 +166,28 @@ def test_conv_backward_fast_numeric_gradient(backend, rng):
     assert_grad("conv_backward_fast db", f, b, db, dout)
 
 
+def test_conv_fast_is_one_product_with_the_bias_as_a_column(backend, rng):
+    # notes/fast_layers.md: X[n] is image n's im2col matrix with a last row of ones, and
+    # out[n] = [W_row | b] @ X[n]; the same row turns sum_n D[n] @ X[n].T into [dw | db].
+    x, w, b, cp = _conv_arrays(rng, (3, 2, 7, 6, 4, 3, 2, 2, 1))
+    N, C = x.shape[:2]
+    F, _, HH, WW = w.shape
+    out, cache = fl.conv_forward_fast(x, w, b, cp)
+    X = cache[4]
+    K, P = C * HH * WW, out.shape[2] * out.shape[3]
+    assert X.shape == (N, K + 1, P)
+    np.testing.assert_array_equal(X[:, K], 1.0)
+    official = fl.conv_forward_im2col(x, w, b, cp)[1][4]  # (K, Ho*Wo*N)
+    np.testing.assert_array_equal(X[:, :K], official.reshape(K, P, N).transpose(2, 0, 1))
+    W_b = np.concatenate([w.reshape(F, K), b[:, None]], axis=1)
+    assert_close(out.reshape(N, F, P), W_b @ X, 1e-12, "out[n] = [W_row | b] @ X[n]")
+    D = rng.standard_normal(out.shape)
+    _, dw, db = fl.conv_backward_fast(D, cache)
+    dW_b = sum(D.reshape(N, F, P)[n] @ X[n].T for n in range(N))
+    assert_close(dw, dW_b[:, :K].reshape(w.shape), 1e-12, "dw = sum_n D[n] @ X[n].T")
+    assert_close(db, dW_b[:, K], 1e-12, "db from the row of ones")
+
+
 @pytest.mark.parametrize(
     "case", [(2, 2, 4, 4, 2, 2, 2), (2, 2, 5, 5, 3, 2, 1)], ids=["reshape", "strides"]
 )
