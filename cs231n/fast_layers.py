@@ -253,7 +253,7 @@ def conv_backward_strides(dout: np.ndarray, cache: tuple):
     for n in range(N):
         np.matmul(dout_n[n], x_cols[n].T, out=product)
         dw_b += product
-    dw = dw_b[:, :K].reshape(w.shape)
+    dw = np.ascontiguousarray(dw_b[:, :K]).reshape(w.shape)
     db = dw_b[:, K].copy()
 
     # dx[n] = col2im(w.T @ D[n]), a few images at a time so that each block of columns

@@ -186,6 +186,7 @@ def test_conv_fast_is_one_product_with_the_bias_as_a_column(backend, rng):
     dW_b = sum(D.reshape(N, F, P)[n] @ X[n].T for n in range(N))
     assert_close(dw, dW_b[:, :K].reshape(w.shape), 1e-12, "dw = sum_n D[n] @ X[n].T")
     assert_close(db, dW_b[:, K], 1e-12, "db from the row of ones")
+    assert dw.flags.c_contiguous  # not a view into [dw | db]
 
 
 @pytest.mark.parametrize(
