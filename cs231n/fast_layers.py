@@ -32,7 +32,7 @@ import numpy as np
 
 from . import im2col_numpy
 from .backend import init_backend
-from .im2col import conv_output_size
+from .im2col import conv_output_sizes
 from .im2col_numpy import as_float_array
 from .winograd import conv_backward_winograd as conv_backward_winograd  # re-exported
 from .winograd import conv_forward_winograd as conv_forward_winograd  # re-exported
@@ -120,8 +120,7 @@ def _check_conv(x, w, b, conv_param, layer: str):
             f"{layer}: conv_param must be a dict with 'stride' and 'pad', got {conv_param!r}"
         )
     stride, pad = conv_param["stride"], conv_param["pad"]
-    Ho = conv_output_size(H, HH, pad, stride, layer=layer, dim="H", field_name="HH")
-    Wo = conv_output_size(W, WW, pad, stride, layer=layer, dim="W", field_name="WW")
+    Ho, Wo = conv_output_sizes(H, W, HH, WW, pad, stride, layer=layer)
     return x, w, b, int(stride), int(pad), Ho, Wo
 
 
@@ -133,8 +132,9 @@ def _check_pool(x, pool_param, layer: str):
         raise ValueError(f"{layer}: pool_param must be a dict with keys {keys}, got {pool_param!r}")
     ph, pw, stride = (pool_param[k] for k in keys)
     _, _, H, W = x.shape
-    Ho = conv_output_size(H, ph, 0, stride, layer=layer, dim="H", field_name="pool_height")
-    Wo = conv_output_size(W, pw, 0, stride, layer=layer, dim="W", field_name="pool_width")
+    Ho, Wo = conv_output_sizes(
+        H, W, ph, pw, 0, stride, layer=layer, field_names=("pool_height", "pool_width")
+    )
     return x, int(ph), int(pw), int(stride), Ho, Wo
 
 

@@ -64,6 +64,35 @@ def conv_output_size(
     return span // stride + 1
 
 
+#: How the official im2col signatures name the window's height and width.
+FIELD_NAMES = ("field_height", "field_width")
+
+
+def conv_output_sizes(
+    H: int,
+    W: int,
+    field_height: int,
+    field_width: int,
+    pad: int,
+    stride: int,
+    *,
+    layer: str = "conv",
+    field_names: tuple[str, str] = ("HH", "WW"),
+) -> tuple[int, int]:
+    """``(Ho, Wo)``: :func:`conv_output_size` along H and along W.
+
+    ``field_names`` are the names the error messages give the window's height and
+    width (e.g. ``("pool_height", "pool_width")``).
+    """
+    out_h = conv_output_size(
+        H, field_height, pad, stride, layer=layer, dim="H", field_name=field_names[0]
+    )
+    out_w = conv_output_size(
+        W, field_width, pad, stride, layer=layer, dim="W", field_name=field_names[1]
+    )
+    return out_h, out_w
+
+
 def _check_x_shape(x_shape) -> tuple[int, int, int, int]:
     if len(x_shape) != 4:
         raise ValueError(f"im2col: x must have shape (N, C, H, W), got shape {tuple(x_shape)}")
@@ -96,11 +125,8 @@ def get_im2col_indices(
         Padded column of each (row, output position).
     """
     _, C, H, W = _check_x_shape(x_shape)
-    out_h = conv_output_size(
-        H, field_height, padding, stride, layer="im2col", dim="H", field_name="field_height"
-    )
-    out_w = conv_output_size(
-        W, field_width, padding, stride, layer="im2col", dim="W", field_name="field_width"
+    out_h, out_w = conv_output_sizes(
+        H, W, field_height, field_width, padding, stride, layer="im2col", field_names=FIELD_NAMES
     )
     # Row r = (c, a, b) in C-order: window offset (a, b) of channel c.
     i0 = np.tile(np.repeat(np.arange(field_height), field_width), C)  # (C*fh*fw,)

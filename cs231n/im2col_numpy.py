@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .im2col import conv_output_size
+from .im2col import FIELD_NAMES, conv_output_sizes
 
 
 def as_float_array(a, name: str, ndim: int | None = None) -> np.ndarray:
@@ -52,16 +52,6 @@ def pad_hw(x: np.ndarray, pad: int) -> np.ndarray:
     return xp
 
 
-def _sizes(H, W, field_height, field_width, padding, stride, layer):
-    out_h = conv_output_size(
-        H, field_height, padding, stride, layer=layer, dim="H", field_name="field_height"
-    )
-    out_w = conv_output_size(
-        W, field_width, padding, stride, layer=layer, dim="W", field_name="field_width"
-    )
-    return out_h, out_w
-
-
 def im2col_numpy(
     x: np.ndarray, field_height: int, field_width: int, padding: int, stride: int
 ) -> np.ndarray:
@@ -85,7 +75,9 @@ def im2col_numpy(
     """
     x = as_float_array(x, "im2col: x", ndim=4)
     N, C, H, W = x.shape
-    out_h, out_w = _sizes(H, W, field_height, field_width, padding, stride, "im2col")
+    out_h, out_w = conv_output_sizes(
+        H, W, field_height, field_width, padding, stride, layer="im2col", field_names=FIELD_NAMES
+    )
     xp = pad_hw(x, padding)  # (N, C, Hp, Wp)
     sN, sC, sH, sW = xp.strides
     # view[c, i, j, y, x, n] = xp[n, c, y*stride + i, x*stride + j]; no copy yet.
@@ -127,7 +119,9 @@ def col2im_numpy(
         entries that were copied from it.
     """
     cols = as_float_array(cols, "col2im: cols", ndim=2)
-    out_h, out_w = _sizes(H, W, field_height, field_width, padding, stride, "col2im")
+    out_h, out_w = conv_output_sizes(
+        H, W, field_height, field_width, padding, stride, layer="col2im", field_names=FIELD_NAMES
+    )
     expected = (C * field_height * field_width, out_h * out_w * N)
     if cols.shape != expected:
         raise ValueError(f"col2im: cols must have shape {expected}, got {cols.shape}")
@@ -152,8 +146,7 @@ def check_per_image_out(x, HH: int, WW: int, pad: int, stride: int, out):
     """
     x = np.ascontiguousarray(as_float_array(x, "im2col_per_image: x", ndim=4))
     N, C, H, W = x.shape
-    out_h = conv_output_size(H, HH, pad, stride, layer="im2col_per_image", dim="H", field_name="HH")
-    out_w = conv_output_size(W, WW, pad, stride, layer="im2col_per_image", dim="W", field_name="WW")
+    out_h, out_w = conv_output_sizes(H, W, HH, WW, pad, stride, layer="im2col_per_image")
     shape = (N, C * HH * WW, out_h * out_w)
     if out is None:
         return x, np.empty(shape, dtype=x.dtype), (out_h, out_w)
@@ -235,8 +228,7 @@ def check_per_image_cols(
     raises ``ValueError`` naming the expected shape, dtype or layout.
     """
     cols = as_float_array(cols, "col2im_per_image: cols")
-    out_h = conv_output_size(H, HH, pad, stride, layer="col2im_per_image", dim="H", field_name="HH")
-    out_w = conv_output_size(W, WW, pad, stride, layer="col2im_per_image", dim="W", field_name="WW")
+    out_h, out_w = conv_output_sizes(H, W, HH, WW, pad, stride, layer="col2im_per_image")
     shape3, shape6 = (N, C * HH * WW, out_h * out_w), (N, C, HH, WW, out_h, out_w)
     if cols.shape not in (shape3, shape6):
         raise ValueError(

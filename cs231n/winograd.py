@@ -46,7 +46,7 @@ import numpy as np
 
 from . import winograd_numpy
 from .backend import init_backend
-from .im2col import conv_output_size
+from .im2col import conv_output_sizes
 from .im2col_numpy import as_float_array
 from .winograd_matrices import MATRICES, matrices
 from .workspace import scratch
@@ -115,8 +115,7 @@ def _check_args(x, w, b, conv_param, layer: str):
         raise ValueError(
             f"{layer}: conv_param['tile'] (outputs per tile side) must be 2 or 4, got {m!r}"
         )
-    Ho = conv_output_size(H, 3, pad, 1, layer=layer, dim="H", field_name="HH")
-    Wo = conv_output_size(W, 3, pad, 1, layer=layer, dim="W", field_name="WW")
+    Ho, Wo = conv_output_sizes(H, W, 3, 3, pad, 1, layer=layer)
     return x, w, b, int(pad), m, Ho, Wo
 
 
