@@ -117,6 +117,10 @@ def test_cifar_resnet_shapes():
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 def test_fit_smoke_run_lowers_loss_saves_best_and_reloads(rng, tmp_path):
     X, y = _tiny_data(rng, N=64, H=16)
+    # Brightness encodes the class, so 8 steps lower the loss whatever the initial weights.
+    # With labels that are pure noise the loss moved by -0.001 to 0.05 over six seeds, and
+    # the weights tf.random.set_seed gives depend on how many random ops earlier tests made.
+    X += ((y - 4.5) * 0.5).astype(np.float32)[:, None, None, None]
     train = Dataset(X, y, batch_size=32, shuffle=True, augment=True, seed=0)
     val = Dataset(X, y, batch_size=32, name="val")
     tf.random.set_seed(0)
