@@ -28,11 +28,13 @@ leaves nothing behind.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
 import sys
 import tempfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +62,8 @@ class FileSpec:
     Attributes:
         path: where it lives, relative to the data folder.
         md5, sha256: the official checksum, when one is published.
+        content_md5: for a ``.gz`` file, the official md5 of its uncompressed bytes: a copy
+            compressed with other gzip settings holds the same data but has another md5.
         sha256_prefix: official sha256 prefix (torch hub puts it in the file name).
         known_sha256: sha256 of a known-good copy, when nothing official exists.
         variants: sha256 -> description of documented non-official versions.
@@ -71,6 +75,7 @@ class FileSpec:
     path: str
     md5: str | None = None
     sha256: str | None = None
+    content_md5: str | None = None
     sha256_prefix: str | None = None
     known_sha256: str | None = None
     variants: Mapping[str, str] = field(default_factory=dict)
@@ -158,6 +163,12 @@ _MNIST_MD5 = {  # official, as listed by torchvision for its mirror
     "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
     "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
 }
+_MNIST_CONTENT_MD5 = {  # official md5 of the uncompressed idx files (yann.lecun.com's originals)
+    "train-images-idx3-ubyte.gz": "6bbc9ace898e44ae57da46a324031adb",
+    "train-labels-idx1-ubyte.gz": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images-idx3-ubyte.gz": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels-idx1-ubyte.gz": "27ae3e4e09519cfbb04c329615203637",
+}
 _MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 
 
@@ -228,7 +239,9 @@ _SUBSET_NOTE = "derived subset: the first 1017 rows of the official batch"
 def _build_registry() -> dict[str, Dataset]:
     cifar = "cifar-10-batches-py"
     msub = "mnist-train-subset"
-    mnist_files = tuple(FileSpec(f"mnist/{n}", md5=m) for n, m in _MNIST_MD5.items())
+    mnist_files = tuple(
+        FileSpec(f"mnist/{n}", md5=m, content_md5=_MNIST_CONTENT_MD5[n]) for n, m in _MNIST_MD5.items()
+    )
     coco = tuple(
         FileSpec(
             f"coco_captioning/{n}", known_sha256=h, size=_COCO_SIZES[n], optional="fc7.h5" in n
@@ -350,6 +363,37 @@ def digests(path: Path) -> tuple[str, str]:
     return _DIGESTS[key]
 
 
+def content_md5(path: Path) -> str:
+    """md5 of a gzip file's uncompressed bytes (cached per path, size and mtime).
+
+    Raises:
+        OSError: the file is not a complete gzip stream (``gzip.BadGzipFile``, ``EOFError``
+            is re-raised as ``OSError`` naming the file).
+    """
+    st = path.stat()
+    key = (str(path.resolve()) + "#content", st.st_size, st.st_mtime_ns)
+    if key not in _DIGESTS:
+        md5 = hashlib.md5()
+        try:
+            with gzip.open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    md5.update(block)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+            raise OSError(f"{path}: not a complete gzip stream ({e})") from e
+        _DIGESTS[key] = (md5.hexdigest(), "")
+    return _DIGESTS[key][0]
+
+
+def _content_is_official(spec: FileSpec, path: Path) -> bool:
+    """Whether a re-compressed ``.gz`` holds the official uncompressed bytes."""
+    if not spec.content_md5:
+        return False
+    try:
+        return content_md5(path) == spec.content_md5
+    except OSError:
+        return False
+
+
 def _readme_title(folder: Path) -> str | None:
     """The first heading of a dataset folder's README.md, which says what the copy is."""
     readme = folder / "README.md"
@@ -378,6 +422,8 @@ def file_status(spec: FileSpec, root: Path | None = None) -> tuple[str, str]:
         or (spec.sha256_prefix and sha.startswith(spec.sha256_prefix))
     ):
         return "official", ""
+    if _content_is_official(spec, path):
+        return "official", "uncompressed bytes match the official file (gzip settings differ)"
     if not spec.has_official and spec.known_sha256 == sha:
         return "known copy", ""
     if sha in spec.variants:
@@ -424,6 +470,7 @@ def _matches(spec: FileSpec, path: Path) -> bool:
             md5 == spec.md5
             or sha == spec.sha256
             or bool(spec.sha256_prefix and sha.startswith(spec.sha256_prefix))
+            or _content_is_official(spec, path)
         )
     return spec.known_sha256 in (None, sha)
 

@@ -136,6 +136,24 @@ def test_file_status_official_known_variant_differs_missing(data):
     assert ds.file_status(FileSpec("d/zzz", optional=True)) == ("missing", "optional")
 
 
+def test_regzipped_file_is_official_by_its_uncompressed_bytes(data):
+    raw = b"\x00\x00\x08\x01\x00\x00\x00\x03" + bytes([7, 1, 4])
+    official_gz = gzip.compress(raw, compresslevel=9, mtime=0)
+    spec = FileSpec("d/x.gz", md5=md5(official_gz), content_md5=md5(raw))
+    (data / "d").mkdir()
+    (data / "d" / "x.gz").write_bytes(official_gz)
+    assert ds.file_status(spec) == ("official", "")
+    (data / "d" / "x.gz").write_bytes(gzip.compress(raw, compresslevel=1, mtime=12345))
+    status, detail = ds.file_status(spec)
+    assert status == "official" and "uncompressed bytes match the official file" in detail
+    (data / "d" / "x.gz").write_bytes(gzip.compress(raw[:-1] + b"\x05", mtime=0))  # one label changed
+    assert ds.file_status(spec)[0] == "differs"
+    (data / "d" / "x.gz").write_bytes(official_gz[:-6])  # truncated: not a complete gzip stream
+    assert ds.file_status(spec)[0] == "differs"
+    with pytest.raises(OSError, match="x.gz: not a complete gzip stream"):
+        ds.content_md5(data / "d" / "x.gz")
+
+
 def test_check_lists_missing_required_files_only(data):
     assert ds.check(["mnist"]) == [f.path for f in ds.REGISTRY["mnist"].files]
     for f in ds.REGISTRY["mnist"].files[1:]:
