@@ -240,7 +240,8 @@ def _build_registry() -> dict[str, Dataset]:
     cifar = "cifar-10-batches-py"
     msub = "mnist-train-subset"
     mnist_files = tuple(
-        FileSpec(f"mnist/{n}", md5=m, content_md5=_MNIST_CONTENT_MD5[n]) for n, m in _MNIST_MD5.items()
+        FileSpec(f"mnist/{n}", md5=m, content_md5=_MNIST_CONTENT_MD5[n])
+        for n, m in _MNIST_MD5.items()
     )
     coco = tuple(
         FileSpec(
