@@ -146,7 +146,9 @@ def test_regzipped_file_is_official_by_its_uncompressed_bytes(data):
     (data / "d" / "x.gz").write_bytes(gzip.compress(raw, compresslevel=1, mtime=12345))
     status, detail = ds.file_status(spec)
     assert status == "official" and "uncompressed bytes match the official file" in detail
-    (data / "d" / "x.gz").write_bytes(gzip.compress(raw[:-1] + b"\x05", mtime=0))  # one label changed
+    (data / "d" / "x.gz").write_bytes(
+        gzip.compress(raw[:-1] + b"\x05", mtime=0)
+    )  # one label changed
     assert ds.file_status(spec)[0] == "differs"
     (data / "d" / "x.gz").write_bytes(official_gz[:-6])  # truncated: not a complete gzip stream
     assert ds.file_status(spec)[0] == "differs"

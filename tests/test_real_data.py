@@ -126,7 +126,8 @@ def test_verify_reports_reconstruction_and_subsets_as_not_official(real_data, ca
     # Re-gzipped: its .gz md5 is not torchvision's, but the uncompressed bytes are official.
     assert status["mnist/train-images-idx3-ubyte.gz"] == "official"
     assert re.search(
-        r"official\s+mnist/train-images-idx3-ubyte.gz\s+\(uncompressed bytes match the official", out
+        r"official\s+mnist/train-images-idx3-ubyte.gz\s+\(uncompressed bytes match the official",
+        out,
     )
     assert status["coco_captioning/coco2014_captions.h5"] == "missing"
     assert status["imagenet_val_25.npz"] == "known copy"
