@@ -1,8 +1,8 @@
-"""Build the optional Cython extensions ``cs231n.im2col_cython`` and ``cs231n.winograd_cython``.
+"""Build the optional Cython extensions ``cs231n.kernels.im2col_cython`` and ``winograd_cython``.
 
 Everything else lives in ``pyproject.toml``. If the extension cannot be built
 (no compiler), the install still succeeds and :mod:`cs231n.fast_layers` /
-:mod:`cs231n.winograd` fall back to their pure-numpy implementations with one warning each.
+:mod:`cs231n.kernels.winograd` fall back to their pure-numpy implementations with one warning each.
 """
 
 import sys
@@ -42,14 +42,14 @@ def extensions():
 
     exts = [
         Extension(
-            f"cs231n.{name}",
-            [f"cs231n/{name}.pyx"],
+            f"cs231n.kernels.{name}",
+            [f"cs231n/kernels/{name}.pyx"],
             include_dirs=[np.get_include()],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             extra_compile_args=["-O3"],
         )
         for name in ("im2col_cython", "winograd_cython")
-        if Path(f"cs231n/{name}.pyx").exists()
+        if Path(f"cs231n/kernels/{name}.pyx").exists()
     ]
     if not exts:
         return []

@@ -5,7 +5,7 @@ For each shape and dtype (float32, float64) it times forward + backward of
 * ours: ``cs231n.fast_layers.conv_forward_fast`` / ``conv_backward_fast`` and
   ``max_pool_forward_fast`` / ``max_pool_backward_fast``;
 * Winograd (3x3, stride-1 cases only): ``conv_forward_winograd`` /
-  ``conv_backward_winograd`` from :mod:`cs231n.winograd` with tile 2 (F(2x2, 3x3)) and
+  ``conv_backward_winograd`` from :mod:`cs231n.kernels.winograd` with tile 2 (F(2x2, 3x3)) and
   tile 4 (F(4x4, 3x3)), recorded as ``<case>_<dtype>_winograd_ratio_vs_torch`` and
   ``<case>_<dtype>_winograd4_ratio_vs_torch`` (same targets as the conv rows);
 * PyTorch: ``F.conv2d`` / ``F.max_pool2d`` on tensors with ``requires_grad``,

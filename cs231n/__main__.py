@@ -1,7 +1,7 @@
-"""``python -m cs231n ...`` is the ``cs231n`` command (see :mod:`cs231n.cli`)."""
+"""``python -m cs231n ...`` is the ``cs231n`` command (see :mod:`cs231n.tooling.cli`)."""
 
 import sys
 
-from .cli import main
+from cs231n.tooling.cli import main
 
 sys.exit(main())

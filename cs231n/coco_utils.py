@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data_utils import DatasetFormatError
-from .paths import dataset_path, require
+from cs231n.data_utils import DatasetFormatError
+from cs231n.paths import dataset_path, require
 
 __all__ = ["load_coco_data", "decode_captions", "sample_coco_minibatch"]
 

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .paths import DatasetNotFoundError, dataset_path, require
+from cs231n.paths import DatasetNotFoundError, dataset_path, require
 
 __all__ = [
     "DatasetFormatError",

@@ -19,8 +19,8 @@ Ties in max pooling go to ONE element, the first maximum of the window in
 row-major order (what ``argmax`` returns), exactly like the naive layer.
 
 Backends: the im2col / col2im loops come from the compiled extension
-``cs231n.im2col_cython`` when it is built (``BACKEND == 'cython'``), else from
-:mod:`cs231n.im2col_numpy` (``BACKEND == 'numpy'``, with one warning at import).
+``cs231n.kernels.im2col_cython`` when it is built (``BACKEND == 'cython'``), else from
+:mod:`cs231n.kernels.im2col_numpy` (``BACKEND == 'numpy'``, with one warning at import).
 ``CS231N_FORCE_NUMPY=1`` at import time, or :func:`set_backend`, selects numpy.
 """
 
@@ -30,12 +30,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import im2col_numpy
-from .backend import init_backend
-from .im2col import conv_output_sizes
-from .im2col_numpy import as_float_array
-from .winograd import conv_backward_winograd as conv_backward_winograd  # re-exported
-from .winograd import conv_forward_winograd as conv_forward_winograd  # re-exported
+from cs231n.im2col import conv_output_sizes
+from cs231n.kernels import im2col_numpy
+from cs231n.kernels.backend import init_backend
+from cs231n.kernels.im2col_numpy import as_float_array
+from cs231n.kernels.winograd import conv_backward_winograd as conv_backward_winograd  # re-exported
+from cs231n.kernels.winograd import conv_forward_winograd as conv_forward_winograd  # re-exported
 
 # Size of one block of dx columns in conv_backward_strides: about an L2 cache.
 _COL2IM_BLOCK_BYTES = 1 << 21
@@ -55,7 +55,7 @@ def _numpy_impl() -> dict[str, Callable]:
 
 
 def _cython_impl() -> dict[str, Callable]:
-    from . import im2col_cython  # ImportError when the extension is not built
+    from cs231n.kernels import im2col_cython  # ImportError when the extension is not built
 
     return {
         "im2col": im2col_cython.im2col_cython,
@@ -66,7 +66,7 @@ def _cython_impl() -> dict[str, Callable]:
 
 
 def cython_available() -> bool:
-    """Whether the compiled extension ``cs231n.im2col_cython`` can be imported."""
+    """Whether the compiled extension ``cs231n.kernels.im2col_cython`` can be imported."""
     try:
         _cython_impl()
     except ImportError:
@@ -93,7 +93,7 @@ def set_backend(name: str) -> str:
 
 init_backend(
     set_backend,
-    "cs231n.im2col_cython",
+    "cs231n.kernels.im2col_cython",
     "cs231n.fast_layers",
     "im2col/col2im (same results, slower backward)",
 )

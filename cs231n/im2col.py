@@ -13,8 +13,8 @@ with ``Ho = (H + 2 * padding - fh) // stride + 1`` (``Wo`` likewise), which must
 divide exactly. :func:`col2im_indices` is its adjoint: it *adds* every column
 entry back to the pixel it came from, which is what a backward pass needs.
 
-The same layout is produced by ``cs231n.im2col_cython`` (compiled loops) and
-``cs231n.im2col_numpy`` (strided views); :mod:`cs231n.fast_layers` uses those.
+The same layout is produced by ``cs231n.kernels.im2col_cython`` (compiled loops) and
+``cs231n.kernels.im2col_numpy`` (strided views); :mod:`cs231n.fast_layers` uses those.
 This module also holds :func:`conv_output_size`, the one place that checks
 that a window, a pad and a stride fit an input.
 """

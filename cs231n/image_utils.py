@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .paths import data_root, dataset_path, require
+from cs231n.paths import data_root, dataset_path, require
 
 __all__ = [
     "SQUEEZENET_MEAN",

@@ -222,7 +222,7 @@ def conv_bn_relu_forward(
     """Convolution (fast), spatial batch normalization, ReLU.
 
     ``conv_forward`` swaps the convolution for another with the same contract
-    (e.g. :func:`cs231n.winograd.conv_forward_winograd`); pass its backward pass
+    (e.g. :func:`cs231n.kernels.winograd.conv_forward_winograd`); pass its backward pass
     to :func:`conv_bn_relu_backward`.
 
     Parameters

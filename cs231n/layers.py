@@ -12,21 +12,21 @@ This module holds the basic layers (affine, ReLU, dropout) and the two losses. T
 rest live in concept modules and are re-exported here, so ``from cs231n.layers import *``
 gives every official name:
 
-* :mod:`cs231n.norm_layers`: batch, layer, spatial batch and spatial group normalization;
-* :mod:`cs231n.conv_layers`: naive convolution and max pooling.
+* :mod:`cs231n.nn.norm`: batch, layer, spatial batch and spatial group normalization;
+* :mod:`cs231n.nn.conv`: naive convolution and max pooling.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from cs231n.conv_layers import (
+from cs231n.nn.conv import (
     conv_backward_naive,
     conv_forward_naive,
     max_pool_backward_naive,
     max_pool_forward_naive,
 )
-from cs231n.norm_layers import (
+from cs231n.nn.norm import (
     batchnorm_backward,
     batchnorm_backward_alt,
     batchnorm_forward,

@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .paths import REPO_ROOT
-from .quick import is_quick
+from cs231n.paths import REPO_ROOT
+from cs231n.quick import is_quick
 
 RESULTS_ENV = "CS231N_RESULTS_DIR"
 

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from . import optim
+from cs231n import optim
 
 __all__ = ["Solver", "DivergenceError", "plot_histories", "cosine_schedule", "budgeted_schedule"]
 
@@ -138,7 +138,7 @@ class Solver:
     augment : callable or None
         ``augment(X_batch, rng) -> X_batch``, applied to every training minibatch
         (N, d_1, ..., d_k) with the Solver's generator, so a seeded run is
-        reproducible (e.g. :func:`cs231n.framework_data.random_flip_crop` with
+        reproducible (e.g. :func:`cs231n.frameworks.data.random_flip_crop` with
         ``channels_first=True``). Labels are not passed: an augmentation must keep
         each image's class. Accuracy checks never augment.
     lr_schedule : callable or None

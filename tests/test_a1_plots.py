@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from cs231n import a1_plots  # noqa: E402
+from cs231n.plots import a1 as a1_plots  # noqa: E402
 
 pytestmark = pytest.mark.a1
 

@@ -1,5 +1,5 @@
-"""The ``cs231n`` command (:mod:`cs231n.cli`) and the results table of
-:mod:`cs231n.notebooks`. Nothing here starts a kernel: see test_notebooks.py."""
+"""The ``cs231n`` command (:mod:`cs231n.tooling.cli`) and the results table of
+:mod:`cs231n.tooling.notebooks`. Nothing here starts a kernel: see test_notebooks.py."""
 
 import json
 import subprocess
@@ -8,8 +8,11 @@ import types
 
 import pytest
 
-from cs231n import cli
-from cs231n.notebooks import (
+from cs231n.paths import DATA_ENV, REPO_ROOT
+from cs231n.quick import QUICK_ENV
+from cs231n.results import RESULTS_ENV
+from cs231n.tooling import cli
+from cs231n.tooling.notebooks import (
     README_END,
     README_START,
     discover_notebooks,
@@ -19,9 +22,6 @@ from cs231n.notebooks import (
     run_notebook,
     update_readme,
 )
-from cs231n.paths import DATA_ENV, REPO_ROOT
-from cs231n.quick import QUICK_ENV
-from cs231n.results import RESULTS_ENV
 
 
 def write_records(folder, group, records):
@@ -89,13 +89,13 @@ def test_python_dash_m_cs231n_is_the_same_command():
 
 @pytest.fixture
 def fake_datasets(monkeypatch):
-    """A stand-in cs231n.datasets that records how the CLI called it."""
+    """A stand-in cs231n.data.registry that records how the CLI called it."""
     calls = []
-    mod = types.ModuleType("cs231n.datasets")
+    mod = types.ModuleType("cs231n.data.registry")
     mod.cli_list = lambda: calls.append(("list",)) or 0
     mod.cli_fetch = lambda names: calls.append(("fetch", names)) or 0
     mod.cli_verify = lambda names: calls.append(("verify", names)) or 3
-    monkeypatch.setitem(sys.modules, "cs231n.datasets", mod)
+    monkeypatch.setitem(sys.modules, "cs231n.data.registry", mod)
     return calls
 
 
@@ -120,9 +120,9 @@ def test_data_fetch_needs_a_name(fake_datasets, capsys):
 
 
 def test_data_without_the_datasets_module_is_a_clear_error(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "cs231n.datasets", None)  # makes the import fail
+    monkeypatch.setitem(sys.modules, "cs231n.data.registry", None)  # makes the import fail
     assert cli.main(["data", "list"]) == 2
-    assert "cs231n.datasets is not available" in capsys.readouterr().err
+    assert "cs231n.data.registry is not available" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- run: arguments

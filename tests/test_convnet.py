@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from cs231n.classifiers import convnet as convnet_module
-from cs231n.classifiers.convnet import ConvNet
+from cs231n.nn import convnet as convnet_module
+from cs231n.nn.convnet import ConvNet
 from cs231n.solver import Solver
 from tests.checks import assert_close, assert_grad
 

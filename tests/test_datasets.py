@@ -16,8 +16,8 @@ import zipfile
 
 import pytest
 
-from cs231n import datasets as ds
-from cs231n.datasets import Dataset, FileSpec, Source
+from cs231n.data import registry as ds
+from cs231n.data.registry import Dataset, FileSpec, Source
 
 pytestmark = pytest.mark.a1
 

@@ -60,8 +60,8 @@ def backend(request):
     """Run the test with one backend, then restore the previous one."""
     if request.param == "cython" and not fl.cython_available():
         if os.environ.get("CI"):
-            pytest.fail("cs231n.im2col_cython must be built under CI")
-        pytest.skip("cs231n.im2col_cython not built")
+            pytest.fail("cs231n.kernels.im2col_cython must be built under CI")
+        pytest.skip("cs231n.kernels.im2col_cython not built")
     previous = fl.set_backend(request.param)
     yield request.param
     fl.set_backend(previous)

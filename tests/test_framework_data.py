@@ -4,7 +4,7 @@ split, normalization, flip-and-crop augmentation, minibatches."""
 import numpy as np
 import pytest
 
-from cs231n.framework_data import (
+from cs231n.frameworks.data import (
     Dataset,
     channel_stats,
     load_cifar10_splits,

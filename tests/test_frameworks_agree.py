@@ -14,10 +14,10 @@ import pytest
 torch = pytest.importorskip("torch")
 tf = pytest.importorskip("tensorflow")
 
-from cs231n import tf_cifar as tfc  # noqa: E402
-from cs231n import tf_models as tfm  # noqa: E402
-from cs231n import torch_cifar as tc  # noqa: E402
-from cs231n import torch_models as tm  # noqa: E402
+from cs231n.frameworks import tf_cifar as tfc  # noqa: E402
+from cs231n.frameworks import tf_models as tfm  # noqa: E402
+from cs231n.frameworks import torch_cifar as tc  # noqa: E402
+from cs231n.frameworks import torch_models as tm  # noqa: E402
 from tests.checks import assert_close  # noqa: E402
 
 pytestmark = pytest.mark.a2

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from cs231n import hyperparams
-from cs231n.hyperparams import fit_linear, grid, log_uniform, parallel_map
+from cs231n.training import hyperparams
+from cs231n.training.hyperparams import fit_linear, grid, log_uniform, parallel_map
 
 pytestmark = pytest.mark.a1
 
@@ -52,7 +52,7 @@ def test_fit_linear_in_two_workers_equals_one(rng):
 
 @pytest.mark.data
 def test_assignment1_splits_on_real_cifar10(real_data):
-    from cs231n.a1_data import load_cifar10_splits, row_to_image
+    from cs231n.data.cifar10 import load_cifar10_splits, row_to_image
 
     d = load_cifar10_splits(num_training=300, num_validation=50, num_test=40, num_dev=20, bias=True)
     assert d["X_train"].shape == (300, 3073) and d["X_val"].shape == (50, 3073)
@@ -81,7 +81,7 @@ def test_limit_blas_threads_finds_numpys_openblas():
     # numpy's wheels bundle OpenBLAS; a worker must be able to pin it to one thread.
     import sys
 
-    from cs231n.hyperparams import limit_blas_threads
+    from cs231n.training.hyperparams import limit_blas_threads
 
     if not sys.platform.startswith("linux"):
         pytest.skip("reads /proc/self/maps")

@@ -1,8 +1,8 @@
 """im2col and col2im: three implementations, one layout, and their adjoint property.
 
 * ``cs231n.im2col`` (fancy indexing, the official reference),
-* ``cs231n.im2col_cython`` (compiled loops, optional),
-* ``cs231n.im2col_numpy`` (strided views, the fallback),
+* ``cs231n.kernels.im2col_cython`` (compiled loops, optional),
+* ``cs231n.kernels.im2col_numpy`` (strided views, the fallback),
 
 must give the same columns for every valid window, pad and stride (square or
 not), keep float32, and refuse sizes that do not divide. col2im must be the
@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cs231n.im2col import col2im_indices, conv_output_size, get_im2col_indices, im2col_indices
-from cs231n.im2col_numpy import (
+from cs231n.kernels.im2col_numpy import (
     col2im_numpy,
     col2im_per_image_numpy,
     im2col_numpy,
@@ -34,11 +34,11 @@ pytestmark = pytest.mark.a2
 def _cython():
     """The compiled module; a failure under CI (it must be built there), else a skip."""
     try:
-        from cs231n import im2col_cython
+        from cs231n.kernels import im2col_cython
     except ImportError as exc:
         if os.environ.get("CI"):
-            pytest.fail(f"cs231n.im2col_cython must be built under CI: {exc}")
-        pytest.skip(f"cs231n.im2col_cython not built: {exc}")
+            pytest.fail(f"cs231n.kernels.im2col_cython must be built under CI: {exc}")
+        pytest.skip(f"cs231n.kernels.im2col_cython not built: {exc}")
     return im2col_cython
 
 
@@ -217,11 +217,11 @@ def test_conv_output_size_messages():
 
 def test_fast_layers_fall_back_to_numpy_with_one_warning():
     # A fresh interpreter where the extension cannot be imported (None in sys.modules
-    # makes `import cs231n.im2col_cython` raise ImportError).
+    # makes `import cs231n.kernels.im2col_cython` raise ImportError).
     code = textwrap.dedent(
         """
         import sys, warnings
-        sys.modules["cs231n.im2col_cython"] = None
+        sys.modules["cs231n.kernels.im2col_cython"] = None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             import cs231n.fast_layers as fl

@@ -88,7 +88,7 @@ def test_bad_shapes_raise(rng):
 
 
 def test_cross_validation_matches_a_plain_loop(rng):
-    from cs231n.hyperparams import knn_cross_validate
+    from cs231n.training.hyperparams import knn_cross_validate
 
     X = rng.normal(size=(40, 5))
     y = rng.integers(0, 3, size=40)

@@ -342,7 +342,16 @@ def test_spatial_norms_match_torch(case):
         dout,
     )
     assert_close(out, ref, 1e-8, "groupnorm out")
-    for name, ours in zip(("x", "gamma", "beta"), grads):
+    if C // G * H * W == 2:
+        # Two values normalize to about -1 and +1 whatever they are: dx cancels down to
+        # the eps term (1e-9 to 1e-5 here) and differs from torch by round-off (~1e-16), so
+        # a relative error would measure round-off. Compare absolutely: 1e-12 is far above
+        # round-off and far below the O(|dout|) error of a wrong formula.
+        np.testing.assert_allclose(grads[0], g["x"], rtol=0, atol=1e-12, err_msg="groupnorm dx")
+        grads, names = grads[1:], ("gamma", "beta")
+    else:
+        names = ("x", "gamma", "beta")
+    for name, ours in zip(names, grads):
         assert_close(ours, g[name], 1e-8, f"groupnorm d{name}")
 
     if N * H * W < 2:

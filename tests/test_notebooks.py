@@ -11,11 +11,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from cs231n import cli
-from cs231n.notebooks import discover_notebooks, run_notebook
 from cs231n.paths import REPO_ROOT
 from cs231n.quick import QUICK_ENV
 from cs231n.results import RESULTS_ENV
+from cs231n.tooling import cli
+from cs231n.tooling.notebooks import discover_notebooks, run_notebook
 
 pytestmark = pytest.mark.notebook
 

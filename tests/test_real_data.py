@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cs231n import data_utils as du
-from cs231n import datasets as ds
+from cs231n.data import registry as ds
 from cs231n.paths import DatasetNotFoundError
 
 pytestmark = pytest.mark.data

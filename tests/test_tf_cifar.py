@@ -6,9 +6,9 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from cs231n import tf_cifar as tfc  # noqa: E402
-from cs231n import tf_models as tfm  # noqa: E402
-from cs231n.framework_data import Dataset  # noqa: E402
+from cs231n.frameworks import tf_cifar as tfc  # noqa: E402
+from cs231n.frameworks import tf_models as tfm  # noqa: E402
+from cs231n.frameworks.data import Dataset  # noqa: E402
 
 pytestmark = pytest.mark.a2
 tfc.set_threads(1)

@@ -7,9 +7,9 @@ import pytest
 torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 
-from cs231n import torch_cifar as tc  # noqa: E402
-from cs231n import torch_models as tm  # noqa: E402
-from cs231n.conv_layers import conv_forward_naive  # noqa: E402
+from cs231n.frameworks import torch_cifar as tc  # noqa: E402
+from cs231n.frameworks import torch_models as tm  # noqa: E402
+from cs231n.nn.conv import conv_forward_naive  # noqa: E402
 
 pytestmark = pytest.mark.a2
 torch.set_num_threads(1)
@@ -69,7 +69,7 @@ def test_three_layer_convnet_official_shapes_and_naive_conv_reference(rng):
         torch.zeros(10),
     ]
     assert tc.three_layer_convnet(torch.zeros(64, 3, 32, 32), params).shape == (64, 10)
-    # Against the numpy naive convolution of cs231n.conv_layers, in float64.
+    # Against the numpy naive convolution of cs231n.nn.conv, in float64.
     x = rng.normal(size=(2, 3, 6, 6))
     p = [rng.normal(size=s) for s in [(4, 3, 5, 5), (4,), (2, 4, 3, 3), (2,), (2 * 36, 3), (3,)]]
     h, _ = conv_forward_naive(x, p[0], p[1], {"stride": 1, "pad": 2})

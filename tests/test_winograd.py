@@ -6,9 +6,9 @@ output sizes, pad 0/1/2, N = 1, C = 1), every gradient against centred differenc
 PyTorch and ``conv_backward_fast``, float32 against float64, several channel groups
 giving the same numbers as one, and ``ValueError`` for what Winograd cannot do. The
 layer tests run once per tile size (``conv_param['tile']`` 2 and 4) and backend of the
-transforms (``cython``, the compiled ``cs231n.winograd_cython``, and ``numpy``,
-:mod:`cs231n.winograd_numpy`), and the backends are compared transform by transform with
-each other and with the plain matrix products of :mod:`cs231n.winograd_matrices`. The ``test_note_winograd_*`` tests implement the formulas of
+transforms (``cython``, the compiled ``cs231n.kernels.winograd_cython``, and ``numpy``,
+:mod:`cs231n.kernels.winograd_numpy`), and the backends are compared transform by transform with
+each other and with the plain matrix products of :mod:`cs231n.kernels.winograd_matrices`. The ``test_note_winograd_*`` tests implement the formulas of
 ``notes/winograd.md`` one by one (named there next to each formula).
 """
 
@@ -24,11 +24,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cs231n.fast_layers as fl
-import cs231n.winograd as wg
-import cs231n.winograd_matrices as wmat
-import cs231n.winograd_numpy as wnp
+import cs231n.kernels.winograd as wg
+import cs231n.kernels.winograd_matrices as wmat
+import cs231n.kernels.winograd_numpy as wnp
+from cs231n.kernels.winograd import AT, BT, G, conv_backward_winograd, conv_forward_winograd
 from cs231n.layers import conv_forward_naive
-from cs231n.winograd import AT, BT, G, conv_backward_winograd, conv_forward_winograd
 from tests.checks import assert_close, assert_grad, torch_forward_backward
 
 pytestmark = pytest.mark.a2
@@ -53,8 +53,8 @@ TILES = [2, 4]
 def _require(name):
     if name == "cython" and not wg.cython_available():
         if os.environ.get("CI"):
-            pytest.fail("cs231n.winograd_cython must be built under CI")
-        pytest.skip("cs231n.winograd_cython not built")
+            pytest.fail("cs231n.kernels.winograd_cython must be built under CI")
+        pytest.skip("cs231n.kernels.winograd_cython not built")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -77,7 +77,7 @@ def _transforms(name):
     _require(name)
     module = wnp
     if name == "cython":
-        import cs231n.winograd_cython as module
+        import cs231n.kernels.winograd_cython as module
     return {k: getattr(module, k) for k in wg._TRANSFORMS}
 
 
@@ -218,7 +218,7 @@ def test_compiled_and_numpy_transforms_agree(case, dtype, m, rng):
 @pytest.mark.parametrize("m", TILES)
 def test_matrix_form_agrees(m, rng, backend):
     # The active backend's transforms against np.tensordot with the matrices themselves
-    # (cs231n.winograd_matrices), float64, on a shape with cropped tiles for both sizes.
+    # (cs231n.kernels.winograd_matrices), float64, on a shape with cropped tiles for both sizes.
     N, C, H, W, Fn, pad = 3, 2, 9, 7, 4, 1
     Ho, Wo = H + 2 * pad - 2, W + 2 * pad - 2
     aa, P = (m + 2) ** 2, np.prod(wmat.tile_counts(Ho, Wo, m)) * N

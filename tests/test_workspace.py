@@ -1,4 +1,4 @@
-"""cs231n.workspace: reused per-thread buffers, and the layers that use them stay correct
+"""cs231n.kernels.workspace: reused per-thread buffers, and the layers that use them stay correct
 when their temporaries are reused (two forward passes before either backward pass)."""
 
 import threading
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import cs231n.fast_layers as fl
-import cs231n.winograd as wg
-from cs231n.workspace import scratch
+import cs231n.kernels.winograd as wg
+from cs231n.kernels.workspace import scratch
 from tests.checks import assert_close
 
 pytestmark = pytest.mark.a2

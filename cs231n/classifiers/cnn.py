@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layer_utils import (
+from cs231n.layer_utils import (
     affine_relu_backward,
     affine_relu_forward,
     conv_relu_pool_backward,
     conv_relu_pool_forward,
 )
-from ..layers import affine_backward, affine_forward, softmax_loss
+from cs231n.layers import affine_backward, affine_forward, softmax_loss
 
 __all__ = ["ThreeLayerConvNet"]
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers import (
+from cs231n.layers import (
     affine_backward,
     affine_forward,
     batchnorm_backward_alt,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .linear_svm import svm_loss_vectorized
-from .softmax import softmax_loss_vectorized
+from cs231n.classifiers.linear_svm import svm_loss_vectorized
+from cs231n.classifiers.softmax import softmax_loss_vectorized
 
 
 class LinearClassifier:

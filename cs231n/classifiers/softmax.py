@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .linear_svm import check_linear_inputs
+from cs231n.classifiers.linear_svm import check_linear_inputs
 
 
 def softmax_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):

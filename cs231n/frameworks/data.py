@@ -3,8 +3,8 @@
 Both ``PyTorch.ipynb`` and ``TensorFlow.ipynb`` train on the *same arrays*: this
 module makes the 49,000 / 1,000 / 10,000 split, normalizes it with the training
 split's per-channel statistics, and iterates over it in minibatches with an
-optional flip-and-crop augmentation. :mod:`cs231n.torch_cifar` and
-:mod:`cs231n.tf_cifar` only convert the batches into their own tensors, so any
+optional flip-and-crop augmentation. :mod:`cs231n.frameworks.torch_cifar` and
+:mod:`cs231n.frameworks.tf_cifar` only convert the batches into their own tensors, so any
 difference between the two notebooks comes from the frameworks, not the data.
 
 Images stay channels-last ``(N, H, W, C)`` here, as they are stored on disk and
@@ -113,7 +113,7 @@ def load_cifar10_splits(
         int64, ``X_val``, ``y_val``, ``X_test``, ``y_test``, and ``mean``, ``std``
         ``(3,)`` float64 in pixel units ([0, 255]).
     """
-    from .data_utils import load_CIFAR10
+    from cs231n.data_utils import load_CIFAR10
 
     for name, v in (
         ("num_training", num_training),

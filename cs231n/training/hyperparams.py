@@ -131,7 +131,7 @@ def fit_linear(config: dict) -> dict[str, Any]:
     Returns:
         the config plus ``train_acc``, ``val_acc``, ``W`` (D, C) and ``loss_history``.
     """
-    from .classifiers.linear_classifier import LinearSVM, Softmax
+    from cs231n.classifiers.linear_classifier import LinearSVM, Softmax
 
     d = shared()
     kinds = {"svm": LinearSVM, "softmax": Softmax}
@@ -166,7 +166,7 @@ def fit_two_layer_net(config: dict) -> dict[str, Any]:
     Returns:
         the config plus ``val_acc``, ``params`` and ``stats`` (the histories).
     """
-    from .classifiers.neural_net import TwoLayerNet
+    from cs231n.classifiers.neural_net import TwoLayerNet
 
     d = shared()
     X, y = d["X_train"], d["y_train"]
@@ -192,7 +192,7 @@ def fit_two_layer_net(config: dict) -> dict[str, Any]:
 
 
 def _knn_fold(config: dict) -> dict[int, float]:
-    from .classifiers.k_nearest_neighbor import KNearestNeighbor
+    from cs231n.classifiers.k_nearest_neighbor import KNearestNeighbor
 
     d = shared()
     folds_X, folds_y, f = d["folds_X"], d["folds_y"], config["fold"]

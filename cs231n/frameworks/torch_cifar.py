@@ -1,7 +1,7 @@
 """PyTorch on CIFAR-10, Parts I to IV of the 2020 ``PyTorch.ipynb``.
 
 * Part I, data: :class:`CifarLoader` turns the numpy splits of
-  :mod:`cs231n.framework_data` into ``(N, C, H, W)`` float32 tensor batches.
+  :mod:`cs231n.frameworks.data` into ``(N, C, H, W)`` float32 tensor batches.
 * Part II, barebones: :func:`flatten`, :func:`two_layer_fc`,
   :func:`three_layer_convnet`, :func:`random_weight`, :func:`zero_weight`,
   :func:`check_accuracy_part2`, :func:`train_part2` (raw tensors, manual SGD).
@@ -10,7 +10,7 @@
 * Part IV, sequential API: :func:`sequential_two_layer_fc`,
   :func:`sequential_three_layer_convnet`.
 
-The Part V model and its training loop are in :mod:`cs231n.torch_models`.
+The Part V model and its training loop are in :mod:`cs231n.frameworks.torch_models`.
 
 Names and signatures follow the official notebook; the official functions read
 ``loader_train``/``loader_val`` from notebook globals, here they are keyword
@@ -26,7 +26,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .framework_data import Dataset
+from cs231n.frameworks.data import Dataset
 
 dtype = torch.float32
 
@@ -34,7 +34,7 @@ dtype = torch.float32
 class CifarLoader:
     """Minibatches as torch tensors: ``x (B, C, H, W)`` float32, ``y (B,)`` int64.
 
-    A thin wrapper around :class:`cs231n.framework_data.Dataset` (which does the
+    A thin wrapper around :class:`cs231n.frameworks.data.Dataset` (which does the
     shuffling and the flip-and-crop augmentation in numpy on ``(N, H, W, C)``
     arrays); only the transpose to channels-first happens here.
 
@@ -88,7 +88,7 @@ def make_loaders(
     seed: int = 0,
     channels_last: bool = False,
 ) -> dict[str, CifarLoader]:
-    """Loaders for the splits of :func:`cs231n.framework_data.load_cifar10_splits`.
+    """Loaders for the splits of :func:`cs231n.frameworks.data.load_cifar10_splits`.
 
     Returns:
         ``{"train", "val", "test"}`` -> :class:`CifarLoader`; only ``train`` is

@@ -1,7 +1,7 @@
 """TensorFlow 2 on CIFAR-10, Parts I to IV of the 2020 ``TensorFlow.ipynb``.
 
 * Part I, data: :class:`Dataset` (the official notebook's minibatch iterator,
-  from :mod:`cs231n.framework_data`; batches are ``(N, H, W, C)`` numpy arrays,
+  from :mod:`cs231n.frameworks.data`; batches are ``(N, H, W, C)`` numpy arrays,
   which TensorFlow takes as they are).
 * Part II, barebones: :func:`flatten`, :func:`two_layer_fc`,
   :func:`three_layer_convnet`, :func:`create_matrix_with_kaiming_normal`,
@@ -12,7 +12,7 @@
 * Part IV, sequential and functional APIs: :func:`sequential_two_layer_fc`,
   :func:`sequential_three_layer_convnet`, :func:`two_layer_fc_functional`.
 
-The Part V model and its training loop are in :mod:`cs231n.tf_models`.
+The Part V model and its training loop are in :mod:`cs231n.frameworks.tf_models`.
 
 One deliberate change from the official notebook: models return *scores*
 (logits) and losses use ``from_logits=True``, as in the PyTorch notebook; a
@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import tensorflow as tf
 
-from .framework_data import Dataset  # noqa: F401  (re-exported: the notebook's Dataset)
+from cs231n.frameworks.data import Dataset  # noqa: F401  (re-exported: the notebook's Dataset)
 
 
 def set_threads(n: int) -> bool:

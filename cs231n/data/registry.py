@@ -1,6 +1,6 @@
 """The registry of datasets: where each comes from, which files it provides, their checksums.
 
-``cs231n data list|fetch|verify`` (see :mod:`cs231n.cli`) calls :func:`cli_list`,
+``cs231n data list|fetch|verify`` (see :mod:`cs231n.tooling.cli`) calls :func:`cli_list`,
 :func:`cli_fetch` and :func:`cli_verify`; ``make run`` calls :func:`check` before
 executing notebooks. Every path is relative to the data folder
 (:func:`cs231n.paths.data_root`).
@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .paths import data_root, data_source
+from cs231n.paths import data_root, data_source
 
 __all__ = [
     "FileSpec",

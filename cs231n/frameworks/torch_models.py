@@ -16,14 +16,14 @@ work shows, and what survives on a CPU:
 * **One-cycle schedule** (learning rate up for a quarter of the steps, then
   linearly down to ~0), SGD with Nesterov momentum and weight decay.
 * **Label smoothing** 0.1, **random flips and 4-pixel crops** (done in numpy by
-  :mod:`cs231n.framework_data`), **test-time flip averaging**.
+  :mod:`cs231n.frameworks.data`), **test-time flip averaging**.
 * **bfloat16 autocast** on CPUs with AMX or AVX512-BF16 (``fit(..., bf16=True)``):
   convolutions 2-3x faster, weights and optimizer state stay float32.
 
 The default widths are the PyTorch notebook's ``(48, 96, 192, 384)``; the
 TensorFlow notebook uses ``(32, 64, 128, 256)`` (its convolutions are slower).
 
-:class:`CifarResNet` has a twin in :mod:`cs231n.tf_models` with the same
+:class:`CifarResNet` has a twin in :mod:`cs231n.frameworks.tf_models` with the same
 layers; ``tests/test_frameworks_agree.py`` copies weights from one to the other
 and checks that both give the same scores.
 """
@@ -235,7 +235,7 @@ def fit(
         max_iters: cap on iterations per epoch (tests, quick mode).
         progress: show a tqdm bar per epoch.
         bf16: bfloat16 autocast for the forward pass. On CPUs with AMX or
-            AVX512-BF16 (see :func:`cs231n.framework_data.cpu_has_fast_bf16`)
+            AVX512-BF16 (see :func:`cs231n.frameworks.data.cpu_has_fast_bf16`)
             this makes the convolutions 2-3x faster; elsewhere it is slower.
 
     Returns:

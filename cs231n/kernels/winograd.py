@@ -5,7 +5,7 @@ A 2x2 block of outputs needs a 4x4 tile of the padded input; direct convolution
 spends 2*2*3*3 = 36 multiplies on it, Winograd 4*4 = 16 (2.25x fewer). With
 ``conv_param['tile'] = 4`` a 4x4 block of outputs comes from a 6x6 tile: 36 multiplies
 instead of 144 (4x fewer), at the price of about 10x the float32 rounding error
-(the matrices of both sizes: :mod:`cs231n.winograd_matrices`). Below, for tile 2:
+(the matrices of both sizes: :mod:`cs231n.kernels.winograd_matrices`). Below, for tile 2:
 
 .. math::
 
@@ -22,12 +22,12 @@ Derivation of the matrices and of the backward pass: ``notes/winograd.md``.
 
 Transforms: every step but the GEMMs is one of four elementwise transforms (input,
 output, and their adjoints for the backward pass), taken from the compiled extension
-``cs231n.winograd_cython`` when it is built (``BACKEND == 'cython'``: one pass over
+``cs231n.kernels.winograd_cython`` when it is built (``BACKEND == 'cython'``: one pass over
 memory per transform, a tile's 16 numbers in registers), else from
-:mod:`cs231n.winograd_numpy` (``BACKEND == 'numpy'``, with one warning at import).
+:mod:`cs231n.kernels.winograd_numpy` (``BACKEND == 'numpy'``, with one warning at import).
 Both give the same numbers up to rounding and lay out ``V (16, C, P)`` alike, the tile
 index ``P`` ordered ``(ty, tx, n)``. For tile 4 (``V (36, C, P)``) the numpy backend is
-the matrix form of :mod:`cs231n.winograd_matrices` (slower). ``CS231N_FORCE_NUMPY=1`` at
+the matrix form of :mod:`cs231n.kernels.winograd_matrices` (slower). ``CS231N_FORCE_NUMPY=1`` at
 import time, or :func:`set_backend`, selects numpy (the same switch as
 :mod:`cs231n.fast_layers`). The 16 (or 36) GEMMs run on the whole arrays.
 
@@ -44,12 +44,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import winograd_numpy
-from .backend import init_backend
-from .im2col import conv_output_sizes
-from .im2col_numpy import as_float_array
-from .winograd_matrices import MATRICES, matrices
-from .workspace import scratch
+from cs231n.im2col import conv_output_sizes
+from cs231n.kernels import winograd_numpy
+from cs231n.kernels.backend import init_backend
+from cs231n.kernels.im2col_numpy import as_float_array
+from cs231n.kernels.winograd_matrices import MATRICES, matrices
+from cs231n.kernels.workspace import scratch
 
 __all__ = [
     "AT",
@@ -132,14 +132,14 @@ _IMPL: dict[str, Callable] = {}
 
 def _backend_module(name: str):
     if name == "cython":
-        from . import winograd_cython  # ImportError when the extension is not built
+        from cs231n.kernels import winograd_cython  # ImportError when the extension is not built
 
         return winograd_cython
     return winograd_numpy
 
 
 def cython_available() -> bool:
-    """Whether the compiled extension ``cs231n.winograd_cython`` can be imported."""
+    """Whether the compiled extension ``cs231n.kernels.winograd_cython`` can be imported."""
     try:
         _backend_module("cython")
     except ImportError:
@@ -164,13 +164,16 @@ def set_backend(name: str) -> str:
 
 
 init_backend(
-    set_backend, "cs231n.winograd_cython", "cs231n.winograd", "transforms (same results, slower)"
+    set_backend,
+    "cs231n.kernels.winograd_cython",
+    "cs231n.kernels.winograd",
+    "transforms (same results, slower)",
 )
 
 
 # ---------------------------------------------------------------------------
 # The temporaries M, dM and dV (16 x F x P numbers each: 16.8 MB for 64 images of 16 x 16
-# with 64 channels in float32) live in reused per-thread buffers (cs231n.workspace):
+# with 64 channels in float32) live in reused per-thread buffers (cs231n.kernels.workspace):
 # zeroing fresh pages for them cost ~20% of forward + backward. V and the outputs are
 # always new arrays.
 # ---------------------------------------------------------------------------

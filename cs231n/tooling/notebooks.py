@@ -1,7 +1,7 @@
 """Run the assignment notebooks headless and tabulate their headline numbers.
 
 This is the engine behind ``cs231n run`` and ``cs231n results`` (see
-:mod:`cs231n.cli`), and what ``tests/test_notebooks.py`` uses to keep every
+:mod:`cs231n.tooling.cli`), and what ``tests/test_notebooks.py`` uses to keep every
 notebook executable.
 
 * **Full run** (``quick=False``): the notebook is executed with nbclient and,
@@ -31,9 +31,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .paths import DATA_ENV, REPO_ROOT, data_root
-from .quick import QUICK_ENV
-from .results import RESULTS_ENV, atomic_write_text, load_group
+from cs231n.paths import DATA_ENV, REPO_ROOT, data_root
+from cs231n.quick import QUICK_ENV
+from cs231n.results import RESULTS_ENV, atomic_write_text, load_group
 
 README_START = "<!-- results:start -->"
 README_END = "<!-- results:end -->"

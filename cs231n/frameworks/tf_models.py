@@ -1,4 +1,4 @@
-"""TensorFlow Part V: the same small residual CIFAR-10 net as :mod:`cs231n.torch_models`,
+"""TensorFlow Part V: the same small residual CIFAR-10 net as :mod:`cs231n.frameworks.torch_models`,
 as a ``tf.keras.Model``, with a one-cycle training loop.
 
 Layers, widths, schedule and augmentation are those of the PyTorch version (see
@@ -237,7 +237,7 @@ def fit(
 ) -> dict[str, list[float]]:
     """Train with per-epoch validation, a tqdm bar and (optionally) best-model saving.
 
-    Same contract as :func:`cs231n.torch_models.fit`: ``train_dset``/``val_dset``
+    Same contract as :func:`cs231n.frameworks.torch_models.fit`: ``train_dset``/``val_dset``
     yield numpy ``(x (B, H, W, C), y (B,))`` batches; the learning-rate schedule
     lives in the optimizer. Returns the history (``epoch``, ``train_loss``,
     ``train_acc``, ``val_acc``, ``lr``, ``seconds``), one entry per epoch.

@@ -1,7 +1,7 @@
-"""Winograd F(2x2, 3x3) transforms in numpy (the fallback of ``cs231n.winograd_cython``;
-F(4x4, 3x3), ``m=4``, is handed to the matrix form in :mod:`cs231n.winograd_matrices`).
+"""Winograd F(2x2, 3x3) transforms in numpy (the fallback of ``cs231n.kernels.winograd_cython``;
+F(4x4, 3x3), ``m=4``, is handed to the matrix form in :mod:`cs231n.kernels.winograd_matrices`).
 
-:mod:`cs231n.winograd` calls the four transforms below, or their compiled twins with the
+:mod:`cs231n.kernels.winograd` calls the four transforms below, or their compiled twins with the
 same signatures and the same numbers when the extension is built:
 
 * :func:`input_transform`: x (N, C, H, W) -> V (16, C, P), ``V = B^T d B`` per tile;
@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import winograd_matrices
-from .winograd_matrices import out_or_new, tile_counts
+from cs231n.kernels import winograd_matrices
+from cs231n.kernels.winograd_matrices import out_or_new, tile_counts
 
 __all__ = ["input_transform", "input_transform_T", "output_transform", "output_transform_T"]
 
@@ -166,7 +166,7 @@ def _input_block_T(dv: np.ndarray, dd: np.ndarray, Z, T1, T2) -> None:
 
 def input_transform(x: np.ndarray, pad: int, m: int = 2) -> np.ndarray:
     """``V = B^T d B`` for every 4x4 tile ``d`` of the zero-padded input (m = 2; other
-    tile sizes go to :func:`cs231n.winograd_matrices.input_transform`).
+    tile sizes go to :func:`cs231n.kernels.winograd_matrices.input_transform`).
 
     x (N, C, H, W) -> V (16, C, P), ``P = Th*Tw*N`` ordered ``(ty, tx, n)``, with
     ``Th = ceil(Ho/2)``, ``Ho = H + 2*pad - 2`` (same for W). Tile ``(ty, tx)`` covers
@@ -197,7 +197,7 @@ def output_transform(
     M: np.ndarray, b: np.ndarray, N: int, Ho: int, Wo: int, m: int = 2
 ) -> np.ndarray:
     """``Y = A^T M A`` for every tile, plus the bias, laid out as the output (m = 2;
-    other tile sizes go to :mod:`cs231n.winograd_matrices`).
+    other tile sizes go to :mod:`cs231n.kernels.winograd_matrices`).
 
     M (16, F, P) with ``P = Th*Tw*N`` ordered ``(ty, tx, n)``, b (F,) ->
     out (N, F, Ho, Wo), ``out[n, f, 2ty + a, 2tx + c] = Y_ac + b[f]`` (cropped when odd).
@@ -224,7 +224,7 @@ def output_transform(
 
 def output_transform_T(dout: np.ndarray, out: np.ndarray | None = None, m: int = 2) -> np.ndarray:
     """``dM = A dY A^T`` per tile (the adjoint of :func:`output_transform` without b;
-    m = 2, other tile sizes go to :mod:`cs231n.winograd_matrices`).
+    m = 2, other tile sizes go to :mod:`cs231n.kernels.winograd_matrices`).
 
     dout (N, F, Ho, Wo) -> dM (16, F, P), ``P = ceil(Ho/2)*ceil(Wo/2)*N`` ordered
     ``(ty, tx, n)``; outputs cropped for odd Ho / Wo count as zeros. ``out``: a
@@ -251,7 +251,7 @@ def output_transform_T(dout: np.ndarray, out: np.ndarray | None = None, m: int =
 
 def input_transform_T(dV: np.ndarray, N: int, H: int, W: int, pad: int, m: int = 2) -> np.ndarray:
     """``B dV B^T`` per tile, overlap-added and cropped (the adjoint of
-    :func:`input_transform`; m = 2, other tile sizes go to :mod:`cs231n.winograd_matrices`).
+    :func:`input_transform`; m = 2, other tile sizes go to :mod:`cs231n.kernels.winograd_matrices`).
 
     dV (16, C, P) with ``P = Th*Tw*N`` ordered ``(ty, tx, n)`` -> dx (N, C, H, W).
     """

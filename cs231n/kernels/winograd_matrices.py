@@ -17,9 +17,9 @@ with ``B^T`` (a, a), ``G`` (a, 3), ``A^T`` (m, a). :data:`MATRICES` holds them f
 
 The functions below compute each transform with ``np.tensordot`` on a strided view of
 the tiles. They are simple and slow, and serve two purposes: the numpy backend of
-m = 4 (:mod:`cs231n.winograd_numpy` hands m != 2 to them), and an independent
+m = 4 (:mod:`cs231n.kernels.winograd_numpy` hands m != 2 to them), and an independent
 reference the tests compare the compiled transforms of both tile sizes with. Layouts
-are those of :mod:`cs231n.winograd`: ``V`` (a*a, C, P) with ``V[a*i + j]`` entry (i, j)
+are those of :mod:`cs231n.kernels.winograd`: ``V`` (a*a, C, P) with ``V[a*i + j]`` entry (i, j)
 of every tile, ``P = Th*Tw*N`` ordered ``(ty, tx, n)``, ``Th = ceil(Ho / m)``; tile
 ``(ty, tx)`` covers padded rows ``m*ty .. m*ty + a - 1`` (zeros beyond the input).
 """

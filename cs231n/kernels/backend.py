@@ -1,6 +1,6 @@
 """Choosing between a compiled extension and its pure-numpy twin, at import time.
 
-:mod:`cs231n.fast_layers` (im2col/col2im) and :mod:`cs231n.winograd` (tile transforms)
+:mod:`cs231n.fast_layers` (im2col/col2im) and :mod:`cs231n.kernels.winograd` (tile transforms)
 each have a Cython extension and a numpy implementation of the same functions. Both
 pick one the same way, through :func:`init_backend`:
 
@@ -28,7 +28,7 @@ def init_backend(set_backend: Callable[[str], str], extension: str, user: str, w
 
     Args:
         set_backend: the module's switch; raises ImportError when the extension is missing.
-        extension: the extension's module name, e.g. ``"cs231n.im2col_cython"``.
+        extension: the extension's module name, e.g. ``"cs231n.kernels.im2col_cython"``.
         user: the module that falls back, e.g. ``"cs231n.fast_layers"``.
         what: what the numpy fallback provides, e.g. ``"im2col/col2im (same results,
             slower backward)"``.

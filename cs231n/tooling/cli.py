@@ -21,8 +21,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .paths import REPO_ROOT
-from .quick import QUICK_ENV, is_quick
+from cs231n.paths import REPO_ROOT
+from cs231n.quick import QUICK_ENV, is_quick
 
 DESCRIPTION = "Stanford CS231n 2020 assignments: data, notebooks and results."
 
@@ -35,14 +35,14 @@ def _error(message: str) -> None:
 
 
 def _datasets_module():
-    """``cs231n.datasets``, imported only when a ``data`` command needs it, so
+    """``cs231n.data.registry``, imported only when a ``data`` command needs it, so
     that ``cs231n run`` keeps working while that module is missing or broken."""
     try:
-        return importlib.import_module("cs231n.datasets")
+        return importlib.import_module("cs231n.data.registry")
     except ModuleNotFoundError as exc:
-        if exc.name != "cs231n.datasets":
+        if exc.name != "cs231n.data.registry":
             raise  # a dependency of the module is missing: show the real error
-        _error("cs231n.datasets is not available in this installation; cannot manage datasets")
+        _error("cs231n.data.registry is not available in this installation; cannot manage datasets")
         return None
 
 
@@ -63,7 +63,7 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from . import notebooks as nbrun
+    from cs231n.tooling import notebooks as nbrun
 
     try:
         paths = nbrun.resolve_notebooks(args.notebooks)
@@ -121,7 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _write_readme(readme: Path, results_dir: Path | None) -> int:
     """Put the results table into ``readme``; 0 on success or absent markers, 1 on error."""
-    from . import notebooks as nbrun
+    from cs231n.tooling import notebooks as nbrun
 
     if not readme.exists():
         print(f"{readme} does not exist: results table not written")
@@ -146,7 +146,7 @@ def _write_readme(readme: Path, results_dir: Path | None) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    from . import notebooks as nbrun
+    from cs231n.tooling import notebooks as nbrun
 
     results_dir = Path(args.dir) if args.dir else None
     try:

@@ -22,14 +22,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..fast_layers import (
+from cs231n.fast_layers import (
     conv_backward_fast,
     conv_forward_fast,
     max_pool_backward_fast,
     max_pool_forward_fast,
 )
-from ..layer_utils import conv_bn_relu_backward, conv_bn_relu_forward
-from ..layers import (
+from cs231n.layer_utils import conv_bn_relu_backward, conv_bn_relu_forward
+from cs231n.layers import (
     affine_backward,
     affine_forward,
     softmax_loss,
@@ -59,7 +59,7 @@ def conv_functions(conv_method: str):
         return conv_forward_fast, conv_backward_fast
     if conv_method == "winograd":
         try:
-            from ..fast_layers import conv_backward_winograd, conv_forward_winograd
+            from cs231n.fast_layers import conv_backward_winograd, conv_forward_winograd
         except ImportError as exc:
             raise ImportError(
                 "ConvNet: conv_method='winograd' needs conv_forward_winograd and "

@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 # cython: cdivision=True
-"""Compiled Winograd F(m x m, 3x3) transforms, m = 2 or 4 (optional; :mod:`cs231n.winograd`
+"""Compiled Winograd F(m x m, 3x3) transforms, m = 2 or 4 (optional; :mod:`cs231n.kernels.winograd`
 has the numpy fallback and picks between them).
 
 Four loops, each ONE pass that reads its source and writes the GEMM layout directly
@@ -27,7 +27,7 @@ from libc.string cimport memcpy, memset
 
 import numpy as np
 
-from cs231n.winograd_matrices import out_or_new
+from cs231n.kernels.winograd_matrices import out_or_new
 
 ctypedef fused real:
     float

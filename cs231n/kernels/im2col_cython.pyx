@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
-"""Compiled im2col / col2im loops (optional; ``cs231n.im2col_numpy`` is the fallback).
+"""Compiled im2col / col2im loops (optional; ``cs231n.kernels.im2col_numpy`` is the fallback).
 
 The two functions of the official CS231n signatures, and the pair the fast layers use:
 
@@ -25,7 +25,7 @@ import numpy as np
 from libc.string cimport memcpy, memset
 
 from cs231n.im2col import FIELD_NAMES, conv_output_sizes
-from cs231n.im2col_numpy import (
+from cs231n.kernels.im2col_numpy import (
     as_float_array,
     check_per_image_cols,
     check_per_image_out,
@@ -192,7 +192,7 @@ def col2im_cython(cols, int N, int C, int H, int W, int field_height, int field_
 def im2col_per_image_cython(x, int HH, int WW, int pad, int stride, out=None):
     """Every receptive field of each image: ``x (N, C, H, W)`` -> ``cols (N, C*HH*WW, Ho*Wo)``.
 
-    Same contract as :func:`cs231n.im2col_numpy.im2col_per_image_numpy`, without the
+    Same contract as :func:`cs231n.kernels.im2col_numpy.im2col_per_image_numpy`, without the
     padded copy of ``x``.
     """
     x, out, (out_h, out_w) = check_per_image_out(x, HH, WW, pad, stride, out)
@@ -207,7 +207,7 @@ def col2im_per_image_cython(cols, int N, int C, int H, int W, int HH, int WW, in
                             int stride, out=None):
     """Adjoint of the per-image columns: ``cols (N, C*HH*WW, Ho*Wo)`` -> ``x (N, C, H, W)``.
 
-    Same contract as :func:`cs231n.im2col_numpy.col2im_per_image_numpy` (the 6-D view
+    Same contract as :func:`cs231n.kernels.im2col_numpy.col2im_per_image_numpy` (the 6-D view
     ``(N, C, HH, WW, Ho, Wo)`` is accepted; ``out``, when given, is overwritten).
     """
     cols, out, (out_h, out_w) = check_per_image_cols(cols, N, C, H, W, HH, WW, pad, stride, out)

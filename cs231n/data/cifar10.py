@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data_utils import CIFAR10_DIR, load_CIFAR10
-from .paths import dataset_path
+from cs231n.data_utils import CIFAR10_DIR, load_CIFAR10
+from cs231n.paths import dataset_path
 
 CLASSES = ("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .vis_utils import visualize_grid
+from cs231n.vis_utils import visualize_grid
 
 
 def show_class_samples(

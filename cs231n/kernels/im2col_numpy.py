@@ -1,4 +1,4 @@
-"""Pure-numpy twins of the compiled ``cs231n.im2col_cython`` functions.
+"""Pure-numpy twins of the compiled ``cs231n.kernels.im2col_cython`` functions.
 
 Same names' semantics, same signatures, same numbers (up to float rounding
 order): :mod:`cs231n.fast_layers` uses these when the extension is not built
@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .im2col import FIELD_NAMES, conv_output_sizes
+from cs231n.im2col import FIELD_NAMES, conv_output_sizes
 
 
 def as_float_array(a, name: str, ndim: int | None = None) -> np.ndarray:
