@@ -368,3 +368,183 @@ def test_budgeted_schedule_follows_the_clock_when_iterations_lag(monkeypatch):
     assert f(20, 1000) == pytest.approx(0.0, abs=1e-15)
     with pytest.raises(ValueError, match="seconds must be > 0"):
         budgeted_schedule(cosine_schedule, 0)
+
+
+# ------------------------------------------------- the same run as before train() was split
+
+
+class RecordingSoftmax(TinySoftmax):
+    """TinySoftmax that records which rows every call saw (column 0 holds each row's id)."""
+
+    def __init__(self):
+        super().__init__()
+        self.params["W"] = 0.01 * np.arange(18.0).reshape(6, 3)
+        self.calls = []
+
+    def loss(self, X, y=None):
+        self.calls.append(["train" if y is not None else "score", X[:, 0].astype(int).tolist()])
+        return super().loss(X, y)
+
+
+def _id_data():
+    """90 training and 30 validation rows of three 5-D blobs, a row id in column 0."""
+    r = np.random.default_rng(17)
+    centres = 2.0 * r.standard_normal((3, 5))
+
+    def make(n, first_id):
+        y = r.integers(0, 3, size=n)
+        return np.column_stack(
+            [np.arange(first_id, first_id + n), centres[y] + r.standard_normal((n, 5))]
+        ), y
+
+    X_train, y_train = make(90, 0)
+    X_val, y_val = make(30, 1000)
+    return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
+
+
+def _noise(X, rng):
+    X = X.copy()
+    X[:, 1:] += rng.normal(scale=0.1, size=X[:, 1:].shape)
+    return X
+
+
+RECORDED = {  # computed by the Solver before train() was split into steps
+    "decay": {
+        "calls": "36ac08d93820415f9a84444a89e8a81019e9bf49e04346008cecc43fc892d38f",
+        "loss": [
+            1.192218921045,
+            1.09418328496,
+            1.915245452535,
+            0.980447517,
+            0.617970154762,
+            0.281071170302,
+            0.287564003915,
+            0.362132300339,
+            0.48599099143,
+            0.310689367674,
+            0.176607141445,
+            0.205988173712,
+        ],
+        "acc": ([0.525, 0.85, 0.775, 0.925], [0.3, 0.3, 0.5, 0.35]),
+        "epoch_times": [0.5, 0.25, 0.25],
+        "ckpts": [0, 1, 2, 3],
+        "out": "(Iteration 1 / 12) loss: 1.192219\n(Epoch 0 / 3) train acc: 0.525000; val_acc: 0.300000\n(Epoch 1 / 3) train acc: 0.850000; val_acc: 0.300000\n(Iteration 5 / 12) loss: 0.617970\n(Epoch 2 / 3) train acc: 0.775000; val_acc: 0.500000\n(Iteration 9 / 12) loss: 0.485991\n(Epoch 3 / 3) train acc: 0.925000; val_acc: 0.350000\n",
+    },
+    "schedule_augment": {
+        "calls": "c8f9d93bf5de0bdd8e8235f58267ca151e1f3b187b428f2254f10c1f9d28ade7",
+        "loss": [
+            1.191992798723,
+            1.340036810459,
+            1.184576096335,
+            1.361557984033,
+            0.301921754739,
+            0.355764398868,
+            0.345048450578,
+            0.39340525534,
+            0.288082255275,
+            0.318977726139,
+            0.234570323462,
+            0.387420840261,
+        ],
+        "acc": ([0.4, 0.925, 0.825, 0.8], [0.4, 0.5, 0.45, 0.45]),
+        "epoch_times": [0.5, 0.25, 0.25],
+        "ckpts": [0, 1, 2, 3],
+        "out": "(Iteration 1 / 12) loss: 1.191993\n(Epoch 0 / 3) train acc: 0.400000; val_acc: 0.400000\n(Epoch 1 / 3) train acc: 0.925000; val_acc: 0.500000\n(Iteration 5 / 12) loss: 0.301922\n(Epoch 2 / 3) train acc: 0.825000; val_acc: 0.450000\n(Iteration 9 / 12) loss: 0.288082\n(Epoch 3 / 3) train acc: 0.800000; val_acc: 0.450000\n",
+    },
+    "schedule_augment_resumed": {
+        "calls": "fcdb72f7e5fbdc0c799eee8a03a0a6928b4cbcd7fb2687c1ab785dba6dadfb02",
+        "loss": [
+            1.191992798723,
+            1.340036810459,
+            1.184576096335,
+            1.361557984033,
+            0.301921754739,
+            0.355764398868,
+            0.345048450578,
+            0.39340525534,
+            0.288082255275,
+            0.318977726139,
+            0.234570323462,
+            0.387420840261,
+        ],
+        "acc": ([0.4, 0.925, 0.825, 0.8], [0.4, 0.5, 0.45, 0.45]),
+        "epoch_times": [0.5, 0.25, 0.25],
+        "ckpts": [2, 3],
+        "out": "(Iteration 5 / 12) loss: 0.301922\n(Epoch 2 / 3) train acc: 0.825000; val_acc: 0.450000\n(Iteration 9 / 12) loss: 0.288082\n(Epoch 3 / 3) train acc: 0.800000; val_acc: 0.450000\n",
+    },
+    "time_limit": {
+        "calls": "dc11c04d8ce3b76aa075dff60a228361fddddb5c8a43516753aa1d51752d8cfb",
+        "loss": [
+            1.192218921045,
+            1.09418328496,
+            1.915245452535,
+            0.980447517,
+            0.617970154762,
+            0.274100393664,
+            0.309902373827,
+            0.375700378125,
+            0.473362406595,
+        ],
+        "acc": ([0.525, 0.85, 0.8, 0.85], [0.3, 0.3, 0.5, 0.4]),
+        "epoch_times": [1.5, 1.25],
+        "ckpts": [0, 1, 2],
+        "out": "(Iteration 1 / 12) loss: 1.192219\n(Epoch 0 / 3) train acc: 0.525000; val_acc: 0.300000\n(Epoch 1 / 3) train acc: 0.850000; val_acc: 0.300000\n(Iteration 5 / 12) loss: 0.617970\n(Epoch 2 / 3) train acc: 0.800000; val_acc: 0.500000\n(Iteration 9 / 12) loss: 0.473362\n(Epoch 2 / 3) train acc: 0.850000; val_acc: 0.400000\n(Stopped at iteration 9 / 12: 3 s >= time_limit 2.6 s)\n",
+    },
+}
+
+CASES = {
+    "decay": dict(lr_decay=0.9),
+    "schedule_augment": dict(lr_schedule=lambda it, n: 1 - it / n, augment=_noise),
+    "time_limit": dict(lr_decay=0.95, time_limit=2.6),
+}
+
+
+@pytest.mark.parametrize("case", [*CASES, "schedule_augment_resumed"])
+def test_seeded_runs_give_the_recorded_rows_losses_prints_and_checkpoints(
+    case, tmp_path, monkeypatch, capsys
+):
+    """Every minibatch and accuracy subsample (the generator's order of use), the losses,
+    the printed lines, the checkpoints and the epoch times of four seeded runs, as the
+    Solver gave them before ``train`` was split into steps."""
+    import hashlib
+    import json
+
+    import cs231n.solver as solver_module
+
+    def run(folder, **kw):
+        monkeypatch.setattr(solver_module, "_now", FakeClock(0.25))
+        model = RecordingSoftmax()
+        solver = Solver(
+            model,
+            _id_data(),
+            update_rule="adam",
+            optim_config={"learning_rate": 5e-2},
+            batch_size=20,
+            num_epochs=3,
+            num_train_samples=40,
+            num_val_samples=20,
+            print_every=4,
+            seed=5,
+            checkpoint_name=str(folder / "c"),
+            **kw,
+        )
+        capsys.readouterr()
+        solver.train()
+        return solver, model
+
+    opts = CASES[case.removesuffix("_resumed")]
+    if case.endswith("_resumed"):
+        (tmp_path / "first").mkdir()
+        run(tmp_path / "first", **opts)
+        opts = {**opts, "resume_from": tmp_path / "first" / "c_epoch_1.pkl"}
+    solver, model = run(tmp_path, **opts)
+    want = RECORDED[case]
+    assert hashlib.sha256(json.dumps(model.calls).encode()).hexdigest() == want["calls"]
+    assert solver.loss_history == pytest.approx(want["loss"], rel=1e-9)
+    assert (solver.train_acc_history, solver.val_acc_history) == want["acc"]
+    assert solver.epoch_times == want["epoch_times"]
+    assert sorted(p.name for p in tmp_path.glob("c_*")) == [
+        f"c_epoch_{e}.pkl" for e in want["ckpts"]
+    ]
+    assert capsys.readouterr().out == want["out"]
+    assert solver.stopped_early == (case == "time_limit")
