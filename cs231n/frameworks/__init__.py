@@ -1,0 +1,1 @@
+"""Our PyTorch and TensorFlow code: the framework notebooks' data, models and training loops."""

@@ -1,0 +1,1 @@
+"""Our numpy layers and models: what the official modules re-export, and nets beyond the course."""

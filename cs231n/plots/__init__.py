@@ -1,0 +1,1 @@
+"""The notebooks' figures, so that the notebooks stay thin."""

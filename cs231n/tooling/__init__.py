@@ -1,0 +1,1 @@
+"""Our tooling: the ``cs231n`` command, the notebook runner, the results table, provenance."""

@@ -1,0 +1,1 @@
+"""Training machinery beyond ``Solver``: schedules, augmentation, hyperparameter search."""
