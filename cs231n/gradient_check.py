@@ -1,4 +1,4 @@
-"""Numerical gradients by centred differences, for checking analytic gradients.
+"""Numerical gradients by centred differences, and the relative error that compares them.
 
 ``(f(x + h e_i) - f(x - h e_i)) / (2h)`` has error O(h^2); use float64 inputs
 (float32 rounding swamps the difference). All functions perturb ``x`` in place
@@ -10,6 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
+
+def rel_error(x, y) -> float:
+    """The course's relative error ``max |x - y| / max(1e-8, |x| + |y|)``, elementwise.
+
+    Args:
+        x, y: arrays (or scalars) of the same shape, or shapes that broadcast.
+
+    Returns:
+        the largest elementwise relative error, a Python float (0 when ``x == y``).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
 def eval_numerical_gradient(

@@ -1,6 +1,6 @@
 """Checking helpers that every test uses: numeric gradients and PyTorch references.
 
-* :func:`rel_error` is the course's relative error.
+* :func:`rel_error` (from :mod:`cs231n.gradient_check`) is the course's relative error.
 * :func:`assert_grad` checks an analytic gradient against centred differences
   in float64 and names the function, the argument and the worst index on failure.
 * :func:`assert_close` compares two arrays with the same kind of message.
@@ -12,12 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-
-def rel_error(x, y) -> float:
-    """max |x - y| / max(1e-8, |x| + |y|), the course's relative error."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+from cs231n.gradient_check import rel_error
 
 
 def numeric_grad(f: Callable[[], np.ndarray], x: np.ndarray, dout, h: float = 1e-5) -> np.ndarray:

@@ -8,6 +8,7 @@ from cs231n.gradient_check import (
     eval_numerical_gradient_array,
     eval_numerical_gradient_blobs,
     grad_check_sparse,
+    rel_error,
 )
 from tests.checks import assert_close
 
@@ -60,3 +61,12 @@ def test_grad_check_sparse_separates_right_from_wrong(rng, capsys):
     assert min(bad) > 1e-2
     with pytest.raises(ValueError, match="analytic_grad shape"):
         grad_check_sparse(f, x, np.cos(x).T)
+
+
+def test_rel_error_is_the_course_formula():
+    # max |x - y| / max(1e-8, |x| + |y|): the worst entry counts, zeros meet the 1e-8 floor
+    assert rel_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
+    assert rel_error(np.array([1.0, 3.0]), np.array([1.0, 1.0])) == 0.5
+    assert rel_error(0.0, 1e-9) == 1e-9 / 1e-8
+    assert isinstance(rel_error(np.float32(1.0), np.float32(2.0)), float)
+    assert abs(rel_error(1.0, 2.0) - 1 / 3) < 1e-15

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cs231n.gradient_check import rel_error
 from cs231n.layers import (
     affine_backward,
     affine_forward,
@@ -24,7 +25,7 @@ from cs231n.layers import (
     softmax_loss,
     svm_loss,
 )
-from tests.checks import assert_close, assert_grad, rel_error, torch_forward_backward
+from tests.checks import assert_close, assert_grad, torch_forward_backward
 
 pytestmark = pytest.mark.a2
 

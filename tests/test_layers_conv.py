@@ -11,13 +11,14 @@ import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from cs231n.gradient_check import rel_error
 from cs231n.layers import (
     conv_backward_naive,
     conv_forward_naive,
     max_pool_backward_naive,
     max_pool_forward_naive,
 )
-from tests.checks import assert_close, assert_grad, rel_error, torch_forward_backward
+from tests.checks import assert_close, assert_grad, torch_forward_backward
 
 pytestmark = pytest.mark.a2
 

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from cs231n.gradient_check import rel_error
 from cs231n.layers import (
     batchnorm_backward,
     batchnorm_backward_alt,
@@ -25,7 +26,7 @@ from cs231n.layers import (
     spatial_groupnorm_backward,
     spatial_groupnorm_forward,
 )
-from tests.checks import assert_close, assert_grad, rel_error, torch_forward_backward
+from tests.checks import assert_close, assert_grad, torch_forward_backward
 
 pytestmark = pytest.mark.a2
 
