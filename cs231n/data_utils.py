@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cs231n.data.cifar10 import CIFAR10_DIR, split_cifar10
 from cs231n.paths import DatasetNotFoundError, dataset_path, require
 
 __all__ = [
@@ -52,12 +53,6 @@ __all__ = [
     "load_squeezenet_state_dict",
     "load_squeezenet_tf_checkpoint",
 ]
-
-CIFAR10_DIR = "cifar-10-batches-py"
-CIFAR10_CLASSES = (
-    "airplane", "automobile", "bird", "cat", "deer",
-    "dog", "frog", "horse", "ship", "truck",
-)  # fmt: skip
 
 
 class DatasetFormatError(ValueError):
@@ -216,8 +211,9 @@ def get_CIFAR10_data(
 
     Training rows are the first ``num_training`` of the training set, validation
     rows the next ``num_validation``, test rows the first ``num_test`` of the
-    test set. With ``subtract_mean`` the mean training image (computed in
-    float64 over the ``num_training`` rows) is subtracted from all three splits.
+    test set (:func:`cs231n.data.cifar10.split_cifar10`). With ``subtract_mean``
+    the mean training image (computed in float64 over the ``num_training`` rows)
+    is subtracted from all three splits.
 
     Returns:
         A dict with ``X_train (num_training, 3, 32, 32)``, ``y_train (num_training,)``,
@@ -227,27 +223,13 @@ def get_CIFAR10_data(
         for the default 49,000 training images); pass ``dtype=np.float64`` for
         the official behaviour.
     """
-    for name, v in (("num_training", num_training), ("num_validation", num_validation),
-                    ("num_test", num_test)):  # fmt: skip
-        if int(v) != v or v < 0:
-            raise ValueError(f"get_CIFAR10_data: {name} must be a non-negative integer, got {v!r}")
-    Xtr, Ytr, Xte, Yte = _load_cifar10_uint8(root)
-    if num_training + num_validation > len(Xtr):
-        raise ValueError(
-            f"get_CIFAR10_data: num_training + num_validation = {num_training + num_validation} "
-            f"> {len(Xtr)} training images available"
-        )
-    if num_test > len(Xte):
-        raise ValueError(
-            f"get_CIFAR10_data: num_test = {num_test} > {len(Xte)} test images available"
-        )
-    X_val = Xtr[num_training : num_training + num_validation].astype(dtype)
-    y_val = Ytr[num_training : num_training + num_validation]
-    X_train = Xtr[:num_training].astype(dtype)
-    y_train = Ytr[:num_training]
-    X_test = Xte[:num_test].astype(dtype)
-    y_test = Yte[:num_test]
-    del Xtr, Xte
+    splits = split_cifar10(
+        _load_cifar10_uint8(root), num_training, num_validation, num_test, caller="get_CIFAR10_data"
+    )
+    X_train, y_train = splits["train"][0].astype(dtype), splits["train"][1]
+    X_val, y_val = splits["val"][0].astype(dtype), splits["val"][1]
+    X_test, y_test = splits["test"][0].astype(dtype), splits["test"][1]
+    del splits
     if subtract_mean and num_training > 0:
         mean_image = X_train.mean(axis=0, dtype=np.float64).astype(dtype)  # (32, 32, 3)
         X_train -= mean_image

@@ -4,13 +4,8 @@ split, normalization, flip-and-crop augmentation, minibatches."""
 import numpy as np
 import pytest
 
-from cs231n.frameworks.data import (
-    Dataset,
-    channel_stats,
-    load_cifar10_splits,
-    normalize,
-    random_flip_crop,
-)
+from cs231n.frameworks.data import Dataset, channel_stats, framework_splits, normalize
+from cs231n.training.augment import random_flip_crop
 
 pytestmark = pytest.mark.a2
 
@@ -116,7 +111,7 @@ def test_dataset_batches_cover_every_row_once_and_reshuffle(rng):
 def test_real_split_sizes_order_and_statistics(real_data):
     from cs231n.data_utils import load_CIFAR10
 
-    d = load_cifar10_splits(num_training=300, num_validation=50, num_test=40)
+    d = framework_splits(num_training=300, num_validation=50, num_test=40)
     assert d["X_train"].shape == (300, 32, 32, 3) and d["X_train"].dtype == np.float32
     assert d["X_val"].shape == (50, 32, 32, 3) and d["X_test"].shape == (40, 32, 32, 3)
     np.testing.assert_allclose(d["X_train"].mean(axis=(0, 1, 2)), 0, atol=1e-4)
@@ -126,4 +121,4 @@ def test_real_split_sizes_order_and_statistics(real_data):
     np.testing.assert_allclose(d["X_val"][0] * d["std"] + d["mean"], Xtr[300], atol=1e-3)
     assert np.array_equal(d["y_val"], ytr[300:350]) and np.array_equal(d["y_test"], yte[:40])
     with pytest.raises(ValueError, match="exceeds"):
-        load_cifar10_splits(num_training=len(Xtr), num_validation=1)
+        framework_splits(num_training=len(Xtr), num_validation=1)

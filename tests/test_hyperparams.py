@@ -52,9 +52,9 @@ def test_fit_linear_in_two_workers_equals_one(rng):
 
 @pytest.mark.data
 def test_assignment1_splits_on_real_cifar10(real_data):
-    from cs231n.data.cifar10 import load_cifar10_splits, row_to_image
+    from cs231n.data.assignment1 import assignment1_rows, row_to_image
 
-    d = load_cifar10_splits(num_training=300, num_validation=50, num_test=40, num_dev=20, bias=True)
+    d = assignment1_rows(num_training=300, num_validation=50, num_test=40, num_dev=20, bias=True)
     assert d["X_train"].shape == (300, 3073) and d["X_val"].shape == (50, 3073)
     assert d["X_test"].shape == (40, 3073) and d["X_dev"].shape == (20, 3073)
     assert np.all(d["X_train"][:, -1] == 1), "bias column"
@@ -65,16 +65,14 @@ def test_assignment1_splits_on_real_cifar10(real_data):
     assert all(row.tobytes() in train_rows for row in d["X_dev"])
     assert row_to_image(d["X_train"][0]).shape == (32, 32, 3)
     # The reconstructed copy marks JPEG-decoded rows; none of them is an exact test row.
-    j = load_cifar10_splits(
-        num_training=10, num_validation=0, num_test=30, num_dev=0, num_test_jpeg=5
-    )
+    j = assignment1_rows(num_training=10, num_validation=0, num_test=30, num_dev=0, num_test_jpeg=5)
     assert j["X_test_jpeg"].shape == (5, 3072)
     assert not any((j["X_test"] == row).all(axis=1).any() for row in j["X_test_jpeg"])
-    assert load_cifar10_splits(num_training=10, num_validation=0, num_test=5, num_dev=0)[
+    assert assignment1_rows(num_training=10, num_validation=0, num_test=5, num_dev=0)[
         "X_dev"
     ].shape == (0, 3072)
     with pytest.raises(ValueError, match="bias=True needs flatten=True"):
-        load_cifar10_splits(flatten=False, bias=True)
+        assignment1_rows(flatten=False, bias=True)
 
 
 def test_limit_blas_threads_finds_numpys_openblas():

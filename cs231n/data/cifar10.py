@@ -1,110 +1,82 @@
-"""CIFAR-10 as assignment 1 uses it: fixed splits, images as rows, mean image subtracted.
+"""CIFAR-10: its class names and the one rule every split of it follows.
 
-The assignment-1 notebooks (SVM, softmax, two-layer net, features) all start
-from the same recipe, kept here so that they (and the tests) share it:
+Three entry points turn the loaded CIFAR-10 into training data, each for its users:
 
-* train = the first ``num_training`` training images, validation = the next
-  ``num_validation``, test = the first ``num_test`` test images;
-* dev = ``num_dev`` images drawn without replacement from the training split
-  (a small set for fast gradient checks);
-* optionally flatten each image to a row (N, 3072), subtract the mean training
-  image, and append a constant-1 column (the bias trick, D = 3073).
+* :func:`cs231n.data.assignment1.assignment1_rows`: assignment 1 (kNN, SVM, softmax,
+  two-layer net, features): float64 rows ``(N, 3072)``, mean image subtracted, plus a dev set;
+* :func:`cs231n.data_utils.get_CIFAR10_data` (the official name): assignment 2's classifiers:
+  ``(N, 3, 32, 32)`` images, mean image subtracted;
+* :func:`cs231n.frameworks.data.framework_splits`: the PyTorch and TensorFlow notebooks:
+  ``(N, 32, 32, 3)`` images normalized per channel, 10,000 test images by default.
+
+All three take their rows from :func:`split_cifar10`: training = the first ``num_training``
+training images, validation = the next ``num_validation``, test = the first ``num_test``
+test images. They differ only in what they do to those rows afterwards.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from cs231n.data_utils import CIFAR10_DIR, load_CIFAR10
-from cs231n.paths import dataset_path
+__all__ = ["CIFAR10_DIR", "CIFAR10_CLASSES", "split_cifar10"]
 
-CLASSES = ("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+#: The dataset's folder under the data folder (the official archive's name).
+CIFAR10_DIR = "cifar-10-batches-py"
+
+#: Class names in label order (short forms of ``batches.meta``, as the course's notebooks use).
+CIFAR10_CLASSES = ("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
-def load_cifar10_splits(
-    num_training: int = 49000,
-    num_validation: int = 1000,
-    num_test: int = 1000,
-    num_dev: int = 500,
+def split_cifar10(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    num_training: int,
+    num_validation: int,
+    num_test: int,
     *,
-    flatten: bool = True,
-    subtract_mean: bool = True,
-    bias: bool = False,
-    seed: int = 0,
-    root=None,
-    num_test_jpeg: int = 0,
-) -> dict[str, np.ndarray]:
-    """The assignment-1 splits of CIFAR-10, in float64.
+    caller: str = "split_cifar10",
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The train / val / test rows of a loaded CIFAR-10 (views, nothing copied or converted).
 
     Args:
-        num_training, num_validation, num_test, num_dev: split sizes (see the module docstring).
-        flatten: return rows (N, 3072) instead of images (N, 32, 32, 3).
-        subtract_mean: subtract the mean training image from every split.
-        bias: append a column of ones (needs ``flatten``): rows become (N, 3073).
-        seed: seed of the dev-set draw.
-        root: the ``cifar-10-batches-py`` folder (default: the data folder's).
-        num_test_jpeg: for the reconstructed CIFAR-10 only (it has ``exact_mask.npz``):
-            also return ``X_test_jpeg, y_test_jpeg``, the first ``num_test_jpeg``
-            test images that are JPEG-decoded, to compare with the exact ones.
+        data: ``(Xtr, ytr, Xte, yte)`` as :func:`cs231n.data_utils.load_CIFAR10` returns it:
+            ``Xtr (N_train, 32, 32, 3)``, ``ytr (N_train,)``, ``Xte (N_test, 32, 32, 3)``,
+            ``yte (N_test,)`` (any dtype; the entry points pass uint8).
+        num_training: training rows, the first of the training set.
+        num_validation: validation rows, the ``num_validation`` after them.
+        num_test: test rows, the first of the test set.
+        caller: the public function to name in error messages.
 
     Returns:
-        dict with ``X_train, y_train, X_val, y_val, X_test, y_test, X_dev, y_dev``
-        and ``mean_image`` (32, 32, 3) (zeros when ``subtract_mean`` is False).
+        ``{"train": (X, y), "val": (X, y), "test": (X, y)}``: ``X (n, 32, 32, 3)`` and
+        ``y (n,)`` views of ``data`` with ``n`` = ``num_training``, ``num_validation``,
+        ``num_test``.
+
+    Raises:
+        ValueError: a count is not a non-negative integer, or asks for more rows than there are.
     """
-    if bias and not flatten:
-        raise ValueError("load_cifar10_splits: bias=True needs flatten=True")
-    Xtr, ytr, Xte, yte = load_CIFAR10(root, dtype=np.uint8)
-    if num_training + num_validation > len(Xtr) or num_test > len(Xte):
+    Xtr, ytr, Xte, yte = data
+    for name, v in (
+        ("num_training", num_training),
+        ("num_validation", num_validation),
+        ("num_test", num_test),
+    ):
+        if int(v) != v or v < 0:
+            raise ValueError(f"{caller}: {name} must be a non-negative integer, got {v!r}")
+    num_training, num_validation, num_test = int(num_training), int(num_validation), int(num_test)
+    if num_training + num_validation > len(Xtr):
         raise ValueError(
-            f"load_cifar10_splits: asked for {num_training}+{num_validation} training and "
-            f"{num_test} test images, have {len(Xtr)} and {len(Xte)}"
+            f"{caller}: num_training + num_validation = {num_training + num_validation} "
+            f"> {len(Xtr)}: exceeds the training images available"
         )
-    if num_dev > num_training:
-        raise ValueError(f"load_cifar10_splits: num_dev={num_dev} > num_training={num_training}")
-    dev_idx = np.random.default_rng(seed).choice(num_training, num_dev, replace=False)
+    if num_test > len(Xte):
+        raise ValueError(
+            f"{caller}: num_test = {num_test} > {len(Xte)}: exceeds the test images available"
+        )
+    train = slice(0, num_training)
     val = slice(num_training, num_training + num_validation)
-    splits = {
-        "train": (Xtr[:num_training], ytr[:num_training]),
+    test = slice(0, num_test)
+    return {
+        "train": (Xtr[train], ytr[train]),
         "val": (Xtr[val], ytr[val]),
-        "test": (Xte[:num_test], yte[:num_test]),
-        "dev": (Xtr[dev_idx], ytr[dev_idx]),
+        "test": (Xte[test], yte[test]),
     }
-    if num_test_jpeg:
-        splits["test_jpeg"] = _jpeg_test_rows(Xte, yte, num_test_jpeg, root)
-    mean_image = np.zeros(Xtr.shape[1:])
-    if subtract_mean and num_training:
-        mean_image = splits["train"][0].mean(axis=0, dtype=np.float64)  # (32, 32, 3)
-    out: dict[str, np.ndarray] = {"mean_image": mean_image}
-    for name, (X, y) in splits.items():
-        X = X.astype(np.float64) - mean_image  # (N, 32, 32, 3)
-        if flatten:
-            X = X.reshape(len(X), int(np.prod(X.shape[1:])))  # (N, 3072), also for N = 0
-        if bias:
-            X = np.hstack([X, np.ones((len(X), 1))])  # (N, 3073)
-        out[f"X_{name}"] = X
-        out[f"y_{name}"] = y
-    return out
-
-
-def _jpeg_test_rows(Xte, yte, num, root):
-    """The first ``num`` test rows marked inexact (JPEG-decoded) by ``exact_mask.npz``."""
-    folder = dataset_path(CIFAR10_DIR) if root is None else Path(root)
-    mask_file = folder / "exact_mask.npz"
-    if not mask_file.exists():
-        raise ValueError(
-            "load_cifar10_splits: num_test_jpeg needs the reconstructed CIFAR-10 "
-            f"(its exact_mask.npz); not found in {folder}"
-        )
-    with np.load(mask_file) as m:
-        exact = m["test"]
-    idx = np.flatnonzero(~exact)[:num]
-    if len(idx) < num:
-        raise ValueError(f"load_cifar10_splits: only {len(idx)} JPEG-decoded test images")
-    return Xte[idx], yte[idx]
-
-
-def row_to_image(w: np.ndarray) -> np.ndarray:
-    """Undo the flattening of one row (3072,) or (3073,) (bias dropped) -> (32, 32, 3)."""
-    return np.asarray(w)[:3072].reshape(32, 32, 3)

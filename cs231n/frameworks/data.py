@@ -1,9 +1,10 @@
 """CIFAR-10 for the framework notebooks (PyTorch and TensorFlow), in plain numpy.
 
 Both ``PyTorch.ipynb`` and ``TensorFlow.ipynb`` train on the *same arrays*: this
-module makes the 49,000 / 1,000 / 10,000 split, normalizes it with the training
-split's per-channel statistics, and iterates over it in minibatches with an
-optional flip-and-crop augmentation. :mod:`cs231n.frameworks.torch_cifar` and
+module makes the 49,000 / 1,000 / 10,000 split (:func:`framework_splits`), normalizes it
+with the training split's per-channel statistics, and iterates over it in minibatches
+(:class:`Dataset`) with an optional flip-and-crop augmentation
+(:func:`cs231n.training.augment.random_flip_crop`). :mod:`cs231n.frameworks.torch_cifar` and
 :mod:`cs231n.frameworks.tf_cifar` only convert the batches into their own tensors, so any
 difference between the two notebooks comes from the frameworks, not the data.
 
@@ -18,31 +19,19 @@ from collections.abc import Iterator
 
 import numpy as np
 
-#: Class names in label order (``batches.meta`` of the official release).
-CIFAR10_CLASSES = (
-    "plane",
-    "car",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
-)
+from cs231n.data.cifar10 import split_cifar10
+from cs231n.data_utils import load_CIFAR10
+from cs231n.training.augment import random_flip_crop
 
 
 def cpu_has_fast_bf16() -> bool:
     """True when the CPU has bfloat16 matrix units (AMX-BF16 or AVX512-BF16), where
     bfloat16 training is 2-3x faster than float32; False otherwise or when unknown
-    (non-Linux systems)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = next((line for line in f if line.startswith("flags")), "").split()
-    except OSError:
-        return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
+    (non-Linux systems). The rule is :func:`cs231n.tooling.machine.cpu_description`'s,
+    the CPU description that timing records carry."""
+    from cs231n.tooling.machine import cpu_description
+
+    return bool(cpu_description()["fast_bf16"])
 
 
 def channel_stats(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +77,7 @@ def normalize(X: np.ndarray, mean: np.ndarray, std: np.ndarray, dtype=np.float32
     return out.astype(dtype, copy=False)
 
 
-def load_cifar10_splits(
+def framework_splits(
     num_training: int = 49000,
     num_validation: int = 1000,
     num_test: int = 10000,
@@ -100,7 +89,8 @@ def load_cifar10_splits(
 
     Training rows are the first ``num_training`` training images, validation
     rows the next ``num_validation``, test rows the first ``num_test`` test
-    images (the official 2020 TensorFlow notebook's split). All three splits are
+    images (:func:`cs231n.data.cifar10.split_cifar10`; the official 2020 TensorFlow
+    notebook's split, with all 10,000 test images by default). All three splits are
     normalized with the per-channel mean and std of the training rows.
 
     Args:
@@ -113,99 +103,23 @@ def load_cifar10_splits(
         int64, ``X_val``, ``y_val``, ``X_test``, ``y_test``, and ``mean``, ``std``
         ``(3,)`` float64 in pixel units ([0, 255]).
     """
-    from cs231n.data_utils import load_CIFAR10
-
-    for name, v in (
-        ("num_training", num_training),
-        ("num_validation", num_validation),
-        ("num_test", num_test),
-    ):
-        if int(v) != v or v < 0:
-            raise ValueError(
-                f"load_cifar10_splits: {name} must be a non-negative integer, got {v!r}"
-            )
     if num_training == 0:
         raise ValueError(
-            "load_cifar10_splits: num_training must be positive (it defines the statistics)"
+            "framework_splits: num_training must be positive (it defines the statistics)"
         )
-    Xtr, ytr, Xte, yte = load_CIFAR10(root, dtype=np.uint8)
-    if num_training + num_validation > len(Xtr):
-        raise ValueError(
-            f"load_cifar10_splits: num_training + num_validation = {num_training + num_validation} "
-            f"exceeds the {len(Xtr)} training images"
-        )
-    if num_test > len(Xte):
-        raise ValueError(
-            f"load_cifar10_splits: num_test = {num_test} exceeds the {len(Xte)} test images"
-        )
-    train = slice(0, num_training)
-    val = slice(num_training, num_training + num_validation)
-    mean, std = channel_stats(Xtr[train])
-    return {
-        "X_train": normalize(Xtr[train], mean, std, dtype),
-        "y_train": ytr[train].astype(np.int64),
-        "X_val": normalize(Xtr[val], mean, std, dtype),
-        "y_val": ytr[val].astype(np.int64),
-        "X_test": normalize(Xte[:num_test], mean, std, dtype),
-        "y_test": yte[:num_test].astype(np.int64),
-        "mean": mean,
-        "std": std,
-    }
-
-
-def random_flip_crop(
-    X: np.ndarray, rng: np.random.Generator, pad: int = 4, *, channels_first: bool = False
-) -> np.ndarray:
-    """Standard CIFAR augmentation: random horizontal flip, then a random crop
-    of the zero-padded image back to its size.
-
-    Labels are untouched by construction: image ``i`` of the output is a
-    shifted (and maybe mirrored) copy of image ``i`` of the input. On normalized
-    (or mean-subtracted) data the zero padding is the mean colour.
-
-    Args:
-        X: ``(N, H, W, C)`` images, or ``(N, C, H, W)`` with ``channels_first``.
-        rng: a numpy Generator (one draw of flips and offsets per image).
-        pad: maximum shift in pixels (``0`` gives flips only).
-        channels_first: whether X is ``(N, C, H, W)`` (the assignments' layout) instead
-            of ``(N, H, W, C)``. The same generator state gives the same flips and
-            shifts in both layouts.
-
-    Returns:
-        A new array of the shape and dtype of ``X``.
-    """
-    layout = "(N, C, H, W)" if channels_first else "(N, H, W, C)"
-    if X.ndim != 4:
-        raise ValueError(f"random_flip_crop: X must have shape {layout}, got {X.shape}")
-    if pad < 0:
-        raise ValueError(f"random_flip_crop: pad must be >= 0, got {pad}")
-    # Work on the (N, H, W, C) view either way; for channels_first it is a free transpose.
-    Xv = X.transpose(0, 2, 3, 1) if channels_first else X  # (N, H, W, C)
-    N, H, W, _ = Xv.shape
-    flip = rng.random(N) < 0.5
-    if pad == 0:
-        out = X.copy()
-        out_v = out.transpose(0, 2, 3, 1) if channels_first else out  # view of out
-        out_v[flip] = Xv[flip, :, ::-1]  # mirror along the width axis
-        return out
-    dy = rng.integers(0, 2 * pad + 1, size=N)
-    dx = rng.integers(0, 2 * pad + 1, size=N)
-    # Pad in the input's own layout, then read every crop through the (N, H', W', C) view.
-    hw = ((pad, pad), (pad, pad))
-    widths = ((0, 0), (0, 0), *hw) if channels_first else ((0, 0), *hw, (0, 0))
-    padded = np.pad(X, widths)  # (N, C, H+2p, W+2p) or (N, H+2p, W+2p, C)
-    padded_v = padded.transpose(0, 2, 3, 1) if channels_first else padded  # (N, H+2p, W+2p, C)
-    rows = dy[:, None] + np.arange(H)  # (N, H): the rows each crop keeps
-    # (N, W): the columns. A mirrored image is read right to left, and its offset is
-    # mirrored too (crop at dx of the flipped padded image = at 2p - dx of the original),
-    # so the numbers equal flipping first, then cropping.
-    x0 = np.where(flip, 2 * pad - dx, dx)  # (N,) first column read
-    cols = x0[:, None] + np.where(flip[:, None], np.arange(W)[::-1], np.arange(W))
-    n = np.arange(N)[:, None, None]
-    out = np.empty_like(X)
-    out_v = out.transpose(0, 2, 3, 1) if channels_first else out  # (N, H, W, C) view of out
-    out_v[...] = padded_v[n, rows[:, :, None], cols[:, None, :]]  # (N, H, W, C)
-    return out
+    splits = split_cifar10(
+        load_CIFAR10(root, dtype=np.uint8),
+        num_training,
+        num_validation,
+        num_test,
+        caller="framework_splits",
+    )
+    mean, std = channel_stats(splits["train"][0])
+    out: dict[str, np.ndarray] = {}
+    for name, (X, y) in splits.items():
+        out[f"X_{name}"] = normalize(X, mean, std, dtype)
+        out[f"y_{name}"] = y.astype(np.int64)
+    return {**out, "mean": mean, "std": std}
 
 
 class Dataset:

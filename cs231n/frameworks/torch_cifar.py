@@ -88,7 +88,7 @@ def make_loaders(
     seed: int = 0,
     channels_last: bool = False,
 ) -> dict[str, CifarLoader]:
-    """Loaders for the splits of :func:`cs231n.frameworks.data.load_cifar10_splits`.
+    """Loaders for the splits of :func:`cs231n.frameworks.data.framework_splits`.
 
     Returns:
         ``{"train", "val", "test"}`` -> :class:`CifarLoader`; only ``train`` is
