@@ -13,14 +13,15 @@ Every rule has the same contract (official CS231n 2020)::
   back on the next step.
 
 Each rule returns a NEW array ``next_w``; ``w`` is never modified in place.
-Derivations and the comparison with ``torch.optim`` are in ``notes/optimizers.md``.
+Derivations and the comparison with ``torch.optim`` are in ``notes/optimizers.md``;
+learning-rate schedules for the Solver are in :mod:`cs231n.training.schedules`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["sgd", "sgd_momentum", "rmsprop", "adam", "UPDATE_RULES"]
+__all__ = ["sgd", "sgd_momentum", "rmsprop", "adam"]  # the official 2020 names
 
 
 def _check(name: str, w: np.ndarray, dw: np.ndarray, config: dict | None) -> dict:

@@ -30,8 +30,8 @@ On top of the official Solver this one
   official print lines go through ``tqdm.write``; in a notebook, where redrawing
   a bar would litter the saved outputs, only the print lines appear);
 * can augment every training minibatch (``augment``), follow a per-iteration
-  learning-rate schedule (``lr_schedule``) and stop at a wall-time budget
-  (``time_limit``), recording the time each epoch took.
+  learning-rate schedule (``lr_schedule``, e.g. from :mod:`cs231n.training.schedules`)
+  and stop at a wall-time budget (``time_limit``), recording the time each epoch took.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from tqdm import tqdm
 
 from cs231n import optim
 
-__all__ = ["Solver", "DivergenceError", "plot_histories", "cosine_schedule", "budgeted_schedule"]
+__all__ = ["Solver"]  # the official 2020 names; DivergenceError is imported by name
 
 _OPTIONS = {
     "update_rule": "sgd",
@@ -138,7 +138,7 @@ class Solver:
     augment : callable or None
         ``augment(X_batch, rng) -> X_batch``, applied to every training minibatch
         (N, d_1, ..., d_k) with the Solver's generator, so a seeded run is
-        reproducible (e.g. :func:`cs231n.frameworks.data.random_flip_crop` with
+        reproducible (e.g. :func:`cs231n.training.augment.random_flip_crop` with
         ``channels_first=True``). Labels are not passed: an augmentation must keep
         each image's class. Accuracy checks never augment.
     lr_schedule : callable or None
@@ -334,10 +334,13 @@ class Solver:
         return cls(ckpt["model"], data, **{**defaults, **kwargs, "resume_from": path})
 
     # --------------------------------------------------------------- training
-    def _step(self) -> float:
-        """One gradient update on a random minibatch; returns its loss."""
-        num_train = self.X_train.shape[0]
-        batch_mask = self.rng.choice(num_train, self.batch_size)  # with replacement
+    @property
+    def _iterations_per_epoch(self) -> int:
+        return max(self.X_train.shape[0] // self.batch_size, 1)
+
+    def _sample_batch(self) -> tuple[np.ndarray, np.ndarray]:
+        """A random training minibatch (drawn with replacement), augmented if asked."""
+        batch_mask = self.rng.choice(self.X_train.shape[0], self.batch_size)
         X_batch = self.X_train[batch_mask]
         y_batch = self.y_train[batch_mask]
         if self.augment is not None:
@@ -347,18 +350,25 @@ class Solver:
                     f"Solver: augment returned {X_batch.shape[0]} rows for a batch of "
                     f"{self.batch_size}; it must keep one image per label"
                 )
+        return X_batch, y_batch
 
-        loss, grads = self.model.loss(X_batch, y_batch)
-        loss = float(loss)
-        self.loss_history.append(loss)
+    def _check_divergence(self, loss: float) -> None:
+        """Raise :class:`DivergenceError` if the loss of the current iteration is not finite."""
         if not np.isfinite(loss):
-            iters = max(num_train // self.batch_size, 1)
             raise DivergenceError(
                 f"Solver: the loss is {loss} at iteration {self.iteration + 1} "
-                f"(epoch {self.iteration // iters + 1} of {self.num_epochs}); "
+                f"(epoch {self.iteration // self._iterations_per_epoch + 1} of {self.num_epochs}); "
                 f"lower the learning rate ({self.update_rule_name}, "
                 f"optim_config={self.optim_config})"
             )
+
+    def _step(self) -> float:
+        """One gradient update on a random minibatch; returns its loss."""
+        X_batch, y_batch = self._sample_batch()
+        loss, grads = self.model.loss(X_batch, y_batch)
+        loss = float(loss)
+        self.loss_history.append(loss)
+        self._check_divergence(loss)
 
         for p, w in self.model.params.items():
             next_w, next_config = self.update_rule(w, grads[p], self.optim_configs[p])
@@ -391,6 +401,78 @@ class Solver:
         if self.verbose:
             tqdm.write(msg)
 
+    def _set_scheduled_learning_rate(self, t: int, num_iterations: int) -> None:
+        """With ``lr_schedule``: every parameter's learning rate for iteration ``t``."""
+        if self.lr_schedule is not None:
+            lr = self.optim_config["learning_rate"] * self.lr_schedule(t, num_iterations)
+            for config in self.optim_configs.values():
+                config["learning_rate"] = lr
+
+    def _end_epoch(self) -> None:
+        """Count the epoch and decay every parameter's learning rate by ``lr_decay``."""
+        self.epoch += 1
+        for config in self.optim_configs.values():
+            config["learning_rate"] *= self.lr_decay
+
+    def _record_accuracies(self) -> None:
+        """Check the training and validation accuracy, log them, keep the best parameters."""
+        train_acc = self.check_accuracy(
+            self.X_train, self.y_train, num_samples=self.num_train_samples
+        )
+        val_acc = self.check_accuracy(self.X_val, self.y_val, num_samples=self.num_val_samples)
+        self.train_acc_history.append(train_acc)
+        self.val_acc_history.append(val_acc)
+        self._log(
+            f"(Epoch {self.epoch} / {self.num_epochs}) "
+            f"train acc: {train_acc:f}; val_acc: {val_acc:f}"
+        )
+        if val_acc > self.best_val_acc:
+            self.best_val_acc = val_acc
+            self.best_params = {k: v.copy() for k, v in self.model.params.items()}
+            if hasattr(self.model, "bn_params"):
+                # the running statistics the accuracy was measured with
+                self.best_bn_params = copy.deepcopy(self.model.bn_params)
+
+    def _past_time_limit(self, session: _Session) -> bool:
+        """Whether ``time_limit`` is set and used up (reads the clock only then)."""
+        return self.time_limit is not None and session.elapsed() >= self.time_limit
+
+    def _check_and_save(self, session: _Session, epoch_end: bool) -> None:
+        """The accuracy check of the first, the last, an epoch's last or the stopping
+        iteration: record the accuracies and the time, then write the checkpoint."""
+        self._record_accuracies()
+        self.elapsed = session.elapsed()
+        if epoch_end:
+            self.epoch_times.append(self.elapsed - session.epoch_start)
+            session.epoch_start = self.elapsed
+        # After the bookkeeping, so a resumed run continues exactly here.
+        self._save_checkpoint()
+
+    def _progress_bar(self, num_iterations: int) -> tqdm:
+        """A bar from the current iteration; only when ``verbose`` and stderr is a terminal."""
+        return tqdm(
+            total=num_iterations,
+            initial=self.iteration,
+            disable=None if self.verbose else True,  # None: off when stderr is no TTY
+            mininterval=2.0,
+            leave=False,
+        )
+
+    def _stop_early(self, t: int, num_iterations: int) -> None:
+        """Mark and log the stop by ``time_limit`` after iteration ``t`` (0-based)."""
+        self.stopped_early = True
+        self._log(
+            f"(Stopped at iteration {t + 1} / {num_iterations}: "
+            f"{self.elapsed:.0f} s >= time_limit {self.time_limit:g} s)"
+        )
+
+    def _restore_best(self) -> None:
+        """Put the best parameters (and their batchnorm statistics) into the model."""
+        if self.best_params:
+            self.model.params = {k: v.copy() for k, v in self.best_params.items()}
+        if self.best_bn_params is not None:
+            self.model.bn_params = copy.deepcopy(self.best_bn_params)
+
     def train(self) -> None:
         """Run the optimization; at the end ``model.params`` are ``best_params``.
 
@@ -402,154 +484,43 @@ class Solver:
         DivergenceError
             When a minibatch loss is NaN or infinite.
         """
-        num_train = self.X_train.shape[0]
-        iterations_per_epoch = max(num_train // self.batch_size, 1)
-        num_iterations = self.num_epochs * iterations_per_epoch
+        num_iterations = self.num_epochs * self._iterations_per_epoch
         self.stopped_early = False
-        # Wall time: what earlier sessions (a resumed checkpoint) spent, plus this one.
-        start, elapsed_before = _now(), self.elapsed
-        epoch_start = elapsed_before
-
-        bar = tqdm(
-            total=num_iterations,
-            initial=self.iteration,
-            disable=None if self.verbose else True,  # None: off when stderr is no TTY
-            mininterval=2.0,
-            leave=False,
-        )
+        session = _Session(self.elapsed)
+        bar = self._progress_bar(num_iterations)
         try:
             while self.iteration < num_iterations:
                 t = self.iteration  # 0-based index of this iteration
-                if self.lr_schedule is not None:
-                    lr = self.optim_config["learning_rate"] * self.lr_schedule(t, num_iterations)
-                    for config in self.optim_configs.values():
-                        config["learning_rate"] = lr
+                self._set_scheduled_learning_rate(t, num_iterations)
                 self._step()
                 bar.update(1)
                 if t % self.print_every == 0:
                     self._log(
                         f"(Iteration {t + 1} / {num_iterations}) loss: {self.loss_history[-1]:f}"
                     )
-
-                epoch_end = (t + 1) % iterations_per_epoch == 0
+                epoch_end = (t + 1) % self._iterations_per_epoch == 0
                 if epoch_end:
-                    self.epoch += 1
-                    for config in self.optim_configs.values():
-                        config["learning_rate"] *= self.lr_decay
-                out_of_time = (
-                    self.time_limit is not None
-                    and elapsed_before + _now() - start >= self.time_limit
-                    and t < num_iterations - 1
-                )
-
+                    self._end_epoch()
+                out_of_time = self._past_time_limit(session) and t < num_iterations - 1
                 if t == 0 or t == num_iterations - 1 or epoch_end or out_of_time:
-                    train_acc = self.check_accuracy(
-                        self.X_train, self.y_train, num_samples=self.num_train_samples
-                    )
-                    val_acc = self.check_accuracy(
-                        self.X_val, self.y_val, num_samples=self.num_val_samples
-                    )
-                    self.train_acc_history.append(train_acc)
-                    self.val_acc_history.append(val_acc)
-                    self._log(
-                        f"(Epoch {self.epoch} / {self.num_epochs}) "
-                        f"train acc: {train_acc:f}; val_acc: {val_acc:f}"
-                    )
-                    if val_acc > self.best_val_acc:
-                        self.best_val_acc = val_acc
-                        self.best_params = {k: v.copy() for k, v in self.model.params.items()}
-                        if hasattr(self.model, "bn_params"):
-                            # the running statistics the accuracy was measured with
-                            self.best_bn_params = copy.deepcopy(self.model.bn_params)
-                    self.elapsed = elapsed_before + _now() - start
-                    if epoch_end:
-                        self.epoch_times.append(self.elapsed - epoch_start)
-                        epoch_start = self.elapsed
-                    # After the bookkeeping, so a resumed run continues exactly here.
-                    self._save_checkpoint()
+                    self._check_and_save(session, epoch_end)
                 if out_of_time:
-                    self.stopped_early = True
-                    self._log(
-                        f"(Stopped at iteration {t + 1} / {num_iterations}: "
-                        f"{self.elapsed:.0f} s >= time_limit {self.time_limit:g} s)"
-                    )
+                    self._stop_early(t, num_iterations)
                     break
         finally:
-            self.elapsed = elapsed_before + _now() - start
+            self.elapsed = session.elapsed()
             bar.close()
-
-        if self.best_params:
-            self.model.params = {k: v.copy() for k, v in self.best_params.items()}
-        if self.best_bn_params is not None:
-            self.model.bn_params = copy.deepcopy(self.best_bn_params)
+        self._restore_best()
 
 
-def cosine_schedule(it: float, num_iterations: int) -> float:
-    """A learning-rate factor for ``Solver(lr_schedule=...)``: half a cosine from 1 at
-    ``it = 0`` down to 0 at ``it = num_iterations``, ``0.5 * (1 + cos(pi * it / n))``."""
-    return 0.5 * (1.0 + np.cos(np.pi * min(it / num_iterations, 1.0)))
+class _Session:
+    """The clock of one call to :meth:`Solver.train`: ``elapsed()`` counts on from the
+    seconds of the run it resumes; ``epoch_start`` is when the current epoch began."""
 
+    def __init__(self, elapsed_before: float) -> None:
+        self.start = _now()
+        self.elapsed_before = elapsed_before
+        self.epoch_start = elapsed_before
 
-def budgeted_schedule(schedule: Callable, seconds: float) -> Callable:
-    """``schedule`` driven by the iterations or by the clock, whichever is further along.
-
-    The returned ``f(it, n)`` is ``schedule(p * n, n)`` with progress
-    ``p = min(1, max(it / n, elapsed / seconds))`` and ``elapsed`` counted from its
-    first call. On a machine slower than planned (or shared), a run stopped by
-    ``Solver(time_limit=seconds)`` has then still annealed its learning rate to the end
-    of ``schedule`` instead of stopping halfway through it.
-
-    Parameters
-    ----------
-    schedule : callable
-        ``schedule(it, n) -> factor``, defined for fractional ``it`` (e.g.
-        :func:`cosine_schedule`).
-    seconds : float
-        The time budget (use the Solver's ``time_limit``).
-    """
-    if not seconds > 0:
-        raise ValueError(f"budgeted_schedule: seconds must be > 0, got {seconds}")
-    start: list[float] = []  # the clock reading at the first call
-
-    def scheduled(it: int, num_iterations: int) -> float:
-        now = _now()
-        if not start:
-            start.append(now)
-        progress = min(1.0, max(it / num_iterations, (now - start[0]) / seconds))
-        return schedule(progress * num_iterations, num_iterations)
-
-    return scheduled
-
-
-def plot_histories(solvers: dict[str, Solver], title: str = ""):
-    """The notebooks' three panels for several trained solvers: the minibatch loss
-    per iteration, the training and the validation accuracy per check.
-
-    Parameters
-    ----------
-    solvers : dict
-        Label -> trained :class:`Solver`.
-    title : str
-        Figure title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt  # only the notebooks need matplotlib
-
-    fig, axes = plt.subplots(3, 1, figsize=(12, 11), sharex=False)
-    for label, solver in solvers.items():
-        axes[0].plot(solver.loss_history, "o", markersize=2, alpha=0.6, label=label)
-        axes[1].plot(solver.train_acc_history, "-o", label=label)
-        axes[2].plot(solver.val_acc_history, "-o", label=label)
-    panels = [("Training loss", "Iteration"), ("Training accuracy", "Epoch"),
-              ("Validation accuracy", "Epoch")]  # fmt: skip
-    for ax, (name, xlabel) in zip(axes, panels):
-        ax.set_title(name)
-        ax.set_xlabel(xlabel)
-        ax.legend(loc="best", ncol=2)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    def elapsed(self) -> float:
+        return self.elapsed_before + _now() - self.start

@@ -9,6 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from cs231n.plots import a1 as a1_plots  # noqa: E402
+from cs231n.plots.training import plot_histories  # noqa: E402
 
 pytestmark = pytest.mark.a1
 
@@ -54,5 +55,5 @@ def test_weight_and_history_plots(rng):
         "train_acc_history": [0.1, 0.2],
         "val_acc_history": [0.1, 0.15],
     }
-    fig = a1_plots.plot_histories(stats)
+    fig = plot_histories(stats)
     assert len(fig.axes[0].lines) == 1 and len(fig.axes[1].lines) == 2

@@ -201,7 +201,7 @@ def test_plot_histories_draws_one_line_per_solver_and_panel(data):
     import matplotlib
 
     matplotlib.use("Agg")
-    from cs231n.solver import plot_histories
+    from cs231n.plots.training import plot_histories
 
     a, b = _solver(data, num_epochs=1), _solver(data, num_epochs=1, seed=3)
     a.train()
@@ -214,6 +214,8 @@ def test_plot_histories_draws_one_line_per_solver_and_panel(data):
         "Training accuracy",
         "Validation accuracy",
     ]
+    with pytest.raises(ValueError, match=r"run 'c' must be a Solver or a dict with .*without"):
+        plot_histories({"a": a, "c": {"loss_history": [1.0]}})
 
 
 # --------------------------------------------------------------- augment, schedule, time
@@ -340,34 +342,6 @@ def test_resume_with_augment_and_schedule_gives_the_same_history(data, tmp_path)
     assert len(resumed.epoch_times) == 4
     for k in full.model.params:
         assert np.array_equal(resumed.model.params[k], full.model.params[k])
-
-
-def test_cosine_schedule_goes_from_one_to_zero():
-    from cs231n.solver import cosine_schedule
-
-    assert cosine_schedule(0, 100) == 1.0
-    assert cosine_schedule(50, 100) == pytest.approx(0.5)
-    assert cosine_schedule(100, 100) == pytest.approx(0.0, abs=1e-15)
-    values = [cosine_schedule(it, 100) for it in range(101)]
-    assert all(a > b for a, b in zip(values, values[1:]))
-
-
-def test_budgeted_schedule_follows_the_clock_when_iterations_lag(monkeypatch):
-    import cs231n.solver as solver_module
-    from cs231n.solver import budgeted_schedule, cosine_schedule
-
-    clock = FakeClock(0.0)
-    monkeypatch.setattr(solver_module, "_now", clock)
-    f = budgeted_schedule(cosine_schedule, seconds=100.0)
-    assert f(0, 1000) == 1.0  # starts the clock
-    clock.t = 50.0  # half the budget gone after 10 of 1000 iterations: the clock leads
-    assert f(10, 1000) == pytest.approx(cosine_schedule(500, 1000))
-    clock.t = 60.0  # iterations ahead of the clock: they lead
-    assert f(900, 1000) == pytest.approx(cosine_schedule(900, 1000))
-    clock.t = 500.0  # past the budget: the end of the schedule
-    assert f(20, 1000) == pytest.approx(0.0, abs=1e-15)
-    with pytest.raises(ValueError, match="seconds must be > 0"):
-        budgeted_schedule(cosine_schedule, 0)
 
 
 # ------------------------------------------------- the same run as before train() was split

@@ -100,23 +100,6 @@ def show_first_layer(W1: np.ndarray):
     return fig
 
 
-def plot_histories(stats: Mapping[str, Sequence[float]]):
-    """Loss per iteration and train/validation accuracy per epoch."""
-    fig, (a, b) = plt.subplots(2, 1, figsize=(8, 7))
-    a.plot(stats["loss_history"])
-    a.set_title("Loss history")
-    a.set_xlabel("Iteration")
-    a.set_ylabel("Loss")
-    b.plot(stats["train_acc_history"], label="train (batch)")
-    b.plot(stats["val_acc_history"], label="val")
-    b.set_title("Classification accuracy history")
-    b.set_xlabel("Epoch")
-    b.set_ylabel("Accuracy")
-    b.legend()
-    fig.tight_layout()
-    return fig
-
-
 def show_misclassified(
     X: np.ndarray,
     y_true: np.ndarray,
