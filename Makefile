@@ -2,6 +2,7 @@
 #   make run    create .venv, install everything, check the data, execute every
 #               assignment notebook in full and update the README results table
 #   make test   create .venv if needed, install with the dev extras, run pytest
+#   make readme regenerate the README's module map and results table (no notebook runs)
 # Both are idempotent: the venv is rebuilt only when pyproject.toml or setup.py change.
 
 PYTHON ?= python3
@@ -23,7 +24,7 @@ endif
 RUN_DATASETS ?= cifar10 extras
 NOTEBOOKS ?=
 
-.PHONY: run test lint install clean-venv
+.PHONY: run test lint readme stale install clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,14 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+readme: install
+	$(BIN)/cs231n modules --write-readme
+	$(BIN)/cs231n results --write-readme > /dev/null
+
+# Which notebooks' recorded runs predate the code they import (exit code 1 if any).
+stale: install
+	$(BIN)/cs231n results --stale
 
 lint: install
 	$(BIN)/ruff check cs231n tests benchmarks

@@ -4,8 +4,18 @@ Each record is one entry of ``results/<group>.json`` (``group`` is usually the
 notebook name)::
 
     {"name": "knn_best_k_test_acc", "value": 0.29, "target": 0.28,
-     "higher_is_better": true, "dataset": "CIFAR-10 (CS231N_DATA), 500 test",
-     "when": "2026-11-21T21:30:00+00:00", "quick": false}
+     "higher_is_better": true, "met": true, "kind": "metric",
+     "dataset": "CIFAR-10 (CS231N_DATA), 500 test",
+     "when": "2026-11-21T21:30:00+00:00", "quick": false,
+     "commit": "8850fb1...", "dirty": false, "dirty_files": []}
+
+``commit`` is the git ``HEAD`` of the repository the package ran from, ``dirty`` whether
+files under ``cs231n/`` differed from it (``dirty_files`` names them); all three are None
+outside a git checkout (see :mod:`cs231n.tooling.gitinfo`). A record of ``kind="timing"``
+(seconds, iterations per second, speed ratios) also carries ``"machine"``: the CPU model and
+its instruction features (:func:`cs231n.tooling.machine.cpu_description`), because a time
+means nothing without the CPU it was measured on. ``cs231n results --stale`` compares these
+commits with the package's history.
 
 Quick runs never touch the committed ``results/``: in quick mode records go to
 ``$CS231N_RESULTS_DIR`` when it is set and are dropped otherwise.
@@ -22,8 +32,14 @@ from typing import Any
 
 from cs231n.paths import REPO_ROOT
 from cs231n.quick import is_quick
+from cs231n.tooling.gitinfo import provenance
+from cs231n.tooling.machine import cpu_description
 
 RESULTS_ENV = "CS231N_RESULTS_DIR"
+
+#: The kinds of record: a measured quantity (accuracy, error, ...) or a timing (seconds,
+#: iterations per second, a speed ratio), which also says which CPU it ran on.
+KINDS = ("metric", "timing")
 
 
 def results_dir() -> Path | None:
@@ -63,8 +79,9 @@ def record(
     dataset: str,
     target: float | None = None,
     higher_is_better: bool = True,
+    kind: str = "metric",
 ) -> dict[str, Any]:
-    """Record one headline number and return the entry.
+    """Record one headline number and return the entry (see the module docstring for its keys).
 
     Args:
         group: file stem under ``results/`` (e.g. ``"knn"``).
@@ -73,9 +90,13 @@ def record(
         dataset: what it was measured on, in words.
         target: the number the issue asks for, if any.
         higher_is_better: whether ``value >= target`` (else ``<=``) meets the target.
+        kind: ``"metric"``, or ``"timing"`` for a wall time, a rate or a speed ratio (the
+            entry then also describes the CPU).
     """
     if not group or "/" in group or group.startswith("."):
         raise ValueError(f"record: group must be a plain file stem, got {group!r}")
+    if kind not in KINDS:
+        raise ValueError(f"record: kind must be one of {KINDS}, got {kind!r}")
     entry = {
         "name": name,
         "value": float(value),
@@ -84,10 +105,14 @@ def record(
         "met": None
         if target is None
         else bool(value >= target if higher_is_better else value <= target),
+        "kind": kind,
         "dataset": dataset,
         "when": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "quick": is_quick(),
+        **provenance(REPO_ROOT),
     }
+    if kind == "timing":
+        entry["machine"] = cpu_description()
     out = results_dir()
     if out is None:
         return entry

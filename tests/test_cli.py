@@ -1,5 +1,5 @@
 """The ``cs231n`` command (:mod:`cs231n.tooling.cli`) and the results table of
-:mod:`cs231n.tooling.notebooks`. Nothing here starts a kernel: see test_notebooks.py."""
+:mod:`cs231n.tooling.report`. Nothing here starts a kernel: see test_notebooks.py."""
 
 import json
 import subprocess
@@ -12,15 +12,12 @@ from cs231n.paths import DATA_ENV, REPO_ROOT
 from cs231n.quick import QUICK_ENV
 from cs231n.results import RESULTS_ENV
 from cs231n.tooling import cli
-from cs231n.tooling.notebooks import (
-    README_END,
-    README_START,
+from cs231n.tooling.report import README_END, README_START, results_table, update_readme
+from cs231n.tooling.runner import (
     discover_notebooks,
     kernel_env,
     resolve_notebooks,
-    results_table,
     run_notebook,
-    update_readme,
 )
 
 
@@ -55,6 +52,8 @@ def entry(name, value, target=None, higher=True, dataset="CIFAR-10", quick=False
         (["data", "verify"], ["NAME"]),
         (["run"], ["--quick", "--timeout", "--kernel", "NOTEBOOK", "CS231N_QUICK"]),
         (["results"], ["--dir", "--write-readme"]),
+        (["results"], ["--stale"]),
+        (["modules"], ["--write-readme", "--readme"]),
     ],
 )
 def test_every_command_has_help(capsys, argv, words):

@@ -15,7 +15,7 @@ from cs231n.paths import REPO_ROOT
 from cs231n.quick import QUICK_ENV
 from cs231n.results import RESULTS_ENV
 from cs231n.tooling import cli
-from cs231n.tooling.notebooks import discover_notebooks, run_notebook
+from cs231n.tooling.runner import discover_notebooks, run_notebook
 
 pytestmark = pytest.mark.notebook
 

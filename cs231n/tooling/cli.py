@@ -7,6 +7,8 @@
     cs231n data verify [NAME ...]         # check checksums of what is here
     cs231n run [NOTEBOOK ...] [--quick]   # execute notebooks headless
     cs231n results [--write-readme]       # print the results table
+    cs231n results --stale                # notebooks whose recorded run predates the code
+    cs231n modules [--write-readme]       # print the module map of the README
 
 Every handler returns the process exit code: 0 success, 1 a notebook or a
 check failed, 2 a usage error (bad path, missing module).
@@ -63,18 +65,18 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from cs231n.tooling import notebooks as nbrun
+    from cs231n.tooling import runner
 
     try:
-        paths = nbrun.resolve_notebooks(args.notebooks)
+        paths = runner.resolve_notebooks(args.notebooks)
     except (FileNotFoundError, ValueError) as exc:
         _error(str(exc))
         return 2
     if not paths:
-        _error(f"no notebook matches {nbrun.NOTEBOOK_GLOB} under {REPO_ROOT}")
+        _error(f"no notebook matches {runner.NOTEBOOK_GLOB} under {REPO_ROOT}")
         return 2
     if args.list:
-        print("\n".join(nbrun.display_path(p) for p in paths))
+        print("\n".join(runner.display_path(p) for p in paths))
         return 0
 
     quick = args.quick or is_quick()
@@ -91,15 +93,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             print("--output-dir is only used with --quick: a full run writes notebooks in place")
         print(f"Running {len(paths)} notebook(s) in full mode (written in place if they succeed)")
 
-    def report(run: nbrun.NotebookRun) -> None:
-        name = nbrun.display_path(run.notebook)
+    def report(run: runner.NotebookRun) -> None:
+        name = runner.display_path(run.notebook)
         if run.ok:
             print(f"  {name}: ok in {run.seconds:.1f} s -> {run.written}")
         else:
             print(f"  {name}: FAILED after {run.seconds:.1f} s\n{run.error}", file=sys.stderr)
 
     try:
-        runs = nbrun.run_notebooks(
+        runs = runner.run_notebooks(
             paths,
             quick=quick,
             on_done=report,
@@ -112,7 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _error(str(exc))
         return 2
     print("\nSummary (wall times include kernel start; they depend on the machine's load):")
-    print(nbrun.summary(runs))
+    print(runner.summary(runs))
     status = 0 if all(r.ok for r in runs) else 1
     if not quick and not args.no_readme:
         status = max(status, _write_readme(Path(args.readme), results_dir=None))
@@ -121,14 +123,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _write_readme(readme: Path, results_dir: Path | None) -> int:
     """Put the results table into ``readme``; 0 on success or absent markers, 1 on error."""
-    from cs231n.tooling import notebooks as nbrun
+    from cs231n.tooling import report
 
     if not readme.exists():
         print(f"{readme} does not exist: results table not written")
         return 0
     try:
-        table = nbrun.results_table(results_dir, targets_only=True)
-        found = nbrun.update_readme(readme, table)
+        table = report.readme_table(results_dir)
+        found = report.update_readme(readme, table)
     except ValueError as exc:
         _error(str(exc))
         return 1
@@ -136,7 +138,7 @@ def _write_readme(readme: Path, results_dir: Path | None) -> int:
         print(f"Results table updated in {readme}")
     else:
         print(
-            f"{readme} has no {nbrun.README_START} ... {nbrun.README_END} markers: "
+            f"{readme} has no {report.README_START} ... {report.README_END} markers: "
             "left unchanged (add them where the table should go)"
         )
     return 0
@@ -146,16 +148,49 @@ def _write_readme(readme: Path, results_dir: Path | None) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    from cs231n.tooling import notebooks as nbrun
+    from cs231n.tooling import report, staleness
 
     results_dir = Path(args.dir) if args.dir else None
+    if args.stale:
+        try:
+            found = staleness.check_all(results_dir)
+        except ValueError as exc:
+            _error(str(exc))
+            return 1
+        print(staleness.stale_text(found))
+        return 1 if any(f.stale for f in found) else 0
     try:
-        print(nbrun.results_table(results_dir))
+        print(report.results_table(results_dir))
     except ValueError as exc:
         _error(str(exc))
         return 1
     if args.write_readme:
         return _write_readme(Path(args.readme), results_dir)
+    return 0
+
+
+# ----------------------------------------------------------------------------- modules
+
+
+def cmd_modules(args: argparse.Namespace) -> int:
+    from cs231n.tooling import modules, report
+
+    table = modules.module_map()
+    if not args.write_readme:
+        print(table)
+        return 0
+    readme = Path(args.readme)
+    try:
+        found = report.replace_between(
+            readme, modules.MAP_START, modules.MAP_END, table, who="cs231n modules"
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        _error(str(exc))
+        return 1
+    if not found:
+        _error(f"{readme} has no {modules.MAP_START} ... {modules.MAP_END} markers")
+        return 1
+    print(f"Module map updated in {readme}")
     return 0
 
 
@@ -279,7 +314,37 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="README to update with --write-readme (default: the repository's)",
     )
+    results.add_argument(
+        "--stale",
+        action="store_true",
+        help=(
+            "instead, list the notebooks and benchmarks whose recorded run predates a change "
+            "to the package modules they import (exit code 1 if any)"
+        ),
+    )
     results.set_defaults(func=cmd_results)
+
+    # modules ---------------------------------------------------------------
+    mods = sub.add_parser(
+        "modules",
+        help="print the module map of the package (one line per module)",
+        description=(
+            "Print the README's module map: every module under cs231n/, whether it is the "
+            "course's or ours, and the first paragraph of its docstring."
+        ),
+    )
+    mods.add_argument(
+        "--write-readme",
+        action="store_true",
+        help="put the map between the modules markers of the README instead of printing it",
+    )
+    mods.add_argument(
+        "--readme",
+        default=str(REPO_ROOT / "README.md"),
+        metavar="PATH",
+        help="README to update with --write-readme (default: the repository's)",
+    )
+    mods.set_defaults(func=cmd_modules)
     return parser
 
 

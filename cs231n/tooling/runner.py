@@ -1,8 +1,7 @@
-"""Run the assignment notebooks headless and tabulate their headline numbers.
+"""Run the assignment notebooks headless: in place (full runs) or as temporary copies (quick).
 
-This is the engine behind ``cs231n run`` and ``cs231n results`` (see
-:mod:`cs231n.tooling.cli`), and what ``tests/test_notebooks.py`` uses to keep every
-notebook executable.
+This is the engine behind ``cs231n run`` (see :mod:`cs231n.tooling.cli`), and what
+``tests/test_notebooks.py`` uses to keep every notebook executable.
 
 * **Full run** (``quick=False``): the notebook is executed with nbclient and,
   only if every cell succeeded, written back *in place* through a temporary
@@ -12,12 +11,8 @@ notebook executable.
   :mod:`cs231n.results`); the executed copy goes to a temporary folder, so a
   quick run never touches the committed notebook nor ``results/``.
 
-In both modes the kernel's working directory is the notebook's own folder.
-
-Headline numbers recorded with :func:`cs231n.results.record` end up in
-``results/*.json``; :func:`results_table` renders them as a markdown table and
-:func:`update_readme` puts that table between the markers
-``<!-- results:start -->`` and ``<!-- results:end -->`` of README.md.
+In both modes the kernel's working directory is the notebook's own folder. The numbers the
+notebooks record are tabulated by :mod:`cs231n.tooling.report`.
 """
 
 from __future__ import annotations
@@ -33,10 +28,8 @@ from typing import Any
 
 from cs231n.paths import DATA_ENV, REPO_ROOT, data_root
 from cs231n.quick import QUICK_ENV
-from cs231n.results import RESULTS_ENV, atomic_write_text, load_group
+from cs231n.results import RESULTS_ENV, atomic_write_text
 
-README_START = "<!-- results:start -->"
-README_END = "<!-- results:end -->"
 NOTEBOOK_GLOB = "assignment*/*.ipynb"
 
 # IPython colours its tracebacks with ANSI escapes; they are noise in a log file.
@@ -149,11 +142,9 @@ def _encryption_kwargs() -> dict[str, str]:
     unencrypted; older versions do not know the option, so it is only passed
     when supported.
     """
-    try:
-        import zmq
-        from jupyter_client import KernelManager
-    except ImportError:  # pragma: no cover - both come with nbclient
-        return {}
+    import zmq  # both come with nbclient
+    from jupyter_client import KernelManager
+
     if "transport_encryption" in KernelManager.class_trait_names() and zmq.has("curve"):
         return {"transport_encryption": "auto"}
     return {}
@@ -343,128 +334,3 @@ def summary(runs: Sequence[NotebookRun]) -> str:
         f"{len(runs) - failed} passed, {failed} failed, {len(runs)} notebook(s) in {total:.1f} s"
     )
     return "\n".join(lines)
-
-
-# ----------------------------------------------------------------------------- results table
-
-
-def _cell(text: Any) -> str:
-    """Make ``text`` safe inside a markdown table cell."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _number(x: Any) -> str:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return _cell(x)
-    return f"{x:.4g}"
-
-
-def results_table(results_dir: str | os.PathLike | None = None, targets_only: bool = False) -> str:
-    """A markdown table of every record in ``results_dir/*.json``.
-
-    Columns: notebook (the record's group, i.e. the file stem), metric, value,
-    target (with ``>=`` or ``<=`` from ``higher_is_better``), met?, dataset,
-    when (UTC). Groups are sorted by name, records keep their file order.
-    Records from quick runs (which should never reach ``results/``) are
-    flagged in the dataset column. Without any record the result is a one-line
-    note instead of an empty table.
-
-    Args:
-        results_dir: folder of ``*.json`` records (default: ``results/`` of
-            the repository, or ``$CS231N_RESULTS_DIR`` when set).
-        targets_only: keep only the records that have a target (the headline
-            results, as in the README); a last line counts the others.
-
-    Raises:
-        ValueError: naming the file when one of them is not a JSON object of records.
-    """
-    if results_dir is None:
-        results_dir = os.environ.get(RESULTS_ENV) or REPO_ROOT / "results"
-    results_dir = Path(results_dir)
-    rows = []
-    skipped = 0
-    for path in sorted(results_dir.glob("*.json")):
-        try:
-            group = load_group(path)
-        except ValueError as exc:
-            raise ValueError(f"results_table: cannot read {path}: {exc}") from exc
-        for key, entry in group.items():
-            if not isinstance(entry, dict):
-                raise ValueError(f"results_table: {path}: record {key!r} is not a JSON object")
-            target = entry.get("target")
-            if targets_only and target is None:
-                skipped += 1
-                continue
-            if target is None:
-                target_text = "—"
-            else:
-                op = "≥" if entry.get("higher_is_better", True) else "≤"
-                target_text = f"{op} {_number(target)}"
-            met = entry.get("met")
-            met_text = "—" if met is None else ("yes" if met else "**no**")
-            dataset = str(entry.get("dataset", ""))
-            if entry.get("quick"):
-                dataset += " (quick run)"
-            when = str(entry.get("when", ""))[:16].replace("T", " ")
-            rows.append(
-                [
-                    path.stem,
-                    entry.get("name", key),
-                    _number(entry.get("value")),
-                    target_text,
-                    met_text,
-                    dataset,
-                    when,
-                ]
-            )
-    if not rows:
-        return (
-            f"_No results recorded yet: run `cs231n run` to fill `{display_path(results_dir)}/`._"
-        )
-    header = ["notebook", "metric", "value", "target", "met?", "dataset", "when (UTC)"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    if skipped:
-        lines += [
-            "",
-            f"{skipped} more records without a target (timings, diagnostics, sweeps) are in "
-            f"`{display_path(results_dir)}/`; `cs231n results` prints them all.",
-        ]
-    return "\n".join(lines)
-
-
-def update_readme(readme_path: str | os.PathLike, table: str) -> bool:
-    """Replace what lies between the results markers of ``readme_path`` with ``table``.
-
-    The markers themselves and everything outside them are kept; the file is
-    written atomically and only when its content changes.
-
-    Returns:
-        True if the markers were found (the file now holds ``table``), False
-        if the file has no markers (it is left untouched).
-
-    Raises:
-        FileNotFoundError: ``readme_path`` does not exist.
-        ValueError: a marker appears more than once, or the end marker comes
-            before the start marker.
-    """
-    path = Path(readme_path)
-    text = path.read_text(encoding="utf-8")
-    n_start, n_end = text.count(README_START), text.count(README_END)
-    if n_start == 0 and n_end == 0:
-        return False
-    if n_start != 1 or n_end != 1:
-        raise ValueError(
-            f"update_readme: {path} must contain {README_START!r} and {README_END!r} exactly once "
-            f"each, found {n_start} and {n_end}"
-        )
-    start = text.index(README_START) + len(README_START)
-    end = text.index(README_END)
-    if end < start:
-        raise ValueError(f"update_readme: in {path}, {README_END!r} comes before {README_START!r}")
-    # Blank lines around the table: some renderers would otherwise read it as
-    # part of the HTML block that the comment marker opens.
-    new = text[:start] + "\n\n" + table.strip("\n") + "\n\n" + text[end:]
-    if new != text:
-        atomic_write_text(path, new)
-    return True
