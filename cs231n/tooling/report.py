@@ -19,7 +19,7 @@ from typing import Any
 from cs231n.paths import REPO_ROOT
 from cs231n.results import RESULTS_ENV, atomic_write_text, load_group
 from cs231n.tooling.machine import describe
-from cs231n.tooling.runner import discover_notebooks, display_path
+from cs231n.tooling.runner import display_path
 
 README_START = "<!-- results:start -->"
 README_END = "<!-- results:end -->"
@@ -60,7 +60,7 @@ def results_table(
     results_dir: str | os.PathLike | None = None,
     targets_only: bool = False,
     *,
-    groups: Collection[str] | None = None,
+    exclude: Collection[str] = (),
     stale: Mapping[str, bool] | None = None,
 ) -> str:
     """A markdown table of every record in ``results_dir/*.json``.
@@ -78,7 +78,7 @@ def results_table(
             the repository, or ``$CS231N_RESULTS_DIR`` when set).
         targets_only: keep only the records that have a target (the headline
             results, as in the README); a last line counts the others.
-        groups: keep only these groups (None: all); a last line counts the records left out.
+        exclude: groups to leave out (e.g. the benchmarks); a last line counts their records.
         stale: ``{group: whether its run is stale}``; a group not in it shows "—".
 
     Raises:
@@ -98,7 +98,7 @@ def results_table(
         for key, entry in group.items():
             if not isinstance(entry, dict):
                 raise ValueError(f"results_table: {path}: record {key!r} is not a JSON object")
-            if groups is not None and path.stem not in groups:
+            if path.stem in exclude:
                 other_groups[path.stem] = other_groups.get(path.stem, 0) + 1
                 continue
             if targets_only and entry.get("target") is None:
@@ -140,17 +140,16 @@ def results_table(
 def readme_table(
     results_dir: str | os.PathLike | None = None, repo_root: str | os.PathLike | None = None
 ) -> str:
-    """The README's results table: headline records (with a target) of the notebooks only,
-    each marked current or stale. Benchmark groups are left to ``results/`` and ``notes/``."""
-    from cs231n.tooling.staleness import check_all
+    """The README's results table: headline records (with a target), each marked current or
+    stale. Benchmark groups (``benchmarks/*.py``) are left to ``results/`` and ``notes/``."""
+    from cs231n.tooling.staleness import BENCHMARK_GLOB, check_all
 
     root = Path(repo_root) if repo_root is not None else REPO_ROOT
     if results_dir is None:
         results_dir = os.environ.get(RESULTS_ENV) or root / "results"
-    notebooks = {p.stem for p in discover_notebooks(root)}
-    report = check_all(results_dir, root)
-    stale = {f.group: f.stale for f in report if f.group in notebooks}
-    return results_table(results_dir, targets_only=True, groups=notebooks, stale=stale)
+    benchmarks = {p.stem for p in root.glob(BENCHMARK_GLOB)}
+    stale = {f.group: f.stale for f in check_all(results_dir, root)}
+    return results_table(results_dir, targets_only=True, exclude=benchmarks, stale=stale)
 
 
 def replace_between(
