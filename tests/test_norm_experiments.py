@@ -41,6 +41,8 @@ def test_train_fc_net_is_repeatable_and_learns(tiny_data):
     b = train_fc_net(tiny_data, [16], "layernorm", **kw)
     assert a.loss_history == b.loss_history
     assert a.best_val_acc > 0.8  # chance is 1/3
+    sgd = train_fc_net(tiny_data, [16], "layernorm", **{**kw, "update_rule": "sgd"})
+    assert sgd.update_rule_name == "sgd" and sgd.loss_history != a.loss_history
 
 
 def test_weight_scale_experiment_keeps_a_diverging_run(tiny_data):

@@ -1,10 +1,12 @@
-"""The normalization experiments of ``BatchNormalization.ipynb``, one harness for both norms.
+"""The fully connected experiments of ``BatchNormalization.ipynb`` (one harness for both
+norms) and ``FullyConnectedNets.ipynb`` (the update rules).
 
-Every run trains a :class:`~cs231n.classifiers.fc_net.FullyConnectedNet` with Adam under
-:class:`~cs231n.solver.Solver`, from ``np.random.seed(seed)`` (the weights come from the
-global ``np.random`` state, as in the official code) and the Solver's own ``solver_seed``
-for the minibatches, so a run with and a run without normalization see the same initial
-weights (up to the normalization parameters) and the same minibatches.
+Every run trains a :class:`~cs231n.classifiers.fc_net.FullyConnectedNet` under
+:class:`~cs231n.solver.Solver` (Adam unless told otherwise), from ``np.random.seed(seed)``
+(the weights come from the global ``np.random`` state, as in the official code) and the
+Solver's own ``solver_seed`` for the minibatches, so runs that differ in the normalization
+or the update rule see the same initial weights (up to the normalization parameters) and
+the same minibatches.
 
 * :func:`make_solver` builds one net and its Solver, :func:`train_fc_net` trains it;
 * :func:`weight_scale_experiment` trains every normalization at every weight scale and
@@ -39,13 +41,14 @@ def make_solver(
     batch_size: int,
     learning_rate: float,
     num_epochs: int,
+    update_rule: str = "adam",
     seed: int = 231,
     solver_seed: int = 0,
     verbose: bool = False,
     print_every: int = 100,
     num_classes: int | None = None,
 ) -> Solver:
-    """A fully connected net and its Adam :class:`Solver`, not trained yet.
+    """A fully connected net and its :class:`Solver` (Adam by default), not trained yet.
 
     Args:
         data: ``X_train`` (N, D) or (N, C, H, W), ``y_train`` (N,), ``X_val``, ``y_val``.
@@ -53,6 +56,8 @@ def make_solver(
         normalization: ``"batchnorm"``, ``"layernorm"`` or ``None``.
         weight_scale: standard deviation of the initial weights.
         batch_size, learning_rate, num_epochs: the Solver's settings.
+        update_rule: the :mod:`cs231n.optim` rule (``"sgd"``, ``"sgd_momentum"``,
+            ``"rmsprop"``, ``"adam"``).
         seed: global ``np.random`` seed set before the model draws its weights.
         solver_seed: the Solver's minibatch seed.
         verbose, print_every: the Solver's logging.
@@ -82,7 +87,7 @@ def make_solver(
         data,
         num_epochs=num_epochs,
         batch_size=batch_size,
-        update_rule="adam",
+        update_rule=update_rule,
         optim_config={"learning_rate": learning_rate},
         verbose=verbose,
         print_every=print_every,
