@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from cs231n.nn import convnet as convnet_module
-from cs231n.nn.convnet import ConvNet
+import cs231n.fast_layers as fl
+from cs231n.nn.convnet import ConvNet, conv_functions
 from cs231n.solver import Solver
 from tests.checks import assert_close, assert_grad
 
@@ -130,18 +130,6 @@ def test_solver_restores_the_batchnorm_statistics_of_the_best_parameters(rng):
     assert solver.check_accuracy(data["X_val"], data["y_val"]) == solver.best_val_acc
 
 
-def _has_winograd() -> bool:
-    try:
-        convnet_module.conv_functions("winograd")
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(
-    not _has_winograd(),
-    reason="cs231n.fast_layers has no conv_forward_winograd/conv_backward_winograd yet",
-)
 def test_winograd_gives_the_same_loss_and_grads_as_fast(rng):
     fast, wino = tiny(), tiny(conv_method="winograd")
     X = rng.standard_normal((4, 3, 8, 8))
@@ -154,9 +142,8 @@ def test_winograd_gives_the_same_loss_and_grads_as_fast(rng):
     assert_close(wino.loss(X), fast.loss(X), tol=1e-10, what="winograd scores")
 
 
-def test_winograd_error_is_clear_when_missing(monkeypatch):
-    import cs231n.fast_layers as fast_layers
-
-    monkeypatch.delattr(fast_layers, "conv_forward_winograd", raising=False)
-    with pytest.raises(ImportError, match="conv_method='winograd' needs conv_forward_winograd"):
-        ConvNet(conv_method="winograd")
+def test_conv_functions_by_name():
+    assert conv_functions("fast") == (fl.conv_forward_fast, fl.conv_backward_fast)
+    assert conv_functions("winograd") == (fl.conv_forward_winograd, fl.conv_backward_winograd)
+    with pytest.raises(ValueError, match="conv_method must be 'fast' or 'winograd', got 'fft'"):
+        ConvNet(conv_method="fft")

@@ -24,7 +24,9 @@ import numpy as np
 
 from cs231n.fast_layers import (
     conv_backward_fast,
+    conv_backward_winograd,
     conv_forward_fast,
+    conv_forward_winograd,
     max_pool_backward_fast,
     max_pool_forward_fast,
 )
@@ -46,26 +48,16 @@ def conv_functions(conv_method: str):
 
     ``'fast'``: :func:`~cs231n.fast_layers.conv_forward_fast` and its backward pass;
     ``'winograd'``: ``conv_forward_winograd`` / ``conv_backward_winograd`` of
-    :mod:`cs231n.fast_layers` (3x3 stride 1 only), imported only when asked for.
+    :mod:`cs231n.fast_layers` (3x3 stride 1 only).
 
     Raises
     ------
     ValueError
         For any other name.
-    ImportError
-        When ``'winograd'`` is asked for but :mod:`cs231n.fast_layers` does not have it.
     """
     if conv_method == "fast":
         return conv_forward_fast, conv_backward_fast
     if conv_method == "winograd":
-        try:
-            from cs231n.fast_layers import conv_backward_winograd, conv_forward_winograd
-        except ImportError as exc:
-            raise ImportError(
-                "ConvNet: conv_method='winograd' needs conv_forward_winograd and "
-                "conv_backward_winograd in cs231n.fast_layers, which this installation does "
-                "not have; use conv_method='fast'"
-            ) from exc
         return conv_forward_winograd, conv_backward_winograd
     raise ValueError(f"ConvNet: conv_method must be 'fast' or 'winograd', got {conv_method!r}")
 
