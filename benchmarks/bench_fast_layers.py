@@ -70,7 +70,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--backend",
         choices=["cython", "numpy"],
         default=None,
-        help="force an im2col backend (default: whatever fast_layers picked)",
+        help="run on these kernels (default: the ones cs231n.kernels.backend chose at import)",
     )
     p.add_argument("--quick", action="store_true", help="2 repeats, notebook shapes only")
     p.add_argument("--no-naive", action="store_true", help="skip the naive layers")
@@ -122,12 +122,13 @@ def _report(rows, label: str, method: str, setting: str, suffix: str, record_the
             dataset=what,
             target=target,
             higher_is_better=False,
+            kind="timing",
         )
         ms = [(f"{name}_{dtype}{infix or '_ours'}_ms{suffix}", t_ours)]
         if not method:  # the torch time of a Winograd row is the same call as the ours row's
             ms.append((f"{name}_{dtype}_torch_ms{suffix}", t_torch))
         for key, seconds in ms:
-            record(GROUP, key, 1e3 * seconds, dataset=what, higher_is_better=False)
+            record(GROUP, key, 1e3 * seconds, dataset=what, higher_is_better=False, kind="timing")
 
 
 def main(argv=None) -> int:
@@ -135,16 +136,28 @@ def main(argv=None) -> int:
     if args.keep_freed_memory and any(os.environ.get(k) != v for k, v in KEEP_MEMORY_ENV.items()):
         env = dict(os.environ, **KEEP_MEMORY_ENV)
         os.execve(sys.executable, [sys.executable, *sys.argv], env)  # glibc reads them at start
-    suffix = "_keepmem" if args.keep_freed_memory else ""
     # The BLAS thread count is read when numpy loads: set it before the first import.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
+
+    from cs231n.kernels.backend import kernels_named, use_kernels
+
+    if not args.backend:
+        return _run(args)
+    with use_kernels(kernels_named(args.backend)):  # the one switch, undone on return
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Time every case (after :func:`main` has set the threads and the kernels)."""
+    suffix = "_keepmem" if args.keep_freed_memory else ""
 
     import numpy as np
     import torch
     import torch.nn.functional as F
 
     import cs231n.fast_layers as fl
+    from cs231n.kernels.backend import active_kernels
     from cs231n.layers import (
         conv_backward_naive,
         conv_forward_naive,
@@ -154,8 +167,6 @@ def main(argv=None) -> int:
     from cs231n.results import record
 
     torch.set_num_threads(args.threads)
-    if args.backend:
-        fl.set_backend(args.backend)
     repeats = 2 if args.quick else args.repeats
     conv_cases = CONV_CASES[:1] if args.quick else CONV_CASES
     pool_cases = POOL_CASES[:1] if args.quick else POOL_CASES
@@ -178,7 +189,7 @@ def main(argv=None) -> int:
     naive_rows = []  # (case, naive ms, fast ms, speedup)
     load = os.getloadavg()[0]
     setting = (
-        f"{args.threads} thread(s), median of {repeats}, backend {fl.BACKEND}, "
+        f"{args.threads} thread(s), median of {repeats}, backend {active_kernels().name}, "
         f"load avg {load:.1f} on {os.cpu_count()} CPUs"
         + (", glibc keeps freed memory" if args.keep_freed_memory else "")
     )
@@ -282,6 +293,7 @@ def main(argv=None) -> int:
                     f"{name}_float64_naive_speedup{suffix}",
                     t_naive / t_fast,
                     dataset=f"{name} float64: {setting}",
+                    kind="timing",
                 )
     return 0
 

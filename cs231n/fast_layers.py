@@ -18,85 +18,33 @@ float64); ``w`` and ``b`` are cast to the dtype of ``x``.
 Ties in max pooling go to ONE element, the first maximum of the window in
 row-major order (what ``argmax`` returns), exactly like the naive layer.
 
-Backends: the im2col / col2im loops come from the compiled extension
-``cs231n.kernels.im2col_cython`` when it is built (``BACKEND == 'cython'``), else from
-:mod:`cs231n.kernels.im2col_numpy` (``BACKEND == 'numpy'``, with one warning at import).
-``CS231N_FORCE_NUMPY=1`` at import time, or :func:`set_backend`, selects numpy.
+Kernels: the im2col / col2im loops are methods of :func:`cs231n.kernels.backend.active_kernels`,
+the compiled extension ``cs231n.kernels.im2col_cython`` when it is built (``name == 'cython'``),
+else :mod:`cs231n.kernels.im2col_numpy` (``name == 'numpy'``, with one warning at import).
+``CS231N_FORCE_NUMPY=1`` at import time selects numpy; ``with use_kernels(NUMPY_KERNELS):``
+runs a block on numpy (both from :mod:`cs231n.kernels.backend`). Both give the same numbers
+and the same caches, so a forward on one and a backward on the other agree.
+
+Hyperparameters: ``conv_param`` / ``pool_param`` are checked once per forward pass
+(:class:`~cs231n.kernels.geometry.ConvParam`, :class:`~cs231n.kernels.geometry.PoolParam`)
+and the checked object travels in the cache; the backward passes never read the dict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-from cs231n.im2col import conv_output_sizes
-from cs231n.kernels import im2col_numpy
-from cs231n.kernels.backend import init_backend
+from cs231n.im2col import col2im_indices as col2im_indices  # the official module re-exports
+from cs231n.im2col import get_im2col_indices as get_im2col_indices
+from cs231n.im2col import im2col_indices as im2col_indices
+from cs231n.kernels.backend import active_kernels
+from cs231n.kernels.geometry import ConvParam, PoolParam
 from cs231n.kernels.im2col_numpy import as_float_array
 from cs231n.kernels.winograd import conv_backward_winograd as conv_backward_winograd  # re-exported
 from cs231n.kernels.winograd import conv_forward_winograd as conv_forward_winograd  # re-exported
 
 # Size of one block of dx columns in conv_backward_strides: about an L2 cache.
 _COL2IM_BLOCK_BYTES = 1 << 21
-
-#: The active backend of the im2col / col2im loops: ``'cython'`` or ``'numpy'``.
-BACKEND: str = "numpy"
-_IMPL: dict[str, Callable] = {}
-
-
-def _numpy_impl() -> dict[str, Callable]:
-    return {
-        "im2col": im2col_numpy.im2col_numpy,
-        "col2im": im2col_numpy.col2im_numpy,
-        "im2col_per_image": im2col_numpy.im2col_per_image_numpy,
-        "col2im_per_image": im2col_numpy.col2im_per_image_numpy,
-    }
-
-
-def _cython_impl() -> dict[str, Callable]:
-    from cs231n.kernels import im2col_cython  # ImportError when the extension is not built
-
-    return {
-        "im2col": im2col_cython.im2col_cython,
-        "col2im": im2col_cython.col2im_cython,
-        "im2col_per_image": im2col_cython.im2col_per_image_cython,
-        "col2im_per_image": im2col_cython.col2im_per_image_cython,
-    }
-
-
-def cython_available() -> bool:
-    """Whether the compiled extension ``cs231n.kernels.im2col_cython`` can be imported."""
-    try:
-        _cython_impl()
-    except ImportError:
-        return False
-    return True
-
-
-def set_backend(name: str) -> str:
-    """Select the im2col / col2im implementation: ``'cython'`` or ``'numpy'``.
-
-    Returns the previous backend name (so tests can restore it). Raises
-    ``ValueError`` for an unknown name and ``ImportError`` when ``'cython'`` is
-    asked for but the extension is not built.
-    """
-    global BACKEND
-    if name not in ("cython", "numpy"):
-        raise ValueError(f"set_backend: name must be 'cython' or 'numpy', got {name!r}")
-    impl = _cython_impl() if name == "cython" else _numpy_impl()
-    previous, BACKEND = BACKEND, name
-    _IMPL.clear()
-    _IMPL.update(impl)
-    return previous
-
-
-init_backend(
-    set_backend,
-    "cs231n.kernels.im2col_cython",
-    "cs231n.fast_layers",
-    "im2col/col2im (same results, slower backward)",
-)
 
 
 # ---------------------------------------------------------------------------
@@ -105,7 +53,7 @@ init_backend(
 
 
 def _check_conv(x, w, b, conv_param, layer: str):
-    """Arrays in the dtype of ``x`` plus ``(stride, pad, Ho, Wo)``, or ``ValueError``."""
+    """Arrays in the dtype of ``x``, the checked ConvParam and ``(Ho, Wo)``, or ``ValueError``."""
     x = as_float_array(x, f"{layer}: x", ndim=4)
     w = np.asarray(w, dtype=x.dtype)
     b = np.asarray(b, dtype=x.dtype)
@@ -115,27 +63,17 @@ def _check_conv(x, w, b, conv_param, layer: str):
     F, _, HH, WW = w.shape
     if b.shape != (F,):
         raise ValueError(f"{layer}: b must have shape (F,) = ({F},), got {b.shape}")
-    if not isinstance(conv_param, dict) or "stride" not in conv_param or "pad" not in conv_param:
-        raise ValueError(
-            f"{layer}: conv_param must be a dict with 'stride' and 'pad', got {conv_param!r}"
-        )
-    stride, pad = conv_param["stride"], conv_param["pad"]
-    Ho, Wo = conv_output_sizes(H, W, HH, WW, pad, stride, layer=layer)
-    return x, w, b, int(stride), int(pad), Ho, Wo
+    p = ConvParam.from_dict(layer, conv_param)
+    Ho, Wo = p.output_hw(layer, H, W, HH, WW)
+    return x, w, b, p, Ho, Wo
 
 
 def _check_pool(x, pool_param, layer: str):
-    """``x`` as float plus ``(ph, pw, stride, Ho, Wo)``, or ``ValueError``."""
+    """``x`` as float, the checked PoolParam and ``(Ho, Wo)``, or ``ValueError``."""
     x = as_float_array(x, f"{layer}: x", ndim=4)
-    keys = ("pool_height", "pool_width", "stride")
-    if not isinstance(pool_param, dict) or any(k not in pool_param for k in keys):
-        raise ValueError(f"{layer}: pool_param must be a dict with keys {keys}, got {pool_param!r}")
-    ph, pw, stride = (pool_param[k] for k in keys)
-    _, _, H, W = x.shape
-    Ho, Wo = conv_output_sizes(
-        H, W, ph, pw, 0, stride, layer=layer, field_names=("pool_height", "pool_width")
-    )
-    return x, int(ph), int(pw), int(stride), Ho, Wo
+    p = PoolParam.from_dict(layer, pool_param)
+    Ho, Wo = p.output_hw(layer, *x.shape[2:])
+    return x, p, Ho, Wo
 
 
 def _check_dout(dout, shape, dtype, layer: str) -> np.ndarray:
@@ -153,16 +91,17 @@ def _check_dout(dout, shape, dtype, layer: str) -> np.ndarray:
 
 
 def _unpack_conv_cache(dout, cache: tuple, layer: str):
-    """The shared start of the conv backward passes: unpack the cache ``(x, w, b,
-    conv_param, x_cols)`` and check ``dout`` against the output shape (N, F, Ho, Wo).
+    """The shared start of the conv backward passes: unpack the cache ``(x, w, b, p,
+    x_cols)`` (``p`` the ConvParam checked by the forward pass) and check ``dout`` against
+    the output shape (N, F, Ho, Wo).
 
     Returns ``x, w, x_cols, dout, (N, C, H, W, F, HH, WW, Ho, Wo, stride, pad)``.
     """
-    x, w, _, conv_param, x_cols = cache
+    x, w, _, p, x_cols = cache
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
-    stride, pad = int(conv_param["stride"]), int(conv_param["pad"])
-    Ho, Wo = (H + 2 * pad - HH) // stride + 1, (W + 2 * pad - WW) // stride + 1
+    stride, pad = p.stride, p.pad
+    Ho, Wo = p.output_hw(layer, H, W, HH, WW)
     dout = _check_dout(dout, (N, F, Ho, Wo), x.dtype, layer)
     return x, w, x_cols, dout, (N, C, H, W, F, HH, WW, Ho, Wo, stride, pad)
 
@@ -181,24 +120,27 @@ def conv_forward_strides(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param
     b : (F,)
         Biases.
     conv_param : dict
-        ``'stride'`` (int >= 1) and ``'pad'`` (int >= 0, zeros on each side of H and W).
+        Exactly ``'stride'`` (int >= 1) and ``'pad'`` (int >= 0, zeros on each side of H
+        and W).
 
     Returns
     -------
     out : (N, F, Ho, Wo)
         ``Ho = (H + 2*pad - HH) // stride + 1``, ``Wo = (W + 2*pad - WW) // stride + 1``.
     cache : tuple
-        ``(x, w, b, conv_param, x_cols)`` with ``x_cols`` (N, C*HH*WW + 1, Ho*Wo):
+        ``(x, w, b, p, x_cols)`` with ``p`` the checked
+        :class:`~cs231n.kernels.geometry.ConvParam` and ``x_cols`` (N, C*HH*WW + 1, Ho*Wo):
         the im2col matrix of each image and a last row of ones (for the bias).
 
     Raises
     ------
     ValueError
         If ``(H + 2*pad - HH)`` or ``(W + 2*pad - WW)`` is not divisible by the stride,
-        the filter is larger than the padded input, or a shape does not match.
+        the filter is larger than the padded input, a shape does not match, or
+        ``conv_param`` lacks a key, has another key or a value out of range.
     """
     layer = "conv_forward_fast"
-    x, w, b, stride, pad, Ho, Wo = _check_conv(x, w, b, conv_param, layer)
+    x, w, b, p, Ho, Wo = _check_conv(x, w, b, conv_param, layer)
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
     K, P = C * HH * WW, Ho * Wo
@@ -208,7 +150,7 @@ def conv_forward_strides(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param
     # compiled loop straight from x, without the padded temporary. A last row of ones
     # makes the bias one more column of the filter matrix.
     x_cols = np.empty((N, K + 1, P), dtype=x.dtype)
-    _IMPL["im2col_per_image"](x, HH, WW, pad, stride, out=x_cols[:, :K])
+    active_kernels().im2col_per_image(x, HH, WW, p.pad, p.stride, out=x_cols[:, :K])
     x_cols[:, K] = 1
     w_b = np.empty((F, K + 1), dtype=x.dtype)  # [w.reshape(F, K) | b]
     w_b[:, :K] = w.reshape(F, K)
@@ -216,8 +158,7 @@ def conv_forward_strides(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param
     # (F, K+1) @ (N, K+1, P) -> (N, F, P): one GEMM per image, each written straight into
     # the output layout (no transpose, no separate bias pass).
     out = np.matmul(w_b, x_cols).reshape(N, F, Ho, Wo)
-    cache = (x, w, b, conv_param, x_cols)
-    return out, cache
+    return out, (x, w, b, p, x_cols)
 
 
 def conv_backward_strides(dout: np.ndarray, cache: tuple):
@@ -260,12 +201,13 @@ def conv_backward_strides(dout: np.ndarray, cache: tuple):
     # is still in cache when col2im reads it back.
     dx = np.empty(x.shape, dtype=x.dtype)
     wT = w.reshape(F, K).T  # (K, F)
+    col2im_per_image = active_kernels().col2im_per_image
     step = max(1, _COL2IM_BLOCK_BYTES // (K * P * x.itemsize))  # images per block
     dx_cols = np.empty((min(step, N), K, P), dtype=x.dtype)  # one block, reused
     for n0 in range(0, N, step):
         n1 = min(N, n0 + step)
         block = np.matmul(wT, dout_n[n0:n1], out=dx_cols[: n1 - n0])  # (n, K, P)
-        _IMPL["col2im_per_image"](block, n1 - n0, C, H, W, HH, WW, pad, stride, out=dx[n0:n1])
+        col2im_per_image(block, n1 - n0, C, H, W, HH, WW, pad, stride, out=dx[n0:n1])
     return dx, dw, db
 
 
@@ -278,16 +220,16 @@ def conv_forward_im2col(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param:
     -------
     out : (N, F, Ho, Wo)
     cache : tuple
-        ``(x, w, b, conv_param, x_cols)`` with ``x_cols`` (C*HH*WW, Ho*Wo*N), the
-        column order of :func:`cs231n.im2col.im2col_indices`.
+        ``(x, w, b, p, x_cols)`` with ``p`` the checked ConvParam and ``x_cols``
+        (C*HH*WW, Ho*Wo*N), the column order of :func:`cs231n.im2col.im2col_indices`.
     """
-    x, w, b, stride, pad, Ho, Wo = _check_conv(x, w, b, conv_param, "conv_forward_im2col")
+    x, w, b, p, Ho, Wo = _check_conv(x, w, b, conv_param, "conv_forward_im2col")
     N = x.shape[0]
     F, _, HH, WW = w.shape
-    x_cols = _IMPL["im2col"](x, HH, WW, pad, stride)  # (K, Ho*Wo*N)
+    x_cols = active_kernels().im2col(x, HH, WW, p.pad, p.stride)  # (K, Ho*Wo*N)
     res = w.reshape(F, -1) @ x_cols + b[:, None]  # (F, Ho*Wo*N)
     out = np.ascontiguousarray(res.reshape(F, Ho, Wo, N).transpose(3, 0, 1, 2))  # (N, F, Ho, Wo)
-    return out, (x, w, b, conv_param, x_cols)
+    return out, (x, w, b, p, x_cols)
 
 
 def conv_backward_im2col(dout: np.ndarray, cache: tuple):
@@ -311,7 +253,7 @@ def conv_backward_im2col(dout: np.ndarray, cache: tuple):
     db = dout_r.sum(axis=1)
     dw = (dout_r @ x_cols.T).reshape(w.shape)
     dx_cols = w.reshape(F, -1).T @ dout_r  # (K, Ho*Wo*N)
-    dx = _IMPL["col2im"](dx_cols, N, C, H, W, HH, WW, pad, stride)
+    dx = active_kernels().col2im(dx_cols, N, C, H, W, HH, WW, pad, stride)
     return dx, dw, db
 
 
@@ -347,14 +289,16 @@ def max_pool_forward_fast(x: np.ndarray, pool_param: dict):
     Raises
     ------
     ValueError
-        If the stride does not divide, the pool is larger than the input, or a key is missing.
+        If the stride does not divide, the pool is larger than the input, or ``pool_param``
+        lacks a key, has another key or a value out of range.
     """
-    x, ph, pw, stride, _, _ = _check_pool(x, pool_param, "max_pool_forward_fast")
+    x, p, _, _ = _check_pool(x, pool_param, "max_pool_forward_fast")
     H, W = x.shape[2:]
-    if ph == pw == stride and H % ph == 0 and W % pw == 0:
-        out, cache = max_pool_forward_reshape(x, pool_param)
+    # p (checked) passes through the checks of the method unchanged
+    if p.pool_height == p.pool_width == p.stride and H % p.stride == 0 and W % p.stride == 0:
+        out, cache = max_pool_forward_reshape(x, p)
         return out, ("reshape", cache)
-    out, cache = max_pool_forward_strides(x, pool_param)
+    out, cache = max_pool_forward_strides(x, p)
     return out, ("strides", cache)
 
 
@@ -398,7 +342,8 @@ def max_pool_forward_reshape(x: np.ndarray, pool_param: dict):
     cache : tuple
         ``(x, x_reshaped, out)``, ``x_reshaped`` (N, C, Ho, ph, Wo, pw).
     """
-    x, ph, pw, stride, Ho, Wo = _check_pool(x, pool_param, "max_pool_forward_reshape")
+    x, p, Ho, Wo = _check_pool(x, pool_param, "max_pool_forward_reshape")
+    ph, pw, stride = p.pool_height, p.pool_width, p.stride
     N, C, H, W = x.shape
     if not (ph == pw == stride and H % ph == 0 and W % pw == 0):
         raise ValueError(
@@ -484,9 +429,10 @@ def max_pool_forward_strides(x: np.ndarray, pool_param: dict):
     -------
     out : (N, C, Ho, Wo)
     cache : tuple
-        ``(x, out, pool_param)``.
+        ``(x, out, p)``, ``p`` the checked :class:`~cs231n.kernels.geometry.PoolParam`.
     """
-    x, ph, pw, stride, Ho, Wo = _check_pool(x, pool_param, "max_pool_forward_strides")
+    x, p, Ho, Wo = _check_pool(x, pool_param, "max_pool_forward_strides")
+    ph, pw, stride = p.pool_height, p.pool_width, p.stride
     out = x[:, :, : stride * Ho : stride, : stride * Wo : stride].copy()  # offset (0, 0)
     for i in range(ph):
         for j in range(pw):
@@ -496,7 +442,7 @@ def max_pool_forward_strides(x: np.ndarray, pool_param: dict):
                     x[:, :, i : i + stride * Ho : stride, j : j + stride * Wo : stride],
                     out=out,
                 )
-    return out, (x, out, pool_param)
+    return out, (x, out, p)
 
 
 def max_pool_backward_strides(dout: np.ndarray, cache: tuple) -> np.ndarray:
@@ -516,8 +462,9 @@ def max_pool_backward_strides(dout: np.ndarray, cache: tuple) -> np.ndarray:
     -------
     dx : (N, C, H, W)
     """
-    x, out, pool_param = cache
-    _, ph, pw, stride, Ho, Wo = _check_pool(x, pool_param, "max_pool_backward_strides")
+    x, out, p = cache
+    ph, pw, stride = p.pool_height, p.pool_width, p.stride
+    Ho, Wo = out.shape[2:]
     dout = _check_dout(dout, out.shape, x.dtype, "max_pool_backward_strides")
     dx = np.zeros_like(x)
     rows = [slice(i, i + stride * Ho, stride) for i in range(ph)]
@@ -545,17 +492,18 @@ def max_pool_forward_im2col(x: np.ndarray, pool_param: dict):
     -------
     out : (N, C, Ho, Wo)
     cache : tuple
-        ``(x, x_cols, x_cols_argmax, pool_param)``, ``x_cols`` (ph*pw, Ho*Wo*N*C),
-        ``x_cols_argmax`` (Ho*Wo*N*C,) the first maximum of each column.
+        ``(x, x_cols, x_cols_argmax, p)``: ``p`` the checked PoolParam, ``x_cols``
+        (ph*pw, Ho*Wo*N*C), ``x_cols_argmax`` (Ho*Wo*N*C,) the first maximum of each column.
     """
-    x, ph, pw, stride, Ho, Wo = _check_pool(x, pool_param, "max_pool_forward_im2col")
+    x, p, Ho, Wo = _check_pool(x, pool_param, "max_pool_forward_im2col")
+    ph, pw, stride = p.pool_height, p.pool_width, p.stride
     N, C, H, W = x.shape
     x_split = x.reshape(N * C, 1, H, W)  # channels as separate images
-    x_cols = _IMPL["im2col"](x_split, ph, pw, 0, stride)  # (ph*pw, Ho*Wo*N*C)
+    x_cols = active_kernels().im2col(x_split, ph, pw, 0, stride)  # (ph*pw, Ho*Wo*N*C)
     x_cols_argmax = np.argmax(x_cols, axis=0)  # first max in row-major window order
     x_cols_max = x_cols[x_cols_argmax, np.arange(x_cols.shape[1])]
     out = np.ascontiguousarray(x_cols_max.reshape(Ho, Wo, N, C).transpose(2, 3, 0, 1))
-    return out, (x, x_cols, x_cols_argmax, pool_param)
+    return out, (x, x_cols, x_cols_argmax, p)
 
 
 def max_pool_backward_im2col(dout: np.ndarray, cache: tuple) -> np.ndarray:
@@ -571,13 +519,13 @@ def max_pool_backward_im2col(dout: np.ndarray, cache: tuple) -> np.ndarray:
     -------
     dx : (N, C, H, W)
     """
-    x, x_cols, x_cols_argmax, pool_param = cache
+    x, x_cols, x_cols_argmax, p = cache
     N, C, H, W = x.shape
-    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-    Ho, Wo = (H - ph) // stride + 1, (W - pw) // stride + 1
+    ph, pw, stride = p.pool_height, p.pool_width, p.stride
+    Ho, Wo = p.output_hw("max_pool_backward_im2col", H, W)
     dout = _check_dout(dout, (N, C, Ho, Wo), x.dtype, "max_pool_backward_im2col")
     dout_flat = dout.transpose(2, 3, 0, 1).ravel()  # (Ho*Wo*N*C,), the column order
     dx_cols = np.zeros_like(x_cols)
     dx_cols[x_cols_argmax, np.arange(dx_cols.shape[1])] = dout_flat
-    dx = _IMPL["col2im"](dx_cols, N * C, 1, H, W, ph, pw, 0, stride)  # (N*C, 1, H, W)
+    dx = active_kernels().col2im(dx_cols, N * C, 1, H, W, ph, pw, 0, stride)  # (N*C, 1, H, W)
     return dx.reshape(x.shape)

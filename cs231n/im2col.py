@@ -15,82 +15,14 @@ entry back to the pixel it came from, which is what a backward pass needs.
 
 The same layout is produced by ``cs231n.kernels.im2col_cython`` (compiled loops) and
 ``cs231n.kernels.im2col_numpy`` (strided views); :mod:`cs231n.fast_layers` uses those.
-This module also holds :func:`conv_output_size`, the one place that checks
-that a window, a pad and a stride fit an input.
+All of them check the sizes with :func:`cs231n.kernels.geometry.output_hw`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-
-def conv_output_size(
-    size: int,
-    field: int,
-    pad: int,
-    stride: int,
-    *,
-    layer: str = "conv",
-    dim: str = "H",
-    field_name: str = "HH",
-) -> int:
-    """Output length of a window of length ``field`` slid over ``size + 2 * pad``.
-
-    Returns ``(size + 2 * pad - field) // stride + 1`` and raises ``ValueError``
-    (naming ``layer``, ``dim`` and the numbers) when the stride does not divide
-    exactly, the window is larger than the padded input, or a hyperparameter is
-    out of range. Never floors silently.
-    """
-    for name, value in (("stride", stride), ("pad", pad), (field_name, field), (dim, size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise ValueError(f"{layer}: {name} must be an integer, got {value!r}")
-    if stride < 1:
-        raise ValueError(f"{layer}: stride must be >= 1, got {stride}")
-    if pad < 0:
-        raise ValueError(f"{layer}: pad must be >= 0, got {pad}")
-    if field < 1:
-        raise ValueError(f"{layer}: {field_name} must be >= 1, got {field}")
-    span = size + 2 * pad - field
-    if span < 0:
-        raise ValueError(
-            f"{layer}: {field_name} = {field} is larger than the padded input "
-            f"{dim} + 2*pad = {size} + 2*{pad} = {size + 2 * pad}"
-        )
-    if span % stride != 0:
-        raise ValueError(
-            f"{layer}: ({dim} + 2*pad - {field_name}) = ({size} + 2*{pad} - {field}) = {span} "
-            f"is not divisible by stride = {stride}"
-        )
-    return span // stride + 1
-
-
-#: How the official im2col signatures name the window's height and width.
-FIELD_NAMES = ("field_height", "field_width")
-
-
-def conv_output_sizes(
-    H: int,
-    W: int,
-    field_height: int,
-    field_width: int,
-    pad: int,
-    stride: int,
-    *,
-    layer: str = "conv",
-    field_names: tuple[str, str] = ("HH", "WW"),
-) -> tuple[int, int]:
-    """``(Ho, Wo)``: :func:`conv_output_size` along H and along W.
-
-    ``field_names`` are the names the error messages give the window's height and
-    width (e.g. ``("pool_height", "pool_width")``).
-    """
-    out_h = conv_output_size(
-        H, field_height, pad, stride, layer=layer, dim="H", field_name=field_names[0]
-    )
-    out_w = conv_output_size(
-        W, field_width, pad, stride, layer=layer, dim="W", field_name=field_names[1]
-    )
-    return out_h, out_w
+from cs231n.kernels.geometry import FIELD_NAMES, output_hw
 
 
 def _check_x_shape(x_shape) -> tuple[int, int, int, int]:
@@ -125,8 +57,8 @@ def get_im2col_indices(
         Padded column of each (row, output position).
     """
     _, C, H, W = _check_x_shape(x_shape)
-    out_h, out_w = conv_output_sizes(
-        H, W, field_height, field_width, padding, stride, layer="im2col", field_names=FIELD_NAMES
+    out_h, out_w = output_hw(
+        "im2col", H, W, field_height, field_width, padding, stride, names=FIELD_NAMES
     )
     # Row r = (c, a, b) in C-order: window offset (a, b) of channel c.
     i0 = np.tile(np.repeat(np.arange(field_height), field_width), C)  # (C*fh*fw,)

@@ -1,7 +1,7 @@
 """Fast conv / pool layers: the same numbers as the naive layers and as PyTorch.
 
-Every test runs twice, once per im2col backend (``cython`` and ``numpy``), in the
-same session via :func:`cs231n.fast_layers.set_backend`. Checked for each layer:
+Every test runs twice, once per set of kernels (``cython`` and ``numpy``), in the
+same session via ``with cs231n.kernels.backend.use_kernels(...)``. Checked for each layer:
 forward and every gradient against the naive layer and a float64 PyTorch twin
 (stride, pad, non-square kernels, overlapping pools, pools with gaps), a
 centred-difference gradient check, dtype kept (float32 in -> float32 out), ties
@@ -17,6 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cs231n.fast_layers as fl
+from cs231n.kernels.backend import (
+    COMPILED_KERNELS,
+    active_kernels,
+    kernels_named,
+    use_kernels,
+)
 from cs231n.layers import (
     conv_backward_naive,
     conv_forward_naive,
@@ -57,14 +63,13 @@ POOL_CASES = [
 
 @pytest.fixture(params=["cython", "numpy"])
 def backend(request):
-    """Run the test with one backend, then restore the previous one."""
-    if request.param == "cython" and not fl.cython_available():
+    """Run the test on one set of kernels (the previous set is back afterwards)."""
+    if request.param == "cython" and COMPILED_KERNELS is None:
         if os.environ.get("CI"):
             pytest.fail("cs231n.kernels.im2col_cython must be built under CI")
         pytest.skip("cs231n.kernels.im2col_cython not built")
-    previous = fl.set_backend(request.param)
-    yield request.param
-    fl.set_backend(previous)
+    with use_kernels(kernels_named(request.param)):
+        yield request.param
 
 
 def _conv_arrays(rng, case, dtype=np.float64):
@@ -315,10 +320,10 @@ def test_pool_invalid_hyperparameters_raise():
         fl.max_pool_forward_reshape(x, {"pool_height": 1, "pool_width": 1, "stride": 2})
 
 
-def test_set_backend_rejects_unknown_names():
+def test_kernels_named_rejects_unknown_names():
     with pytest.raises(ValueError, match="'cython' or 'numpy', got 'fortran'"):
-        fl.set_backend("fortran")
-    assert fl.BACKEND in ("cython", "numpy")
+        kernels_named("fortran")
+    assert active_kernels().name in ("cython", "numpy")
 
 
 def test_benchmark_script_runs(capsys):
@@ -332,11 +337,9 @@ def test_benchmark_script_runs(capsys):
     )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    previous = fl.BACKEND
-    try:
-        assert bench.main(["--quick", "--no-record", "--no-naive", "--backend", "numpy"]) == 0
-    finally:
-        fl.set_backend(previous)
+    previous = active_kernels()
+    assert bench.main(["--quick", "--no-record", "--no-naive", "--backend", "numpy"]) == 0
+    assert active_kernels() is previous  # the benchmark's switch is undone
     out = capsys.readouterr().out
     assert "conv_notebook" in out and "pool_notebook" in out and "backend numpy" in out
 

@@ -19,7 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cs231n.im2col import col2im_indices, conv_output_size, get_im2col_indices, im2col_indices
+from cs231n.im2col import col2im_indices, get_im2col_indices, im2col_indices
+from cs231n.kernels.geometry import output_hw
 from cs231n.kernels.im2col_numpy import (
     col2im_numpy,
     col2im_per_image_numpy,
@@ -202,17 +203,22 @@ def test_sizes_that_do_not_divide_raise(backend):
         im2col(np.zeros((4, 4)), 3, 3, 0, 1)
 
 
-def test_conv_output_size_messages():
-    assert conv_output_size(32, 3, 1, 1) == 32
-    assert conv_output_size(31, 3, 1, 2) == 16
+def test_output_hw_messages():
+    assert output_hw("conv", 32, 32, 3, 3, 1, 1)[0] == 32
+    assert output_hw("conv", 31, 31, 3, 3, 1, 2)[0] == 16
+    assert output_hw("conv", 31, 8, 3, 2, 1, 2) == (16, 5)  # (8 + 2 - 2) / 2 + 1
     with pytest.raises(ValueError, match=r"\(H \+ 2\*pad - HH\) = \(8 \+ 2\*0 - 3\) = 5"):
-        conv_output_size(8, 3, 0, 2)
-    with pytest.raises(ValueError, match="stride must be >= 1"):
-        conv_output_size(8, 3, 0, 0)
-    with pytest.raises(ValueError, match="pad must be >= 0"):
-        conv_output_size(8, 3, -1, 1)
+        output_hw("conv", 8, 8, 3, 3, 0, 2)
+    with pytest.raises(ValueError, match=r"^conv: \(W \+ 2\*pad - WW\) = \(7 \+ 2\*0 - 2\) = 5"):
+        output_hw("conv", 8, 7, 2, 2, 0, 2)
+    with pytest.raises(ValueError, match="stride must be an integer >= 1"):
+        output_hw("conv", 8, 8, 3, 3, 0, 0)
+    with pytest.raises(ValueError, match="pad must be an integer >= 0"):
+        output_hw("conv", 8, 8, 3, 3, -1, 1)
     with pytest.raises(ValueError, match="stride must be an integer"):
-        conv_output_size(8, 2, 0, 2.0)
+        output_hw("conv", 8, 8, 2, 2, 0, 2.0)
+    with pytest.raises(ValueError, match=r"^pool: pool_width = 9 is larger than the padded input"):
+        output_hw("pool", 8, 8, 2, 9, 0, 1, names=("pool_height", "pool_width"))
 
 
 def test_fast_layers_fall_back_to_numpy_with_one_warning():
@@ -232,7 +238,8 @@ def test_fast_layers_fall_back_to_numpy_with_one_warning():
                                               {"stride": 1, "pad": 1})
             fl.conv_backward_fast(np.ones_like(out), cache)
         ours = [w for w in caught if "im2col_cython" in str(w.message)]
-        print(fl.BACKEND, len(ours), fl.cython_available())
+        from cs231n.kernels.backend import COMPILED_KERNELS, active_kernels
+        print(active_kernels().name, len(ours), COMPILED_KERNELS is not None)
         """
     )
     env = {k: v for k, v in os.environ.items() if k != "CS231N_FORCE_NUMPY"}
@@ -246,7 +253,8 @@ def test_fast_layers_fall_back_to_numpy_with_one_warning():
 def test_force_numpy_env_selects_numpy_without_warning():
     code = (
         "import warnings; warnings.simplefilter('error');"
-        "import cs231n.fast_layers as fl; print(fl.BACKEND)"
+        "import cs231n.fast_layers; from cs231n.kernels.backend import active_kernels;"
+        "print(active_kernels().name)"
     )
     env = dict(os.environ, CS231N_FORCE_NUMPY="1")
     res = subprocess.run(

@@ -27,6 +27,7 @@ import cs231n.fast_layers as fl
 import cs231n.kernels.winograd as wg
 import cs231n.kernels.winograd_matrices as wmat
 import cs231n.kernels.winograd_numpy as wnp
+from cs231n.kernels.backend import COMPILED_KERNELS, kernels_named, use_kernels
 from cs231n.kernels.winograd import AT, BT, G, conv_backward_winograd, conv_forward_winograd
 from cs231n.layers import conv_forward_naive
 from tests.checks import assert_close, assert_grad, torch_forward_backward
@@ -47,11 +48,12 @@ CASES = [
 
 
 BACKENDS = ["cython", "numpy"]
+_TRANSFORMS = ("input_transform", "output_transform", "output_transform_T", "input_transform_T")
 TILES = [2, 4]
 
 
 def _require(name):
-    if name == "cython" and not wg.cython_available():
+    if name == "cython" and COMPILED_KERNELS is None:
         if os.environ.get("CI"):
             pytest.fail("cs231n.kernels.winograd_cython must be built under CI")
         pytest.skip("cs231n.kernels.winograd_cython not built")
@@ -59,11 +61,10 @@ def _require(name):
 
 @pytest.fixture(params=BACKENDS)
 def backend(request):
-    """Run the test with one backend of the transforms, then restore the previous one."""
+    """Run the test on one set of kernels (the previous set is back afterwards)."""
     _require(request.param)
-    previous = wg.set_backend(request.param)
-    yield request.param
-    wg.set_backend(previous)
+    with use_kernels(kernels_named(request.param)):
+        yield request.param
 
 
 @pytest.fixture(params=TILES)
@@ -73,12 +74,10 @@ def tile(request):
 
 
 def _transforms(name):
-    """The four transforms of one backend, by name."""
+    """The four transforms of one set of kernels, by name."""
     _require(name)
-    module = wnp
-    if name == "cython":
-        import cs231n.kernels.winograd_cython as module
-    return {k: getattr(module, k) for k in wg._TRANSFORMS}
+    kernels = kernels_named(name)
+    return {k: getattr(kernels, k) for k in _TRANSFORMS}
 
 
 def _arrays(rng, case, dtype=np.float64, tile=2):
@@ -166,8 +165,7 @@ def test_float32_close_to_float64(rng, backend, tile):
 def test_several_channel_groups_same_numbers(rng, monkeypatch):
     # Groups of channels (numpy transforms) are an implementation detail: one channel per
     # group must agree.
-    previous = wg.set_backend("numpy")
-    try:
+    with use_kernels(kernels_named("numpy")):
         x, w, b, cp = _arrays(rng, (2, 5, 7, 6, 3, 1))
         out, cache = conv_forward_winograd(x, w, b, cp)
         dout = rng.standard_normal(out.shape)
@@ -177,8 +175,6 @@ def test_several_channel_groups_same_numbers(rng, monkeypatch):
         np.testing.assert_allclose(out1, out, rtol=0, atol=1e-13)
         for g1, g in zip(conv_backward_winograd(dout, cache1), grads):
             np.testing.assert_allclose(g1, g, rtol=0, atol=1e-12)
-    finally:
-        wg.set_backend(previous)
 
 
 @pytest.mark.parametrize("m", TILES)
@@ -278,18 +274,15 @@ def test_cache_is_the_same_for_both_backends(rng, tile):
     # other give the gradients of either.
     _require("cython")
     x, w, b, cp = _arrays(rng, (2, 3, 7, 8, 4, 1), tile=tile)
-    previous = wg.set_backend("cython")
-    try:
+    with use_kernels(kernels_named("cython")):
         out, cache = conv_forward_winograd(x, w, b, cp)
         dout = rng.standard_normal(out.shape)
         grads = conv_backward_winograd(dout, cache)
-        wg.set_backend("numpy")
+    with use_kernels(kernels_named("numpy")):
         out_np, cache_np = conv_forward_winograd(x, w, b, cp)
         assert_close(cache_np[5], cache[5], tol=1e-12, what="V numpy vs cython")
         for name, g_mixed, g in zip("xwb", conv_backward_winograd(dout, cache), grads):
             assert_close(g_mixed, g, tol=1e-10, what=f"d{name}: cython cache, numpy backward")
-    finally:
-        wg.set_backend(previous)
 
 
 def test_compiled_transforms_name_bad_arguments(rng):
@@ -312,10 +305,12 @@ def test_compiled_transforms_name_bad_arguments(rng):
         cy["input_transform"](np.zeros((1, 1, 4, 4)), 1, m=3)
 
 
-def test_set_backend_rejects_unknown_names():
+def test_kernels_named_rejects_unknown_names():
     with pytest.raises(ValueError, match="'cython' or 'numpy', got 'fortran'"):
-        wg.set_backend("fortran")
-    assert wg.BACKEND in ("cython", "numpy")
+        kernels_named("fortran")
+    with pytest.raises(ValueError, match="kernels must be a Kernels object, got 'numpy'"):
+        with use_kernels("numpy"):  # a name is not a set of kernels
+            pass
 
 
 @settings(max_examples=25, deadline=None)
@@ -334,12 +329,11 @@ def test_hypothesis_shapes_match_fast(n, c, f, h, w, pad, seed):
         return  # the 3x3 filter does not fit: a ValueError, tested below
     rng = np.random.default_rng(seed)
     x, wt, b, cp = _arrays(rng, (n, c, h, w, f, pad))
-    ref, ref_cache = fl.conv_forward_fast(x, wt, b, cp)
+    ref, ref_cache = fl.conv_forward_fast(x, wt, b, {"stride": 1, "pad": cp["pad"]})
     dout = rng.standard_normal(ref.shape)
     ref_grads = fl.conv_backward_fast(dout, ref_cache)
-    previous = wg.BACKEND
-    try:
-        for name in BACKENDS if wg.cython_available() else ["numpy"]:
+    for name in BACKENDS if COMPILED_KERNELS is not None else ["numpy"]:
+        with use_kernels(kernels_named(name)):
             for m in TILES:
                 # Tile 4's G has 1/6 and 1/24, inexact in binary: a weight that only ever
                 # meets padding gets a dw of ~1e-16 instead of exactly 0, which no relative
@@ -347,13 +341,10 @@ def test_hypothesis_shapes_match_fast(n, c, f, h, w, pad, seed):
                 # 1e-12 of it (float64 rounding is ~1e-16; a real error is of order 1).
                 check = assert_close if m == 2 else _assert_close_to_scale
                 tol = 1e-10 if m == 2 else 1e-12
-                wg.set_backend(name)
                 out, cache = conv_forward_winograd(x, wt, b, {**cp, "tile": m})
                 check(out, ref, tol=tol, what=f"forward ({name}, tile {m})")
                 for d, g, g_ref in zip("xwb", conv_backward_winograd(dout, cache), ref_grads):
                     check(g, g_ref, tol=tol, what=f"d{d} ({name}, tile {m})")
-    finally:
-        wg.set_backend(previous)
 
 
 def test_reexported_from_fast_layers():
@@ -377,7 +368,7 @@ def test_errors_name_the_numbers(rng):
         conv_forward_winograd(x, w[:, :2], b, cp)
     with pytest.raises(ValueError, match=r"b must have shape \(F,\) = \(4,\), got \(3,\)"):
         conv_forward_winograd(x, w, b[:3], cp)
-    with pytest.raises(ValueError, match=r"pad must be >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"pad must be an integer >= 0, got -1"):
         conv_forward_winograd(x, w, b, {"stride": 1, "pad": -1})
     with pytest.raises(ValueError, match=r"HH = 3 is larger than the padded input"):
         conv_forward_winograd(x[:, :, :2], w, b, {"stride": 1, "pad": 0})
@@ -448,7 +439,8 @@ def test_note_winograd_channel_sum_is_gemm(rng):
     x, w, b, cp = _arrays(rng, (2, 3, 6, 7, 4, 1))
     U, V = wg.filter_transform(w), wg.input_transform(x, 1)
     out = wg.output_transform(np.matmul(U, V), b, 2, 6, 7)
-    assert_close(out, conv_forward_naive(x, w, b, cp)[0], tol=1e-10, what="output transform")
+    ref = conv_forward_naive(x, w, b, {"stride": 1, "pad": 1})[0]
+    assert_close(out, ref, tol=1e-10, what="output transform")
 
 
 def test_note_winograd_backward_transposes(rng):
@@ -507,7 +499,7 @@ def test_every_output_transform_T_checks_its_out_buffer(m):
     dout = np.zeros((2, 3, 4, 4))
     aa, P = (m + 2) ** 2, np.prod(wmat.tile_counts(4, 4, m)) * 2
     impls = [wnp.output_transform_T, wmat.output_transform_T]
-    if wg.cython_available():
+    if COMPILED_KERNELS is not None:
         impls.append(_transforms("cython")["output_transform_T"])
     for fn in impls:
         dM = np.full((aa, 3, P), np.nan)

@@ -24,7 +24,7 @@ code used ``i*fh + j``, which collides for non-square windows).
 import numpy as np
 from libc.string cimport memcpy, memset
 
-from cs231n.im2col import FIELD_NAMES, conv_output_sizes
+from cs231n.kernels.geometry import FIELD_NAMES, output_hw
 from cs231n.kernels.im2col_numpy import (
     as_float_array,
     check_per_image_cols,
@@ -160,8 +160,8 @@ def im2col_cython(x, int field_height, int field_width, int padding, int stride)
     """Every receptive field of ``x (N, C, H, W)`` as a column: ``(C*fh*fw, Ho*Wo*N)``."""
     x = as_float_array(x, "im2col: x", ndim=4)
     N, C, H, W = x.shape
-    out_h, out_w = conv_output_sizes(H, W, field_height, field_width, padding, stride,
-                                     layer="im2col", field_names=FIELD_NAMES)
+    out_h, out_w = output_hw("im2col", H, W, field_height, field_width, padding, stride,
+                             names=FIELD_NAMES)
     xp = pad_hw(x, padding)  # (N, C, Hp, Wp), C-contiguous
     cols = np.empty((C * field_height * field_width, out_h * out_w * N), dtype=x.dtype)
     if x.dtype == np.float32:
@@ -175,8 +175,8 @@ def col2im_cython(cols, int N, int C, int H, int W, int field_height, int field_
                   int padding, int stride):
     """Adjoint of :func:`im2col_cython`: ``cols (C*fh*fw, Ho*Wo*N)`` -> ``x (N, C, H, W)``."""
     cols = as_float_array(cols, "col2im: cols", ndim=2)
-    out_h, out_w = conv_output_sizes(H, W, field_height, field_width, padding, stride,
-                                     layer="col2im", field_names=FIELD_NAMES)
+    out_h, out_w = output_hw("col2im", H, W, field_height, field_width, padding, stride,
+                             names=FIELD_NAMES)
     expected = (C * field_height * field_width, out_h * out_w * N)
     if cols.shape != expected:
         raise ValueError(f"col2im: cols must have shape {expected}, got {cols.shape}")

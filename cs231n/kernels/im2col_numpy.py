@@ -1,8 +1,9 @@
 """Pure-numpy twins of the compiled ``cs231n.kernels.im2col_cython`` functions.
 
 Same names' semantics, same signatures, same numbers (up to float rounding
-order): :mod:`cs231n.fast_layers` uses these when the extension is not built
-(no compiler) or when ``CS231N_FORCE_NUMPY=1``.
+order). They are ``cs231n.kernels.backend.NUMPY_KERNELS``, which the fast layers use when
+the extension is not built (no compiler), when ``CS231N_FORCE_NUMPY=1``, or inside
+``use_kernels(NUMPY_KERNELS)``.
 
 * :func:`im2col_numpy` (= ``im2col_cython``): ``x (N, C, H, W)`` ->
   ``cols (C*fh*fw, Ho*Wo*N)``, the layout of :func:`cs231n.im2col.im2col_indices`.
@@ -23,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from cs231n.im2col import FIELD_NAMES, conv_output_sizes
+from cs231n.kernels.geometry import FIELD_NAMES, output_hw
 
 
 def as_float_array(a, name: str, ndim: int | None = None) -> np.ndarray:
@@ -75,8 +76,8 @@ def im2col_numpy(
     """
     x = as_float_array(x, "im2col: x", ndim=4)
     N, C, H, W = x.shape
-    out_h, out_w = conv_output_sizes(
-        H, W, field_height, field_width, padding, stride, layer="im2col", field_names=FIELD_NAMES
+    out_h, out_w = output_hw(
+        "im2col", H, W, field_height, field_width, padding, stride, names=FIELD_NAMES
     )
     xp = pad_hw(x, padding)  # (N, C, Hp, Wp)
     sN, sC, sH, sW = xp.strides
@@ -119,8 +120,8 @@ def col2im_numpy(
         entries that were copied from it.
     """
     cols = as_float_array(cols, "col2im: cols", ndim=2)
-    out_h, out_w = conv_output_sizes(
-        H, W, field_height, field_width, padding, stride, layer="col2im", field_names=FIELD_NAMES
+    out_h, out_w = output_hw(
+        "col2im", H, W, field_height, field_width, padding, stride, names=FIELD_NAMES
     )
     expected = (C * field_height * field_width, out_h * out_w * N)
     if cols.shape != expected:
@@ -146,7 +147,7 @@ def check_per_image_out(x, HH: int, WW: int, pad: int, stride: int, out):
     """
     x = np.ascontiguousarray(as_float_array(x, "im2col_per_image: x", ndim=4))
     N, C, H, W = x.shape
-    out_h, out_w = conv_output_sizes(H, W, HH, WW, pad, stride, layer="im2col_per_image")
+    out_h, out_w = output_hw("im2col_per_image", H, W, HH, WW, pad, stride)
     shape = (N, C * HH * WW, out_h * out_w)
     if out is None:
         return x, np.empty(shape, dtype=x.dtype), (out_h, out_w)
@@ -228,7 +229,7 @@ def check_per_image_cols(
     raises ``ValueError`` naming the expected shape, dtype or layout.
     """
     cols = as_float_array(cols, "col2im_per_image: cols")
-    out_h, out_w = conv_output_sizes(H, W, HH, WW, pad, stride, layer="col2im_per_image")
+    out_h, out_w = output_hw("col2im_per_image", H, W, HH, WW, pad, stride)
     shape3, shape6 = (N, C * HH * WW, out_h * out_w), (N, C, HH, WW, out_h, out_w)
     if cols.shape not in (shape3, shape6):
         raise ValueError(

@@ -21,15 +21,16 @@ rows / columns; a 3x3 filter over a 4x4 tile gives exactly a 2x2 output block.
 Derivation of the matrices and of the backward pass: ``notes/winograd.md``.
 
 Transforms: every step but the GEMMs is one of four elementwise transforms (input,
-output, and their adjoints for the backward pass), taken from the compiled extension
-``cs231n.kernels.winograd_cython`` when it is built (``BACKEND == 'cython'``: one pass over
-memory per transform, a tile's 16 numbers in registers), else from
-:mod:`cs231n.kernels.winograd_numpy` (``BACKEND == 'numpy'``, with one warning at import).
+output, and their adjoints for the backward pass), methods of
+:func:`cs231n.kernels.backend.active_kernels`: the compiled extension
+``cs231n.kernels.winograd_cython`` when it is built (``name == 'cython'``: one pass over
+memory per transform, a tile's 16 numbers in registers), else
+:mod:`cs231n.kernels.winograd_numpy` (``name == 'numpy'``, with one warning at import).
 Both give the same numbers up to rounding and lay out ``V (16, C, P)`` alike, the tile
 index ``P`` ordered ``(ty, tx, n)``. For tile 4 (``V (36, C, P)``) the numpy backend is
 the matrix form of :mod:`cs231n.kernels.winograd_matrices` (slower). ``CS231N_FORCE_NUMPY=1`` at
-import time, or :func:`set_backend`, selects numpy (the same switch as
-:mod:`cs231n.fast_layers`). The 16 (or 36) GEMMs run on the whole arrays.
+import time, or ``with use_kernels(NUMPY_KERNELS):``, selects numpy (the same kernels object
+as :mod:`cs231n.fast_layers`). The 16 (or 36) GEMMs run on the whole arrays.
 
 Precision: float32 and float64 inputs keep their dtype; ``w``, ``b`` and ``dout``
 must have the dtype of ``x`` (no silent casts). Winograd adds and subtracts input
@@ -40,32 +41,30 @@ convolution's (~1e-7 to 1e-6 of the largest output on the tested shapes, see
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from typing import ClassVar
 
 import numpy as np
 
-from cs231n.im2col import conv_output_sizes
-from cs231n.kernels import winograd_numpy
-from cs231n.kernels.backend import init_backend
+from cs231n.kernels.backend import active_kernels
+from cs231n.kernels.geometry import ConvParam
 from cs231n.kernels.im2col_numpy import as_float_array
 from cs231n.kernels.winograd_matrices import MATRICES, matrices
 from cs231n.kernels.workspace import scratch
 
 __all__ = [
     "AT",
-    "BACKEND",
     "BT",
     "G",
     "MATRICES",
+    "WinogradParam",
     "conv_backward_winograd",
     "conv_forward_winograd",
-    "cython_available",
     "filter_transform",
     "input_transform",
     "input_transform_T",
     "output_transform",
     "output_transform_T",
-    "set_backend",
 ]
 
 #: F(2x2, 3x3): input transform ``V = B^T d B`` (4x4 tile -> 4x4), filter transform
@@ -79,8 +78,30 @@ BT, G, AT = MATRICES[2]
 # ---------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class WinogradParam(ConvParam):
+    """A checked Winograd ``conv_param``: ``stride`` (must be 1 for the layer), ``pad``
+    (>= 0) and the optional ``tile`` (outputs per tile side, 2 or 4; default 2)."""
+
+    DICT_NAME: ClassVar[str] = "conv_param"
+
+    tile: int = dataclasses.field(default=2, metadata={"min": 1})
+
+    @classmethod
+    def from_dict(cls, layer: str, param) -> WinogradParam:
+        """:meth:`ConvParam.from_dict` plus the key ``'tile'`` (2 or 4)."""
+        p = super().from_dict(layer, param)
+        if p.tile not in MATRICES:
+            raise ValueError(
+                f"{layer}: conv_param['tile'] (outputs per tile side) must be 2 or 4, "
+                f"got {p.tile!r}"
+            )
+        return p
+
+
 def _check_args(x, w, b, conv_param, layer: str):
-    """``x, w, b, pad, m, Ho, Wo`` after checking shapes, dtypes, kernel, stride and tile."""
+    """``x, w, b, p, Ho, Wo`` (``p`` a WinogradParam) after checking shapes, dtypes, kernel,
+    stride and tile."""
     x = as_float_array(x, f"{layer}: x", ndim=4)
     w, b = np.asarray(w), np.asarray(b)
     N, C, H, W = x.shape
@@ -100,87 +121,18 @@ def _check_args(x, w, b, conv_param, layer: str):
                 f"{layer}: {name} has dtype {a.dtype} but x has {x.dtype}; "
                 f"pass {name}.astype(x.dtype)"
             )
-    if not isinstance(conv_param, dict) or "stride" not in conv_param or "pad" not in conv_param:
+    p = WinogradParam.from_dict(layer, conv_param)
+    if p.stride != 1:
         raise ValueError(
-            f"{layer}: conv_param must be a dict with 'stride' and 'pad', got {conv_param!r}"
-        )
-    stride, pad = conv_param["stride"], conv_param["pad"]
-    if stride != 1:
-        raise ValueError(
-            f"{layer}: Winograd F(2x2, 3x3) needs stride 1, got stride = {stride!r}; "
+            f"{layer}: Winograd F(2x2, 3x3) needs stride 1, got stride = {p.stride!r}; "
             "use cs231n.fast_layers.conv_forward_fast for other strides"
         )
-    m = conv_param.get("tile", 2)
-    if m not in MATRICES:
-        raise ValueError(
-            f"{layer}: conv_param['tile'] (outputs per tile side) must be 2 or 4, got {m!r}"
-        )
-    Ho, Wo = conv_output_sizes(H, W, 3, 3, pad, 1, layer=layer)
-    return x, w, b, int(pad), m, Ho, Wo
+    Ho, Wo = p.output_hw(layer, H, W, 3, 3)
+    return x, w, b, p, Ho, Wo
 
 
 # ---------------------------------------------------------------------------
-# Backends of the four transforms
-# ---------------------------------------------------------------------------
-
-_TRANSFORMS = ("input_transform", "output_transform", "output_transform_T", "input_transform_T")
-
-#: The active backend of the transforms: ``'cython'`` or ``'numpy'``.
-BACKEND: str = "numpy"
-_IMPL: dict[str, Callable] = {}
-
-
-def _backend_module(name: str):
-    if name == "cython":
-        from cs231n.kernels import winograd_cython  # ImportError when the extension is not built
-
-        return winograd_cython
-    return winograd_numpy
-
-
-def cython_available() -> bool:
-    """Whether the compiled extension ``cs231n.kernels.winograd_cython`` can be imported."""
-    try:
-        _backend_module("cython")
-    except ImportError:
-        return False
-    return True
-
-
-def set_backend(name: str) -> str:
-    """Select the transforms: ``'cython'`` (compiled) or ``'numpy'``.
-
-    Returns the previous backend name (so tests can restore it). Raises ``ValueError``
-    for an unknown name and ``ImportError`` when ``'cython'`` is asked for but the
-    extension is not built.
-    """
-    global BACKEND
-    if name not in ("cython", "numpy"):
-        raise ValueError(f"set_backend: name must be 'cython' or 'numpy', got {name!r}")
-    module = _backend_module(name)
-    previous, BACKEND = BACKEND, name
-    _IMPL.update({k: getattr(module, k) for k in _TRANSFORMS})
-    return previous
-
-
-init_backend(
-    set_backend,
-    "cs231n.kernels.winograd_cython",
-    "cs231n.kernels.winograd",
-    "transforms (same results, slower)",
-)
-
-
-# ---------------------------------------------------------------------------
-# The temporaries M, dM and dV (16 x F x P numbers each: 16.8 MB for 64 images of 16 x 16
-# with 64 channels in float32) live in reused per-thread buffers (cs231n.kernels.workspace):
-# zeroing fresh pages for them cost ~20% of forward + backward. V and the outputs are
-# always new arrays.
-# ---------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------
-# The transforms (active backend) and the filter transform
+# The transforms (methods of the active kernels) and the filter transform
 # ---------------------------------------------------------------------------
 
 
@@ -203,7 +155,7 @@ def input_transform(x: np.ndarray, pad: int, m: int = 2) -> np.ndarray:
     ``V[4i + j]`` is entry ``(i, j)`` of every tile's ``B^T d B``. ``m = 4``: 6x6 tiles
     every 4 pixels, V (36, C, P), ``Th = ceil(Ho/4)``.
     """
-    return _IMPL["input_transform"](x, pad, m)
+    return active_kernels().input_transform(x, pad, m)
 
 
 def output_transform(
@@ -215,7 +167,7 @@ def output_transform(
     out (N, F, Ho, Wo), ``out[n, f, 2ty + a, 2tx + c] = Y_ac + b[f]`` (cropped when odd).
     ``m = 4``: M (36, F, P), 4x4 outputs per tile.
     """
-    return _IMPL["output_transform"](M, b, N, Ho, Wo, m)
+    return active_kernels().output_transform(M, b, N, Ho, Wo, m)
 
 
 def output_transform_T(dout: np.ndarray, out: np.ndarray | None = None, m: int = 2) -> np.ndarray:
@@ -223,14 +175,14 @@ def output_transform_T(dout: np.ndarray, out: np.ndarray | None = None, m: int =
     ordered ``(ty, tx, n)``; the outputs cropped for odd Ho / Wo count as zeros.
     ``out``: a C-contiguous (16, F, P) array of dout's dtype to write into. ``m = 4``:
     dM (36, F, P)."""
-    return _IMPL["output_transform_T"](dout, out, m)
+    return active_kernels().output_transform_T(dout, out, m)
 
 
 def input_transform_T(dV: np.ndarray, N: int, H: int, W: int, pad: int, m: int = 2) -> np.ndarray:
     """``dd = B dV B^T`` for every tile, overlap-added into the padded gradient and cropped:
     dV (16, C, P) with ``P`` ordered ``(ty, tx, n)`` -> dx (N, C, H, W).
     ``m = 4``: dV (36, C, P)."""
-    return _IMPL["input_transform_T"](dV, N, H, W, pad, m)
+    return active_kernels().input_transform_T(dV, N, H, W, pad, m)
 
 
 def conv_forward_winograd(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict):
@@ -256,7 +208,8 @@ def conv_forward_winograd(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_para
     out : (N, F, Ho, Wo)
         ``Ho = H + 2*pad - 2``, ``Wo = W + 2*pad - 2``; dtype of ``x``.
     cache : tuple
-        ``(x, w, b, conv_param, U, V)`` with ``U`` (a*a, F, C) the transformed filters
+        ``(x, w, b, p, U, V)`` with ``p`` the checked :class:`WinogradParam`, ``U``
+        (a*a, F, C) the transformed filters
         (:func:`filter_transform`) and ``V`` (a*a, C, P) the transformed tiles
         (:func:`input_transform`), ``a = tile + 2``, ``P = ceil(Ho/tile) * ceil(Wo/tile) * N``.
 
@@ -267,14 +220,16 @@ def conv_forward_winograd(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_para
         a tile other than 2 or 4, ``w`` / ``b`` of another dtype than ``x``, or shapes that
         do not match.
     """
-    x, w, b, pad, m, Ho, Wo = _check_args(x, w, b, conv_param, "conv_forward_winograd")
+    x, w, b, p, Ho, Wo = _check_args(x, w, b, conv_param, "conv_forward_winograd")
+    pad, m = p.pad, p.tile
     U = filter_transform(w, m)  # (a*a, F, C)
     V = input_transform(x, pad, m)  # (a*a, C, P)
     # a*a GEMMs (F, C) @ (C, P) -> M (a*a, F, P). M is used up by the output transform, so
-    # it lives in a reused buffer (shared with dV of the backward pass).
+    # it lives in a reused per-thread buffer (cs231n.kernels.workspace), shared with dV of the
+    # backward pass: zeroing fresh pages for M, dM and dV cost ~20% of forward + backward.
     M = np.matmul(U, V, out=scratch("winograd_M_dV", (U.shape[0], w.shape[0], V.shape[2]), x.dtype))
     out = output_transform(M, b, x.shape[0], Ho, Wo, m)
-    return out, (x, w, b, conv_param, U, V)
+    return out, (x, w, b, p, U, V)
 
 
 def conv_backward_winograd(dout: np.ndarray, cache: tuple):
@@ -303,12 +258,12 @@ def conv_backward_winograd(dout: np.ndarray, cache: tuple):
     db : (F,)
     """
     layer = "conv_backward_winograd"
-    x, w, _, conv_param, U, V = cache
+    x, w, _, p, U, V = cache
     N, C, H, W = x.shape
     F = w.shape[0]
-    pad, m = int(conv_param["pad"]), conv_param.get("tile", 2)
+    pad, m = p.pad, p.tile
     a = m + 2
-    Ho, Wo = H + 2 * pad - 2, W + 2 * pad - 2
+    Ho, Wo = p.output_hw(layer, H, W, 3, 3)
     dout = np.asarray(dout)
     if dout.shape != (N, F, Ho, Wo):
         raise ValueError(

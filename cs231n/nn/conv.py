@@ -10,49 +10,16 @@ The maths of the backward passes, with the tests that check each formula, is in
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from cs231n.kernels.geometry import ConvParam, PoolParam
 
 __all__ = [
     "conv_forward_naive",
     "conv_backward_naive",
     "max_pool_forward_naive",
     "max_pool_backward_naive",
-    "conv_output_size",
 ]
-
-
-def _int_param(fn: str, name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{fn}: {name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def conv_output_size(fn: str, size: int, kernel: int, stride: int, pad: int, axis: str) -> int:
-    """Output length ``1 + (size + 2*pad - kernel) // stride`` of a convolution or pool.
-
-    Raises a ``ValueError`` naming the numbers when the kernel does not fit or the
-    stride does not divide the span evenly (the course never floors silently).
-
-    Parameters
-    ----------
-    fn : name of the calling function, used in the message.
-    size, kernel, stride, pad : ints along one axis.
-    axis : ``'H'`` or ``'W'``, used in the message.
-    """
-    span = size + 2 * pad - kernel
-    if span < 0:
-        raise ValueError(
-            f"{fn}: the window ({kernel}) is larger than the padded input along {axis} "
-            f"({size} + 2*{pad} = {size + 2 * pad})"
-        )
-    if span % stride != 0:
-        raise ValueError(
-            f"{fn}: ({axis} + 2*pad - {axis}{axis}) = ({size} + 2*{pad} - {kernel}) = {span} "
-            f"is not divisible by stride = {stride}"
-        )
-    return 1 + span // stride
 
 
 def conv_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict):
@@ -70,18 +37,21 @@ def conv_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: 
     b : (F,)
         Biases.
     conv_param : dict
-        ``stride`` (int >= 1) and ``pad`` (int >= 0, zero padding on every side).
+        Exactly the keys ``stride`` (int >= 1) and ``pad`` (int >= 0, zero padding on every
+        side), checked once by :meth:`cs231n.kernels.geometry.ConvParam.from_dict`.
 
     Returns
     -------
     out : (N, F, H', W')
         ``H' = 1 + (H + 2*pad - HH) / stride``, ``W' = 1 + (W + 2*pad - WW) / stride``.
-    cache : ``(x, w, b, conv_param)``
+    cache : ``(x, w, b, p)``
+        ``p`` the checked :class:`~cs231n.kernels.geometry.ConvParam`.
 
     Raises
     ------
     ValueError
-        If the shapes disagree (``w`` channels != ``x`` channels, ``b`` not (F,)), or the
+        If the shapes disagree (``w`` channels != ``x`` channels, ``b`` not (F,)),
+        ``conv_param`` lacks a key, has another key or a value out of range, or the
         stride does not divide ``H + 2*pad - HH`` (or ``W + 2*pad - WW``).
     """
     fn = "conv_forward_naive"
@@ -96,10 +66,9 @@ def conv_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: 
         raise ValueError(f"{fn}: w has {Cw} channels but x has {C} (w {w.shape}, x {x.shape})")
     if b.shape != (F,):
         raise ValueError(f"{fn}: b must have shape ({F},), got {b.shape}")
-    stride = _int_param(fn, "stride", conv_param.get("stride", 1), 1)
-    pad = _int_param(fn, "pad", conv_param.get("pad", 0), 0)
-    H_out = conv_output_size(fn, H, HH, stride, pad, "H")
-    W_out = conv_output_size(fn, W, WW, stride, pad, "W")
+    p = ConvParam.from_dict(fn, conv_param)
+    stride, pad = p.stride, p.pad
+    H_out, W_out = p.output_hw(fn, H, W, HH, WW)
 
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # (N, C, H+2p, W+2p)
     out = np.empty((N, F, H_out, W_out), dtype=np.result_type(x, w, b))
@@ -108,7 +77,7 @@ def conv_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: 
             window = xp[:, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
             # (N, C, HH, WW) . (F, C, HH, WW) over (C, HH, WW) -> (N, F)
             out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
-    return out, (x, w, b, conv_param)
+    return out, (x, w, b, p)
 
 
 def conv_backward_naive(dout: np.ndarray, cache):
@@ -121,7 +90,7 @@ def conv_backward_naive(dout: np.ndarray, cache):
     Parameters
     ----------
     dout : (N, F, H', W')
-    cache : ``(x, w, b, conv_param)`` from :func:`conv_forward_naive`
+    cache : ``(x, w, b, p)`` from :func:`conv_forward_naive` (``p`` the checked conv_param)
 
     Returns
     -------
@@ -129,8 +98,8 @@ def conv_backward_naive(dout: np.ndarray, cache):
     dw : (F, C, HH, WW)
     db : (F,)
     """
-    x, w, _, conv_param = cache
-    stride, pad = int(conv_param.get("stride", 1)), int(conv_param.get("pad", 0))
+    x, w, _, p = cache
+    stride, pad = p.stride, p.pad
     _, _, H, W = x.shape
     _, _, HH, WW = w.shape
     _, _, H_out, W_out = dout.shape
@@ -150,13 +119,6 @@ def conv_backward_naive(dout: np.ndarray, cache):
     return dx, dw, db
 
 
-def _pool_params(fn: str, pool_param: dict):
-    PH = _int_param(fn, "pool_height", pool_param.get("pool_height"), 1)
-    PW = _int_param(fn, "pool_width", pool_param.get("pool_width"), 1)
-    stride = _int_param(fn, "stride", pool_param.get("stride"), 1)
-    return PH, PW, stride
-
-
 def max_pool_forward_naive(x: np.ndarray, pool_param: dict):
     """Max pooling forward pass (no padding).
 
@@ -166,36 +128,39 @@ def max_pool_forward_naive(x: np.ndarray, pool_param: dict):
     ----------
     x : (N, C, H, W)
     pool_param : dict
-        ``pool_height``, ``pool_width`` and ``stride`` (ints >= 1). Windows may
+        Exactly the keys ``pool_height``, ``pool_width`` and ``stride`` (ints >= 1),
+        checked once by :meth:`cs231n.kernels.geometry.PoolParam.from_dict`. Windows may
         overlap (stride smaller than the pool).
 
     Returns
     -------
     out : (N, C, H', W')
         ``H' = 1 + (H - pool_height) / stride``, ``W' = 1 + (W - pool_width) / stride``.
-    cache : ``(x, pool_param)``
+    cache : ``(x, p)``
+        ``p`` the checked :class:`~cs231n.kernels.geometry.PoolParam`.
 
     Raises
     ------
     ValueError
-        If the pool is larger than the input or the stride does not divide
-        ``H - pool_height`` (or ``W - pool_width``).
+        If ``pool_param`` lacks a key, has another key or a value out of range, the pool
+        is larger than the input or the stride does not divide ``H - pool_height`` (or
+        ``W - pool_width``).
     """
     fn = "max_pool_forward_naive"
     x = np.asarray(x)
     if x.ndim != 4:
         raise ValueError(f"{fn}: x must have shape (N, C, H, W), got {x.shape}")
     N, C, H, W = x.shape
-    PH, PW, stride = _pool_params(fn, pool_param)
-    H_out = conv_output_size(fn, H, PH, stride, 0, "H")
-    W_out = conv_output_size(fn, W, PW, stride, 0, "W")
+    p = PoolParam.from_dict(fn, pool_param)
+    PH, PW, stride = p.pool_height, p.pool_width, p.stride
+    H_out, W_out = p.output_hw(fn, H, W)
 
     out = np.empty((N, C, H_out, W_out), dtype=x.dtype)
     for i in range(H_out):
         for j in range(W_out):
             window = x[:, :, i * stride : i * stride + PH, j * stride : j * stride + PW]
             out[:, :, i, j] = window.max(axis=(2, 3))
-    return out, (x, pool_param)
+    return out, (x, p)
 
 
 def max_pool_backward_naive(dout: np.ndarray, cache):
@@ -211,14 +176,14 @@ def max_pool_backward_naive(dout: np.ndarray, cache):
     Parameters
     ----------
     dout : (N, C, H', W')
-    cache : ``(x, pool_param)`` from :func:`max_pool_forward_naive`
+    cache : ``(x, p)`` from :func:`max_pool_forward_naive` (``p`` the checked pool_param)
 
     Returns
     -------
     dx : (N, C, H, W)
     """
-    x, pool_param = cache
-    PH, PW, stride = _pool_params("max_pool_backward_naive", pool_param)
+    x, p = cache
+    PH, PW, stride = p.pool_height, p.pool_width, p.stride
     N, C, _, _ = x.shape
     _, _, H_out, W_out = dout.shape
 
