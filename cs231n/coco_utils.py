@@ -23,12 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
+from cs231n.data.registry import DatasetName
 from cs231n.data_utils import DatasetFormatError
 from cs231n.paths import dataset_path, require
 
 __all__ = ["load_coco_data", "decode_captions", "sample_coco_minibatch"]
 
-DATASET = "coco_captioning"
+DATASET = DatasetName.COCO_CAPTIONING
 
 
 def _read_h5(path: Path) -> dict[str, np.ndarray]:

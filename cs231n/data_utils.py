@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from cs231n.data.cifar10 import CIFAR10_DIR, split_cifar10
+from cs231n.data.registry import DatasetName
 from cs231n.paths import DatasetNotFoundError, dataset_path, require
 
 __all__ = [
@@ -158,11 +159,13 @@ def load_CIFAR_batch(filename) -> tuple[np.ndarray, np.ndarray]:
 
 def _cifar_root(root) -> Path:
     if root is None:
-        return require("cifar10", CIFAR10_DIR)
+        return require(DatasetName.CIFAR10, CIFAR10_DIR)
     root = Path(root)
     if not root.is_dir():
         raise DatasetNotFoundError(
-            f"CIFAR-10 folder {root} does not exist; fetch it with: cs231n data fetch cifar10"
+            f"CIFAR-10 folder {root} does not exist; "
+            f"fetch it with: cs231n data fetch {DatasetName.CIFAR10}",
+            dataset=DatasetName.CIFAR10,
         )
     return root
 
@@ -171,11 +174,11 @@ def _load_cifar10_uint8(root=None):
     root = _cifar_root(root)
     xs, ys = [], []
     for b in range(1, 6):
-        X, Y = _read_cifar_batch(require("cifar10", root / f"data_batch_{b}"))
+        X, Y = _read_cifar_batch(require(DatasetName.CIFAR10, root / f"data_batch_{b}"))
         xs.append(X)
         ys.append(Y)
     Xtr, Ytr = np.concatenate(xs), np.concatenate(ys)
-    Xte, Yte = _read_cifar_batch(require("cifar10", root / "test_batch"))
+    Xte, Yte = _read_cifar_batch(require(DatasetName.CIFAR10, root / "test_batch"))
     return Xtr, Ytr, Xte, Yte
 
 
@@ -324,13 +327,13 @@ def load_mnist(split: str = "train", root=None) -> tuple[np.ndarray, np.ndarray]
     """
     if split not in MNIST_FILES:
         raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
-    dataset = "mnist"
+    dataset = DatasetName.MNIST
     if root is None:
         folder = dataset_path("mnist")
     else:
         folder = Path(root)
         if folder.name == "mnist-train-subset":
-            dataset = "mnist-train-subset"
+            dataset = DatasetName.MNIST_TRAIN_SUBSET
     img_stem, lbl_stem = MNIST_FILES[split]
     try:
         img_path = _find_idx(folder, img_stem, dataset)
@@ -338,7 +341,8 @@ def load_mnist(split: str = "train", root=None) -> tuple[np.ndarray, np.ndarray]
         if root is None and split == "train" and dataset_path("mnist-train-subset").is_dir():
             raise DatasetNotFoundError(
                 f"{e} (a subset of the training set is available: "
-                f"load_mnist('train', root=dataset_path('mnist-train-subset')))"
+                f"load_mnist('train', root=dataset_path('mnist-train-subset')))",
+                dataset=e.dataset,
             ) from None
         raise
     images = read_idx(img_path, expect_ndim=3)
@@ -367,7 +371,7 @@ def load_imagenet_val(num: int | None = None, *, path=None):
         y: ``(num,)`` int64 ImageNet class indices.
         class_names: dict class index -> human-readable name.
     """
-    path = require("imagenet_val", path or "imagenet_val_25.npz")
+    path = require(DatasetName.IMAGENET_VAL, path or "imagenet_val_25.npz")
     try:
         # label_map is a pickled dict inside the npz, hence allow_pickle.
         with np.load(path, allow_pickle=True) as f:
@@ -458,7 +462,7 @@ def load_squeezenet_state_dict(path=None) -> dict:
     """
     import torch  # lazily: the numpy parts of the package work without torch
 
-    path = require("squeezenet", path or Path("squeezenet") / SQUEEZENET_PTH)
+    path = require(DatasetName.SQUEEZENET, path or Path("squeezenet") / SQUEEZENET_PTH)
     try:
         # weights_only: never run code from a downloaded file.
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -494,7 +498,7 @@ def load_squeezenet_tf_checkpoint(prefix=None) -> dict[str, np.ndarray]:
         such as ``_CHECKPOINTABLE_OBJECT_GRAPH``, are left out).
     """
     prefix = Path(prefix) if prefix is not None else dataset_path("squeezenet", SQUEEZENET_TF)
-    require("squeezenet_tf", prefix.with_name(prefix.name + ".index"))
+    require(DatasetName.SQUEEZENET_TF, prefix.with_name(prefix.name + ".index"))
     import tensorflow as tf  # lazily: heavy, and optional
 
     try:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cs231n.data.registry import DatasetName
 from cs231n.paths import data_root, dataset_path, require
 
 __all__ = [
@@ -41,9 +42,9 @@ SQUEEZENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
 #: Short name -> (dataset, path in the data folder) of the course's images.
 STYLE_IMAGES = {
-    **{n: ("styles", f"styles/{n}.jpg")
+    **{n: (DatasetName.STYLES, f"styles/{n}.jpg")
        for n in ("composition_vii", "muse", "starry_night", "the_scream", "tubingen")},
-    **{n: ("extras", f"cs231n_extras/{n}.jpg") for n in ("kitten", "puppy", "sky")},
+    **{n: (DatasetName.EXTRAS, f"cs231n_extras/{n}.jpg") for n in ("kitten", "puppy", "sky")},
 }  # fmt: skip
 
 

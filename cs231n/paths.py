@@ -25,7 +25,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """A dataset file is missing; the message says where we looked and how to fetch it."""
+    """A dataset file is missing; the message says where we looked and how to fetch it.
+
+    Attributes:
+        dataset: the registry name of the dataset (a
+            :class:`cs231n.data.registry.DatasetName`), or ``None`` when unknown.
+    """
+
+    def __init__(self, *args, dataset: str | None = None):
+        super().__init__(*args)
+        self.dataset = dataset
 
 
 def data_root() -> Path:
@@ -50,6 +59,9 @@ def dataset_path(*parts: str | os.PathLike) -> Path:
 def require(name: str, path: str | os.PathLike) -> Path:
     """Return ``path`` (relative to the data folder, or absolute) if it exists.
 
+    ``name`` is the dataset's registry name (a :class:`cs231n.data.registry.DatasetName`
+    constant), for the message and the fetch command.
+
     Raises :class:`DatasetNotFoundError` naming the dataset ``name``, the folder
     searched and the command that fetches it.
     """
@@ -60,6 +72,7 @@ def require(name: str, path: str | os.PathLike) -> Path:
         raise DatasetNotFoundError(
             f"dataset {name!r} not found: {p} does not exist "
             f"(data folder {data_root()}, from {data_source()}). "
-            f"Fetch it with: cs231n data fetch {name}"
+            f"Fetch it with: cs231n data fetch {name}",
+            dataset=name,
         )
     return p

@@ -88,13 +88,13 @@ def test_python_dash_m_cs231n_is_the_same_command():
 
 @pytest.fixture
 def fake_datasets(monkeypatch):
-    """A stand-in cs231n.data.registry that records how the CLI called it."""
+    """A stand-in cs231n.tooling.data_commands that records how the CLI called it."""
     calls = []
-    mod = types.ModuleType("cs231n.data.registry")
+    mod = types.ModuleType("cs231n.tooling.data_commands")
     mod.cli_list = lambda: calls.append(("list",)) or 0
     mod.cli_fetch = lambda names: calls.append(("fetch", names)) or 0
     mod.cli_verify = lambda names: calls.append(("verify", names)) or 3
-    monkeypatch.setitem(sys.modules, "cs231n.data.registry", mod)
+    monkeypatch.setitem(sys.modules, "cs231n.tooling.data_commands", mod)
     return calls
 
 
@@ -119,9 +119,9 @@ def test_data_fetch_needs_a_name(fake_datasets, capsys):
 
 
 def test_data_without_the_datasets_module_is_a_clear_error(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "cs231n.data.registry", None)  # makes the import fail
+    monkeypatch.setitem(sys.modules, "cs231n.tooling.data_commands", None)  # makes the import fail
     assert cli.main(["data", "list"]) == 2
-    assert "cs231n.data.registry is not available" in capsys.readouterr().err
+    assert "cs231n.tooling.data_commands is not available" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- run: arguments

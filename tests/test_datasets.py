@@ -16,8 +16,10 @@ import zipfile
 
 import pytest
 
+from cs231n.data import checksums, download
 from cs231n.data import registry as ds
-from cs231n.data.registry import Dataset, FileSpec, Source
+from cs231n.data.registry import DatasetSpec, FileSpec, Source
+from cs231n.tooling import data_commands as commands
 
 pytestmark = pytest.mark.a1
 
@@ -62,7 +64,7 @@ def leftovers(root):
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
 
-def add(monkeypatch, dataset: Dataset):
+def add(monkeypatch, dataset: DatasetSpec):
     monkeypatch.setitem(ds.REGISTRY, dataset.name, dataset)
     return dataset
 
@@ -116,24 +118,27 @@ def test_file_status_official_known_variant_differs_missing(data):
     (data / "d" / "c").write_bytes(b"rebuilt bytes")
     (data / "d" / "e").write_bytes(b"who knows")
     (data / "d" / "README.md").write_text("# A rebuilt copy of D\n\nmore text\n")
-    assert ds.file_status(FileSpec("d/a", md5=md5(b"official bytes"))) == ("official", "")
+    assert checksums.file_status(FileSpec("d/a", md5=md5(b"official bytes"))) == ("official", "")
     assert (
-        ds.file_status(FileSpec("d/a", sha256_prefix=sha256(b"official bytes")[:8]))[0]
+        checksums.file_status(FileSpec("d/a", sha256_prefix=sha256(b"official bytes")[:8]))[0]
         == "official"
     )
-    assert ds.file_status(FileSpec("d/b", known_sha256=sha256(b"known bytes")))[0] == "known copy"
-    status, detail = ds.file_status(
+    assert (
+        checksums.file_status(FileSpec("d/b", known_sha256=sha256(b"known bytes")))[0]
+        == "known copy"
+    )
+    status, detail = checksums.file_status(
         FileSpec("d/c", md5="0" * 32, variants={sha256(b"rebuilt bytes"): "rebuild"})
     )
     assert status == "differs" and detail == "checksum differs from the official one: rebuild"
-    status, detail = ds.file_status(FileSpec("d/e", md5="0" * 32))
+    status, detail = checksums.file_status(FileSpec("d/e", md5="0" * 32))
     assert status == "differs" and "differs from the official one" in detail
     assert "README.md says: A rebuilt copy of D" in detail
-    status, detail = ds.file_status(FileSpec("d/e", known_sha256="0" * 64))
+    status, detail = checksums.file_status(FileSpec("d/e", known_sha256="0" * 64))
     assert status == "differs" and "known-good copy" in detail
-    assert ds.file_status(FileSpec("d/e")) == ("present", "no checksum to compare with")
-    assert ds.file_status(FileSpec("d/zzz")) == ("missing", "")
-    assert ds.file_status(FileSpec("d/zzz", optional=True)) == ("missing", "optional")
+    assert checksums.file_status(FileSpec("d/e")) == ("present", "no checksum to compare with")
+    assert checksums.file_status(FileSpec("d/zzz")) == ("missing", "")
+    assert checksums.file_status(FileSpec("d/zzz", optional=True)) == ("missing", "optional")
 
 
 def test_regzipped_file_is_official_by_its_uncompressed_bytes(data):
@@ -142,57 +147,60 @@ def test_regzipped_file_is_official_by_its_uncompressed_bytes(data):
     spec = FileSpec("d/x.gz", md5=md5(official_gz), content_md5=md5(raw))
     (data / "d").mkdir()
     (data / "d" / "x.gz").write_bytes(official_gz)
-    assert ds.file_status(spec) == ("official", "")
+    assert checksums.file_status(spec) == ("official", "")
     (data / "d" / "x.gz").write_bytes(gzip.compress(raw, compresslevel=1, mtime=12345))
-    status, detail = ds.file_status(spec)
+    status, detail = checksums.file_status(spec)
     assert status == "official" and "uncompressed bytes match the official file" in detail
     (data / "d" / "x.gz").write_bytes(
         gzip.compress(raw[:-1] + b"\x05", mtime=0)
     )  # one label changed
-    assert ds.file_status(spec)[0] == "differs"
+    assert checksums.file_status(spec)[0] == "differs"
     (data / "d" / "x.gz").write_bytes(official_gz[:-6])  # truncated: not a complete gzip stream
-    assert ds.file_status(spec)[0] == "differs"
+    assert checksums.file_status(spec)[0] == "differs"
     with pytest.raises(OSError, match="x.gz: not a complete gzip stream"):
-        ds.content_md5(data / "d" / "x.gz")
+        checksums.content_md5(data / "d" / "x.gz")
 
 
 def test_check_lists_missing_required_files_only(data):
-    assert ds.check(["mnist"]) == [f.path for f in ds.REGISTRY["mnist"].files]
+    assert checksums.check(["mnist"]) == [f.path for f in ds.REGISTRY["mnist"].files]
     for f in ds.REGISTRY["mnist"].files[1:]:
         (data / f.path).parent.mkdir(exist_ok=True)
         (data / f.path).write_bytes(b"x")
-    assert ds.check(["mnist"]) == ["mnist/train-images-idx3-ubyte.gz"]
-    coco = ds.check(["coco_captioning"])
+    assert checksums.check(["mnist"]) == ["mnist/train-images-idx3-ubyte.gz"]
+    coco = checksums.check(["coco_captioning"])
     assert "coco_captioning/coco2014_captions.h5" in coco
     assert not any(p.endswith("_fc7.h5") for p in coco), "the non-PCA features are optional"
     with pytest.raises(KeyError, match="unknown dataset 'cifar100'; valid names: cifar10, "):
-        ds.check(["cifar100"])
+        checksums.check(["cifar100"])
 
 
 def test_cli_verify_exit_codes(data, monkeypatch, capsys):
     content = b"payload"
-    add(monkeypatch, Dataset("toy", "a toy", (FileSpec("toy/a", md5=md5(content)),), folder="toy"))
-    assert ds.cli_verify(["toy"]) == 1  # missing
+    add(
+        monkeypatch,
+        DatasetSpec("toy", "a toy", (FileSpec("toy/a", md5=md5(content)),), folder="toy"),
+    )
+    assert commands.cli_verify(["toy"]) == 1  # missing
     assert "missing     toy/a" in capsys.readouterr().out
     (data / "toy").mkdir()
     (data / "toy" / "a").write_bytes(content)
     (data / "toy" / "notes.txt").write_text("hi")
-    assert ds.cli_verify(["toy"]) == 0
+    assert commands.cli_verify(["toy"]) == 0
     out = capsys.readouterr().out
     assert "official    toy/a" in out and "extra       toy/notes.txt" in out
     (data / "toy" / "a").write_bytes(b"corrupted")
-    assert ds.cli_verify(["toy"]) == 2
+    assert commands.cli_verify(["toy"]) == 2
     assert "differs     toy/a" in capsys.readouterr().out
-    assert ds.cli_verify(["nope"]) == 2
+    assert commands.cli_verify(["nope"]) == 2
     assert "valid names" in capsys.readouterr().err
 
 
 def test_cli_verify_without_names_checks_only_what_is_here(data, monkeypatch, capsys):
     content = b"payload"
-    add(monkeypatch, Dataset("toy", "a toy", (FileSpec("toy/a", md5=md5(content)),)))
+    add(monkeypatch, DatasetSpec("toy", "a toy", (FileSpec("toy/a", md5=md5(content)),)))
     (data / "toy").mkdir()
     (data / "toy" / "a").write_bytes(content)
-    assert ds.cli_verify() == 0
+    assert commands.cli_verify() == 0
     out = capsys.readouterr().out
     assert "official    toy/a" in out
     assert re.search(r"not present \(not verified\): cifar10, cifar10-subset, mnist", out)
@@ -201,7 +209,7 @@ def test_cli_verify_without_names_checks_only_what_is_here(data, monkeypatch, ca
 
 def test_cli_list_shows_every_dataset_and_its_state(data, capsys):
     (data / "imagenet_val_25.npz").write_bytes(b"x")
-    assert ds.cli_list() == 0
+    assert commands.cli_list() == 0
     out = capsys.readouterr().out
     assert str(data) in out
     for name in ds.REGISTRY:
@@ -215,14 +223,14 @@ def test_cli_list_shows_every_dataset_and_its_state(data, capsys):
 def test_fetch_plain_file_goes_through_pooch_and_lands_in_place(data, monkeypatch):
     content = b"\x00\x00\x08\x01" + b"\x00" * 8
     url = "https://example.invalid/x.gz"
-    add(monkeypatch, Dataset("toy", "toy", (FileSpec("toy/x.gz", md5=md5(content)),),
+    add(monkeypatch, DatasetSpec("toy", "toy", (FileSpec("toy/x.gz", md5=md5(content)),),
                              (Source(url, ("toy/x.gz",), f"md5:{md5(content)}"),)))  # fmt: skip
     server = FakeServer({url: content})
-    written = ds.fetch("toy", downloader=server, progressbar=False)
+    written = download.fetch("toy", downloader=server, progressbar=False)
     assert written == [data / "toy" / "x.gz"] and (data / "toy" / "x.gz").read_bytes() == content
     assert leftovers(data) == ["toy", "toy/x.gz"], "the staging folder must be removed"
     # already there: nothing is downloaded again
-    assert ds.fetch("toy", downloader=server, progressbar=False) == []
+    assert download.fetch("toy", downloader=server, progressbar=False) == []
     assert server.calls == [url]
 
 
@@ -251,9 +259,9 @@ def test_fetch_tar_archive_extracts_and_checks_each_file(data, monkeypatch):
     )
     url = "http://example.invalid/cifar.tar.gz"
     files = (FileSpec("c10/data_batch_1", md5=md5(a)), FileSpec("c10/batches.meta", md5=md5(b)))
-    add(monkeypatch, Dataset("toy", "toy", files,
+    add(monkeypatch, DatasetSpec("toy", "toy", files,
                              (Source(url, ("c10/data_batch_1", "c10/batches.meta"), f"md5:{md5(archive)}", "tar"),)))  # fmt: skip
-    ds.fetch("toy", downloader=FakeServer({url: archive}), progressbar=False)
+    download.fetch("toy", downloader=FakeServer({url: archive}), progressbar=False)
     assert (data / "c10" / "data_batch_1").read_bytes() == a
     assert (data / "c10" / "batches.meta").read_bytes() == b
     assert leftovers(data) == ["c10", "c10/batches.meta", "c10/data_batch_1"]
@@ -269,11 +277,11 @@ def test_fetch_zip_finds_members_by_name_and_alias(data, monkeypatch):
              FileSpec("ex/gan-checks.npz", known_sha256=sha256(g), member="gan-checks-tf.npz"))  # fmt: skip
     add(
         monkeypatch,
-        Dataset(
+        DatasetSpec(
             "toy", "toy", files, (Source(url, ("ex/kitten.jpg", "ex/gan-checks.npz"), None, "zip"),)
         ),
     )
-    ds.fetch("toy", downloader=FakeServer({url: archive}), progressbar=False)
+    download.fetch("toy", downloader=FakeServer({url: archive}), progressbar=False)
     assert (data / "ex" / "gan-checks.npz").read_bytes() == g
     assert leftovers(data) == ["ex", "ex/gan-checks.npz", "ex/kitten.jpg"]
 
@@ -283,10 +291,10 @@ def test_archive_with_members_outside_the_folder_is_refused(data, monkeypatch, t
     url = "https://example.invalid/evil.tar.gz"
     add(
         monkeypatch,
-        Dataset("toy", "toy", (FileSpec("t/ok"),), (Source(url, ("t/ok",), None, "tar"),)),
+        DatasetSpec("toy", "toy", (FileSpec("t/ok"),), (Source(url, ("t/ok",), None, "tar"),)),
     )
     with pytest.raises(ValueError, match=r"unsafe archive members \['../../escaped'\]"):
-        ds.fetch("toy", downloader=FakeServer({url: archive}), progressbar=False)
+        download.fetch("toy", downloader=FakeServer({url: archive}), progressbar=False)
     assert leftovers(data) == [] and not (tmp_path / "escaped").exists()
 
 
@@ -294,7 +302,7 @@ def test_download_checksum_mismatch_leaves_nothing_behind(data, monkeypatch):
     url = "https://example.invalid/x.bin"
     add(
         monkeypatch,
-        Dataset(
+        DatasetSpec(
             "toy",
             "toy",
             (FileSpec("toy/x.bin"),),
@@ -302,7 +310,7 @@ def test_download_checksum_mismatch_leaves_nothing_behind(data, monkeypatch):
         ),
     )
     with pytest.raises(ValueError, match="(?i)md5.*does not match"):
-        ds.fetch("toy", downloader=FakeServer({url: b"tampered"}), progressbar=False)
+        download.fetch("toy", downloader=FakeServer({url: b"tampered"}), progressbar=False)
     assert leftovers(data) == []
 
 
@@ -311,11 +319,14 @@ def test_one_bad_file_in_an_archive_means_no_file_is_written(data, monkeypatch):
     archive = _zip({"good": good, "bad": bad})
     url = "https://example.invalid/t.zip"
     files = (FileSpec("t/good", md5=md5(good)), FileSpec("t/bad", md5=md5(b"expected")))
-    add(monkeypatch, Dataset("toy", "toy", files, (Source(url, ("t/good", "t/bad"), None, "zip"),)))
+    add(
+        monkeypatch,
+        DatasetSpec("toy", "toy", files, (Source(url, ("t/good", "t/bad"), None, "zip"),)),
+    )
     with pytest.raises(
         ValueError, match="checksum mismatch for t/bad from toy.*nothing was written"
     ):
-        ds.fetch("toy", downloader=FakeServer({url: archive}), progressbar=False)
+        download.fetch("toy", downloader=FakeServer({url: archive}), progressbar=False)
     assert leftovers(data) == []
 
 
@@ -324,7 +335,9 @@ def test_squeezenet_fetch_checks_the_hash_prefix_in_its_name(data, monkeypatch):
     with pytest.raises(
         ValueError, match="checksum mismatch for squeezenet/squeezenet1_1-b8a52dc0.pth"
     ):
-        ds.fetch("squeezenet", downloader=FakeServer({url: b"not the weights"}), progressbar=False)
+        download.fetch(
+            "squeezenet", downloader=FakeServer({url: b"not the weights"}), progressbar=False
+        )
     assert leftovers(data) == []
 
 
@@ -332,18 +345,18 @@ def test_cli_fetch_reports_network_errors_unknown_and_derived_names(data, monkey
     import requests
 
     server = FakeServer(fail=requests.exceptions.ConnectionError("no route to host"))
-    real_fetch = ds.fetch
+    real_fetch = download.fetch
     monkeypatch.setattr(
-        ds, "fetch", lambda name: real_fetch(name, downloader=server, progressbar=False)
+        commands, "fetch", lambda name: real_fetch(name, downloader=server, progressbar=False)
     )
-    assert ds.cli_fetch(["imagenet_val"]) == 1
+    assert commands.cli_fetch(["imagenet_val"]) == 1
     out = capsys.readouterr().err
     assert "could not download http://cs231n.stanford.edu/imagenet_val_25.npz" in out
     assert "ConnectionError" in out and "network" in out
     assert leftovers(data) == [], "a partial download must not survive"
-    assert ds.cli_fetch(["cifar100"]) == 2
+    assert commands.cli_fetch(["cifar100"]) == 2
     assert "valid names: cifar10, cifar10-subset" in capsys.readouterr().err
-    assert ds.cli_fetch(["cifar10-subset"]) == 1
+    assert commands.cli_fetch(["cifar10-subset"]) == 1
     assert "derived dataset and cannot be downloaded" in capsys.readouterr().err
 
 
@@ -352,8 +365,10 @@ def test_cli_fetch_without_network_uses_the_real_downloader_and_fails_cleanly(
 ):
     # Port 9 on localhost refuses connections at once: the real HTTP path, no internet needed.
     url = "http://127.0.0.1:9/imagenet_val_25.npz"
-    add(monkeypatch, Dataset("toy", "toy", (FileSpec("toy.npz"),), (Source(url, ("toy.npz",)),)))
-    assert ds.cli_fetch(["toy"]) == 1
+    add(
+        monkeypatch, DatasetSpec("toy", "toy", (FileSpec("toy.npz"),), (Source(url, ("toy.npz",)),))
+    )
+    assert commands.cli_fetch(["toy"]) == 1
     assert "could not download http://127.0.0.1:9/" in capsys.readouterr().err
     assert leftovers(data) == []
 
@@ -365,7 +380,10 @@ def test_fetched_mnist_file_is_readable_by_the_loader(data, monkeypatch):
     gz = gzip.compress(raw)
     url = "https://example.invalid/t10k-labels-idx1-ubyte.gz"
     spec = FileSpec("mnist/t10k-labels-idx1-ubyte.gz", md5=md5(gz))
-    add(monkeypatch, Dataset("toy", "toy", (spec,), (Source(url, (spec.path,), f"md5:{md5(gz)}"),)))
-    (path,) = ds.fetch("toy", downloader=FakeServer({url: gz}), progressbar=False)
+    add(
+        monkeypatch,
+        DatasetSpec("toy", "toy", (spec,), (Source(url, (spec.path,), f"md5:{md5(gz)}"),)),
+    )
+    (path,) = download.fetch("toy", downloader=FakeServer({url: gz}), progressbar=False)
     assert read_idx(path).tolist() == [7, 2, 1]
     shutil.rmtree(data / "mnist")

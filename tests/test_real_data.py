@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from cs231n import data_utils as du
-from cs231n.data import registry as ds
+from cs231n.data import checksums
 from cs231n.paths import DatasetNotFoundError
+from cs231n.tooling import data_commands
 
 pytestmark = pytest.mark.data
 
@@ -99,12 +100,12 @@ def test_coco_captions_are_missing_with_a_clear_error(real_data):
         DatasetNotFoundError, match="coco2014_captions.h5.*cs231n data fetch coco_captioning"
     ):
         load_coco_data()
-    assert "coco_captioning/coco2014_captions.h5" in ds.check(["coco_captioning"])
-    assert ds.check(["cifar10", "cifar10-subset", "imagenet_val", "styles", "extras"]) == []
+    assert "coco_captioning/coco2014_captions.h5" in checksums.check(["coco_captioning"])
+    assert checksums.check(["cifar10", "cifar10-subset", "imagenet_val", "styles", "extras"]) == []
 
 
 def test_verify_reports_reconstruction_and_subsets_as_not_official(real_data, capsys):
-    code = ds.cli_verify()
+    code = data_commands.cli_verify()
     out = capsys.readouterr().out
     status = dict(
         (m.group(2), m.group(1))

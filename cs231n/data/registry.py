@@ -1,58 +1,54 @@
 """The registry of datasets: where each comes from, which files it provides, their checksums.
 
-``cs231n data list|fetch|verify`` (see :mod:`cs231n.tooling.cli`) calls :func:`cli_list`,
-:func:`cli_fetch` and :func:`cli_verify`; ``make run`` calls :func:`check` before
-executing notebooks. Every path is relative to the data folder
-(:func:`cs231n.paths.data_root`).
+Every dataset has a name (a :class:`DatasetName` constant; the loaders pass these, never a
+bare string), a description, its files (:class:`FileSpec`, paths relative to the data
+folder :func:`cs231n.paths.data_root`) and its downloads (:class:`Source`). The modules that
+act on the registry:
 
-Checksums come in three kinds, and ``verify`` reports each file as one of:
+* :mod:`cs231n.data.checksums`: which files are present and whether they are the official
+  ones (:func:`~cs231n.data.checksums.file_status`, :func:`~cs231n.data.checksums.check`);
+* :mod:`cs231n.data.download`: :func:`~cs231n.data.download.fetch` through pooch;
+* :mod:`cs231n.tooling.data_commands`: ``cs231n data list|fetch|verify``.
 
-``official``
-    matches the checksum the publisher lists (CIFAR-10 and MNIST md5s as listed
-    by torchvision, the sha256 prefix in the name of a torch hub file);
-``known copy``
-    there is no official checksum, and the file matches the sha256 of a copy
-    we know to be good (the course's zips publish none);
-``differs``
-    present, but its checksum is not the official one. For the documented
-    derived copies (the CIFAR-10 reconstruction, the subsets) the reason is
-    given; anything else is corrupted or a different version;
-``missing``
-    not in the data folder (``optional`` files are only needed by some options).
-
-Downloads go through :mod:`pooch` (progress bar, archive extraction, checksum
-of the download) into a staging folder inside the data folder; every file is
-checked before any is moved into place, so a failed or mismatched download
-leaves nothing behind.
+Checksums come in three kinds: ``md5``/``sha256``/``sha256_prefix`` are official (CIFAR-10 and
+MNIST md5s as listed by torchvision, the sha256 prefix in the name of a torch hub file);
+``known_sha256`` is that of a copy we know to be good, where nothing official is published
+(the course's zips); ``variants`` are documented derived copies (the CIFAR-10 reconstruction,
+the subsets).
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import os
-import shutil
-import sys
-import tempfile
-import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from cs231n.paths import data_root, data_source
+__all__ = ["DatasetName", "FileSpec", "Source", "DatasetSpec", "REGISTRY", "lookup"]
 
-__all__ = [
-    "FileSpec",
-    "Source",
-    "Dataset",
-    "REGISTRY",
-    "file_status",
-    "fetch",
-    "check",
-    "cli_list",
-    "cli_fetch",
-    "cli_verify",
-]
+
+class DatasetName:
+    """The name of every dataset in :data:`REGISTRY`, as constants (``DatasetName.CIFAR10``).
+
+    The loaders name their dataset with these (in :func:`cs231n.paths.require` and its
+    ``cs231n data fetch NAME`` hint): a misspelt constant is an ``AttributeError``, where a
+    misspelt string would only show in a wrong message. ``tests/test_dataset_names.py``
+    checks that every loader's dataset is in the registry.
+    """
+
+    CIFAR10 = "cifar10"
+    CIFAR10_SUBSET = "cifar10-subset"
+    MNIST = "mnist"
+    MNIST_TRAIN_SUBSET = "mnist-train-subset"
+    IMAGENET_VAL = "imagenet_val"
+    COCO_CAPTIONING = "coco_captioning"
+    STYLES = "styles"
+    EXTRAS = "extras"
+    SQUEEZENET = "squeezenet"
+    SQUEEZENET_TF = "squeezenet_tf"
+
+    @classmethod
+    def all(cls) -> tuple[str, ...]:
+        """Every name, in the order of the class body."""
+        return tuple(v for k, v in vars(cls).items() if k.isupper())
 
 
 @dataclass(frozen=True)
@@ -104,7 +100,9 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Dataset:
+class DatasetSpec:
+    """One dataset of the registry: its name, what it is, its files and its downloads."""
+
     name: str
     description: str
     files: tuple[FileSpec, ...]
@@ -113,6 +111,7 @@ class Dataset:
     derived: str | None = None  # set for derived, non-downloadable datasets: how it was built
 
     def spec(self, path: str) -> FileSpec:
+        """The :class:`FileSpec` of the file at ``path`` (relative to the data folder)."""
         return next(f for f in self.files if f.path == path)
 
 
@@ -236,7 +235,8 @@ _RECON_NOTE = "reconstruction: official order and labels, most rows decoded from
 _SUBSET_NOTE = "derived subset: the first 1017 rows of the official batch"
 
 
-def _build_registry() -> dict[str, Dataset]:
+def _build_registry() -> dict[str, DatasetSpec]:
+    N = DatasetName
     cifar = "cifar-10-batches-py"
     msub = "mnist-train-subset"
     mnist_files = tuple(
@@ -254,73 +254,73 @@ def _build_registry() -> dict[str, Dataset]:
         for n, (h,) in _EXTRAS.items()
     )
     datasets = [
-        Dataset(
-            "cifar10", "CIFAR-10, python pickles (assignments 1-2)",
+        DatasetSpec(
+            N.CIFAR10, "CIFAR-10, python pickles (assignments 1-2)",
             _cifar_files(cifar, _CIFAR_RECONSTRUCTION, _RECON_NOTE),
             (Source("http://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
                     tuple(f"{cifar}/{n}" for n in [*_CIFAR_MD5, "readme.html"]),
                     "md5:c58f30108f718f92721af3b95e74349a", "tar"),),
             folder=cifar,
         ),
-        Dataset(
-            "cifar10-subset", "CIFAR-10, first 1017 exact images of each batch (derived)",
+        DatasetSpec(
+            N.CIFAR10_SUBSET, "CIFAR-10, first 1017 exact images of each batch (derived)",
             _cifar_files(f"{cifar}-subset", _CIFAR_SUBSET, _SUBSET_NOTE),
             folder=f"{cifar}-subset",
             derived="built from truncated public copies of the official batches; see its README.md",
         ),
-        Dataset(
-            "mnist", "MNIST idx files (torchvision mirror)", mnist_files,
+        DatasetSpec(
+            N.MNIST, "MNIST idx files (torchvision mirror)", mnist_files,
             tuple(Source(_MNIST_URL + n, (f"mnist/{n}",), f"md5:{m}")
                   for n, m in _MNIST_MD5.items()),
             folder="mnist",
         ),
-        Dataset(
-            "mnist-train-subset", "MNIST, first 17,435 training images and labels (derived)",
+        DatasetSpec(
+            N.MNIST_TRAIN_SUBSET, "MNIST, first 17,435 training images and labels (derived)",
             tuple(FileSpec(f"{msub}/{n}", md5=_MNIST_MD5[n], variants={h: _MNIST_SUBSET_NOTE + n})
                   for n, h in zip(_MNIST_FILES[:2], _MNIST_SUBSET)),
             folder=msub,
             derived="built from a truncated public copy of the official training images; "
             "see its README.md",
         ),
-        Dataset(
-            "imagenet_val", "25 ImageNet validation images (assignment 3)",
+        DatasetSpec(
+            N.IMAGENET_VAL, "25 ImageNet validation images (assignment 3)",
             (FileSpec("imagenet_val_25.npz", size=3940548,
                       known_sha256="35141609d22457c791e8fbe10c2d3b09ed0d6a04b669173e9fbebb0b4915cd3c"),),
             (Source("http://cs231n.stanford.edu/imagenet_val_25.npz", ("imagenet_val_25.npz",),
                     "sha256:35141609d22457c791e8fbe10c2d3b09ed0d6a04b669173e9fbebb0b4915cd3c"),),
         ),
-        Dataset(
-            "coco_captioning", "COCO 2014 captions, vocabulary and VGG16 features (assignment 3)",
+        DatasetSpec(
+            N.COCO_CAPTIONING, "COCO 2014 captions, vocabulary and VGG16 features (assignment 3)",
             coco,
             (Source("http://cs231n.stanford.edu/coco_captioning.zip",
                     tuple(f.path for f in coco), None, "zip"),),
             folder="coco_captioning",
         ),
-        Dataset(
-            "styles", "style-transfer images (assignment 3)",
+        DatasetSpec(
+            N.STYLES, "style-transfer images (assignment 3)",
             tuple(FileSpec(f"styles/{n}", known_sha256=h) for n, (h,) in _STYLES.items()),
             (Source(_A3_ZIP, tuple(f"styles/{n}" for n in _STYLES), None, "zip"),),
             folder="styles",
         ),
-        Dataset(
-            "extras", "kitten/puppy/sky images and the reference-check npz files",
+        DatasetSpec(
+            N.EXTRAS, "kitten/puppy/sky images and the reference-check npz files",
             extras,
             (Source(_A3_ZIP, tuple(f.path for f in extras if f.path != "cs231n_extras/puppy.jpg"),
                     None, "zip"),
              Source(_A2_ZIP, ("cs231n_extras/puppy.jpg",), None, "zip")),
             folder="cs231n_extras",
         ),
-        Dataset(
-            "squeezenet", "SqueezeNet 1.1 ImageNet weights, torchvision format",
+        DatasetSpec(
+            N.SQUEEZENET, "SqueezeNet 1.1 ImageNet weights, torchvision format",
             (FileSpec("squeezenet/squeezenet1_1-b8a52dc0.pth", sha256_prefix="b8a52dc0"),),
             (Source("https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth",
                     ("squeezenet/squeezenet1_1-b8a52dc0.pth",)),),
         ),
-        Dataset(
+        DatasetSpec(
             # URL as quoted in student copies of the 2020 TF2 notebooks ("this model is
             # downloaded from http://cs231n.stanford.edu/squeezenet_tf2.zip"); the official
             # 2020 get_squeezenet_tf.sh itself could not be confirmed offline.
-            "squeezenet_tf", "SqueezeNet weights, the course's TensorFlow checkpoint",
+            N.SQUEEZENET_TF, "SqueezeNet weights, the course's TensorFlow checkpoint",
             tuple(FileSpec(f) for f in _TF_CKPT),
             (Source("http://cs231n.stanford.edu/squeezenet_tf2.zip", _TF_CKPT, None, "zip"),),
         ),
@@ -328,11 +328,11 @@ def _build_registry() -> dict[str, Dataset]:
     return {d.name: d for d in datasets}
 
 
-#: name -> :class:`Dataset`, in ``cs231n data list`` order.
-REGISTRY: dict[str, Dataset] = _build_registry()
+#: name -> :class:`DatasetSpec`, in ``cs231n data list`` order.
+REGISTRY: dict[str, DatasetSpec] = _build_registry()
 
 
-def _lookup(names) -> list[Dataset]:
+def lookup(names) -> list[DatasetSpec]:
     """The datasets called ``names`` (all when ``None``); unknown names raise a KeyError
     whose message lists the valid ones."""
     if names is None or len(names) == 0:
@@ -343,357 +343,3 @@ def _lookup(names) -> list[Dataset]:
             f"unknown dataset {', '.join(map(repr, unknown))}; valid names: {', '.join(REGISTRY)}"
         )
     return [REGISTRY[n] for n in names]
-
-
-# --------------------------------------------------------------------------- checking
-
-_DIGESTS: dict[tuple[str, int, int], tuple[str, str]] = {}
-
-
-def digests(path: Path) -> tuple[str, str]:
-    """(md5, sha256) of a file, read once (cached per path, size and mtime)."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _DIGESTS:
-        md5, sha = hashlib.md5(), hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                md5.update(block)
-                sha.update(block)
-        _DIGESTS[key] = (md5.hexdigest(), sha.hexdigest())
-    return _DIGESTS[key]
-
-
-def content_md5(path: Path) -> str:
-    """md5 of a gzip file's uncompressed bytes (cached per path, size and mtime).
-
-    Raises:
-        OSError: the file is not a complete gzip stream (``gzip.BadGzipFile``, ``EOFError``
-            is re-raised as ``OSError`` naming the file).
-    """
-    st = path.stat()
-    key = (str(path.resolve()) + "#content", st.st_size, st.st_mtime_ns)
-    if key not in _DIGESTS:
-        md5 = hashlib.md5()
-        try:
-            with gzip.open(path, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    md5.update(block)
-        except (EOFError, gzip.BadGzipFile, zlib.error) as e:
-            raise OSError(f"{path}: not a complete gzip stream ({e})") from e
-        _DIGESTS[key] = (md5.hexdigest(), "")
-    return _DIGESTS[key][0]
-
-
-def _content_is_official(spec: FileSpec, path: Path) -> bool:
-    """Whether a re-compressed ``.gz`` holds the official uncompressed bytes."""
-    if not spec.content_md5:
-        return False
-    try:
-        return content_md5(path) == spec.content_md5
-    except OSError:
-        return False
-
-
-def _readme_title(folder: Path) -> str | None:
-    """The first heading of a dataset folder's README.md, which says what the copy is."""
-    readme = folder / "README.md"
-    if not readme.is_file():
-        return None
-    for line in readme.read_text(encoding="utf-8", errors="replace").splitlines():
-        if line.strip():
-            return line.lstrip("# ").strip()
-    return None
-
-
-def file_status(spec: FileSpec, root: Path | None = None) -> tuple[str, str]:
-    """``(status, detail)`` of one file: status is ``official``, ``known copy``,
-    ``differs``, ``present`` (nothing to check against) or ``missing``.
-
-    ``detail`` says why a file differs when that is known (a documented variant,
-    or the first line of the folder's README.md).
-    """
-    path = (root or data_root()) / spec.path
-    if not path.is_file():
-        return "missing", "optional" if spec.optional else ""
-    md5, sha = digests(path)
-    if (
-        (spec.md5 and md5 == spec.md5)
-        or (spec.sha256 and sha == spec.sha256)
-        or (spec.sha256_prefix and sha.startswith(spec.sha256_prefix))
-    ):
-        return "official", ""
-    if _content_is_official(spec, path):
-        return "official", "uncompressed bytes match the official file (gzip settings differ)"
-    if not spec.has_official and spec.known_sha256 == sha:
-        return "known copy", ""
-    if sha in spec.variants:
-        return "differs", f"checksum differs from the official one: {spec.variants[sha]}"
-    if not spec.has_official and spec.known_sha256 is None:
-        return "present", "no checksum to compare with"
-    what = "the official one" if spec.has_official else "the known-good copy"
-    detail = f"checksum differs from {what} (corrupted, or another version?)"
-    title = _readme_title(path.parent)
-    if title:
-        detail += f"; {path.parent.name}/README.md says: {title}"
-    return "differs", detail
-
-
-def _is_bad(spec: FileSpec, status: str) -> bool:
-    """A present file that matches nothing we know: corrupted or unexpected."""
-    if status != "differs":
-        return False
-    path = data_root() / spec.path
-    return digests(path)[1] not in spec.variants
-
-
-def check(names=None) -> list[str]:
-    """The required files of datasets ``names`` (all when ``None``) that are missing,
-    as paths relative to the data folder; ``[]`` means everything needed is there.
-    Checksums are not computed (use :func:`cli_verify` for that)."""
-    root = data_root()
-    return [
-        f.path
-        for d in _lookup(names)
-        for f in d.files
-        if not f.optional and not (root / f.path).is_file()
-    ]
-
-
-# --------------------------------------------------------------------------- fetching
-
-
-def _matches(spec: FileSpec, path: Path) -> bool:
-    """Whether a downloaded file is acceptable: official, known-good, or nothing to check."""
-    md5, sha = digests(path)
-    if spec.has_official:
-        return (
-            md5 == spec.md5
-            or sha == spec.sha256
-            or bool(spec.sha256_prefix and sha.startswith(spec.sha256_prefix))
-            or _content_is_official(spec, path)
-        )
-    return spec.known_sha256 in (None, sha)
-
-
-def _check_archive(path: Path, kind: str) -> None:
-    """Refuse archives whose members would land outside the extraction folder
-    (absolute paths, ``..``, links, devices): tarfile on Python < 3.12 extracts them."""
-    import tarfile
-    import zipfile
-
-    if kind == "tar":
-        with tarfile.open(path) as tar:
-            bad = [m.name for m in tar.getmembers() if not (m.isfile() or m.isdir())]
-            names = [m.name for m in tar.getmembers()]
-    else:
-        with zipfile.ZipFile(path) as z:
-            bad, names = [], z.namelist()
-    bad += [n for n in names if n.startswith(("/", "\\")) or ".." in Path(n).parts]
-    if bad:
-        raise ValueError(f"{path.name}: unsafe archive members {bad[:3]}; nothing was written")
-
-
-def fetch(
-    name: str,
-    *,
-    force: bool = False,
-    progressbar: bool = True,
-    downloader: Callable | None = None,
-) -> list[Path]:
-    """Download dataset ``name`` into the data folder and return the paths it wrote.
-
-    Files are downloaded (and archives extracted) into a staging folder inside
-    the data folder; each file is checked against its checksum, and only when
-    every one passes are they moved into place. On any failure the staging
-    folder is removed and nothing is written.
-
-    Args:
-        name: a key of :data:`REGISTRY`.
-        force: download even when every file is already present.
-        progressbar: show pooch's progress bar.
-        downloader: a pooch downloader ``(url, output_file, pooch)`` (tests use one
-            that copies local files); default HTTP(S) with a progress bar.
-
-    Raises:
-        KeyError: unknown name. ValueError: a derived dataset (no download), or a
-        checksum mismatch. Network errors propagate from pooch/requests.
-    """
-    import pooch
-
-    (dataset,) = _lookup([name])
-    if dataset.derived:
-        raise ValueError(f"{name} is a derived dataset and cannot be downloaded: {dataset.derived}")
-    root = data_root()
-    if not force and not check([name]):
-        return []
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=root))
-    try:
-        staged: dict[str, Path] = {}
-        for i, src in enumerate(dataset.sources):
-            dl = downloader or pooch.HTTPDownloader(progressbar=progressbar)
-            fname = src.url.rsplit("/", 1)[-1]
-            where = staging / f"{i}"
-            if src.archive is None:
-                got = pooch.retrieve(
-                    src.url, src.known_hash, fname=fname, path=where, downloader=dl
-                )
-                staged[src.files[0]] = Path(got)
-                continue
-            archive = pooch.retrieve(
-                src.url, src.known_hash, fname=fname, path=where, downloader=dl
-            )
-            _check_archive(Path(archive), src.archive)
-            proc = (pooch.Untar if src.archive == "tar" else pooch.Unzip)(extract_dir="extracted")
-            members = proc(archive, "download", None)
-            by_name: dict[str, Path] = {}
-            for m in sorted(members):  # files are found by name anywhere in the archive
-                by_name.setdefault(Path(m).name, Path(m))
-            for rel in src.files:
-                spec = dataset.spec(rel)
-                want = spec.member or Path(rel).name
-                if want in by_name:
-                    staged[rel] = by_name[want]
-                elif not spec.optional:
-                    raise ValueError(f"{src.url}: the archive has no file named {want!r}")
-        for rel, path in staged.items():
-            if not _matches(dataset.spec(rel), path):
-                md5, sha = digests(path)
-                raise ValueError(
-                    f"checksum mismatch for {rel} from {name}: got md5 {md5}, sha256 {sha}; "
-                    "nothing was written"
-                )
-        written = []
-        for rel, path in staged.items():
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-            written.append(target)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-# --------------------------------------------------------------------------- the CLI
-
-
-def _err(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
-def _header() -> None:
-    print(f"data folder: {data_root()} (from {data_source()})")
-
-
-def cli_list() -> int:
-    """Print every dataset with its description and whether it is present; exit code 0."""
-    _header()
-    root = data_root()
-    rows = []
-    for d in REGISTRY.values():
-        needed = [f for f in d.files if not f.optional]
-        have = sum((root / f.path).is_file() for f in needed)
-        state = (
-            "present"
-            if have == len(needed)
-            else "missing"
-            if have == 0
-            else f"partial {have}/{len(needed)}"
-        )
-        rows.append((d.name, state, d.description + (" [derived]" if d.derived else "")))
-    width = max(len(r[0]) for r in rows)
-    print(f"{'name':<{width}}  {'status':<13} description")
-    for name, state, desc in rows:
-        print(f"{name:<{width}}  {state:<13} {desc}")
-    return 0
-
-
-def cli_fetch(names: list[str]) -> int:
-    """Fetch each named dataset. Exit code 0 on success, 1 if a download failed
-    (no network, checksum mismatch, derived dataset), 2 for an unknown name."""
-    try:
-        datasets = _lookup(names or [])
-    except KeyError as e:
-        _err(f"error: {e.args[0]}")
-        return 2
-    if not names:
-        _err(f"error: name the datasets to fetch; valid names: {', '.join(REGISTRY)}")
-        return 2
-    _header()
-    code = 0
-    for d in datasets:
-        try:
-            written = fetch(d.name)
-        except ValueError as e:
-            _err(f"{d.name}: error: {e}")
-            code = 1
-        except Exception as e:  # noqa: BLE001 - network errors come in many types
-            urls = ", ".join(s.url for s in d.sources)
-            _err(
-                f"{d.name}: error: could not download {urls} ({type(e).__name__}: {e}). "
-                "Check your network connection, or copy the files into the data folder by hand."
-            )
-            code = 1
-        else:
-            print(
-                f"{d.name}: {'already present' if not written else f'{len(written)} files written'}"
-            )
-    return code
-
-
-def cli_verify(names: list[str] | None = None) -> int:
-    """Recompute the checksums of what is present and print one line per file.
-
-    With no ``names``, every dataset of which at least one file is present is
-    verified; the wholly absent ones are only listed (and do not change the exit code).
-
-    Exit code: 0 when every required file is present and is official, a known
-    copy, or a documented derived copy (reported as ``differs`` with its reason);
-    1 when a required file is missing; 2 when a file matches no checksum we know
-    (corrupted or unexpected; this wins over 1); also 2 for an unknown name.
-    """
-    try:
-        datasets = _lookup(names)
-    except KeyError as e:
-        _err(f"error: {e.args[0]}")
-        return 2
-    _header()
-    root = data_root()
-    if not names:  # all datasets that are at least partly here
-        absent = [d.name for d in datasets if not any((root / f.path).is_file() for f in d.files)]
-        datasets = [d for d in datasets if d.name not in absent]
-        if absent:
-            print(f"not present (not verified): {', '.join(absent)}")
-    code = 0
-    counts: dict[str, int] = {}
-    for d in datasets:
-        print(f"{d.name}:" + (f" (derived: {d.derived})" if d.derived else ""))
-        for spec in d.files:
-            status, detail = file_status(spec, root)
-            counts[status] = counts.get(status, 0) + 1
-            print(f"  {status:<10}  {spec.path}" + (f"  ({detail})" if detail else ""))
-            if status == "missing" and not spec.optional:
-                code = max(code, 1)
-            if _is_bad(spec, status):
-                code = 2
-        if d.folder and (root / d.folder).is_dir():
-            known = {f.path for f in d.files}
-            for p in sorted((root / d.folder).iterdir()):
-                rel = f"{d.folder}/{p.name}"
-                if p.is_file() and rel not in known:
-                    print(f"  {'extra':<10}  {rel}  (not in the registry)")
-    print("summary: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
-    print(
-        "(official: matches the published checksum; known copy: no checksum is published, "
-        "matches a known-good copy; differs: not the official file)"
-    )
-    print(f"exit code {code}: " + _VERIFY_CODES[code])
-    return code
-
-
-_VERIFY_CODES = {
-    0: "every required file is present and official, a known copy or a documented derived copy",
-    1: "some required files are missing",
-    2: "some files match no known checksum (corrupted or unexpected)",
-}

@@ -37,14 +37,15 @@ def _error(message: str) -> None:
 
 
 def _datasets_module():
-    """``cs231n.data.registry``, imported only when a ``data`` command needs it, so
-    that ``cs231n run`` keeps working while that module is missing or broken."""
+    """``cs231n.tooling.data_commands``, imported only when a ``data`` command needs it,
+    so that ``cs231n run`` keeps working while that module is missing or broken."""
+    module = "cs231n.tooling.data_commands"
     try:
-        return importlib.import_module("cs231n.data.registry")
+        return importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        if exc.name != "cs231n.data.registry":
+        if exc.name != module:
             raise  # a dependency of the module is missing: show the real error
-        _error("cs231n.data.registry is not available in this installation; cannot manage datasets")
+        _error(f"{module} is not available in this installation; cannot manage datasets")
         return None
 
 

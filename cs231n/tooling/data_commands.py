@@ -1,0 +1,138 @@
+"""The ``cs231n data list|fetch|verify`` commands: what they print and their exit codes.
+
+:mod:`cs231n.tooling.cli` imports this module only when a ``data`` command runs. The
+work is done by :mod:`cs231n.data.registry` (what exists), :mod:`cs231n.data.checksums`
+(what is here and whether it is official) and :mod:`cs231n.data.download` (fetching).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from cs231n.data.checksums import file_status, is_bad
+from cs231n.data.download import fetch
+from cs231n.data.registry import REGISTRY, lookup
+from cs231n.paths import data_root, data_source
+
+__all__ = ["cli_list", "cli_fetch", "cli_verify"]
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _header() -> None:
+    print(f"data folder: {data_root()} (from {data_source()})")
+
+
+def cli_list() -> int:
+    """Print every dataset with its description and whether it is present; exit code 0."""
+    _header()
+    root = data_root()
+    rows = []
+    for d in REGISTRY.values():
+        needed = [f for f in d.files if not f.optional]
+        have = sum((root / f.path).is_file() for f in needed)
+        state = (
+            "present"
+            if have == len(needed)
+            else "missing"
+            if have == 0
+            else f"partial {have}/{len(needed)}"
+        )
+        rows.append((d.name, state, d.description + (" [derived]" if d.derived else "")))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'name':<{width}}  {'status':<13} description")
+    for name, state, desc in rows:
+        print(f"{name:<{width}}  {state:<13} {desc}")
+    return 0
+
+
+def cli_fetch(names: list[str]) -> int:
+    """Fetch each named dataset. Exit code 0 on success, 1 if a download failed
+    (no network, checksum mismatch, derived dataset), 2 for an unknown name."""
+    try:
+        datasets = lookup(names or [])
+    except KeyError as e:
+        _err(f"error: {e.args[0]}")
+        return 2
+    if not names:
+        _err(f"error: name the datasets to fetch; valid names: {', '.join(REGISTRY)}")
+        return 2
+    _header()
+    code = 0
+    for d in datasets:
+        try:
+            written = fetch(d.name)
+        except ValueError as e:
+            _err(f"{d.name}: error: {e}")
+            code = 1
+        except Exception as e:  # noqa: BLE001 - network errors come in many types
+            urls = ", ".join(s.url for s in d.sources)
+            _err(
+                f"{d.name}: error: could not download {urls} ({type(e).__name__}: {e}). "
+                "Check your network connection, or copy the files into the data folder by hand."
+            )
+            code = 1
+        else:
+            print(
+                f"{d.name}: {'already present' if not written else f'{len(written)} files written'}"
+            )
+    return code
+
+
+def cli_verify(names: list[str] | None = None) -> int:
+    """Recompute the checksums of what is present and print one line per file.
+
+    With no ``names``, every dataset of which at least one file is present is
+    verified; the wholly absent ones are only listed (and do not change the exit code).
+
+    Exit code: 0 when every required file is present and is official, a known
+    copy, or a documented derived copy (reported as ``differs`` with its reason);
+    1 when a required file is missing; 2 when a file matches no checksum we know
+    (corrupted or unexpected; this wins over 1); also 2 for an unknown name.
+    """
+    try:
+        datasets = lookup(names)
+    except KeyError as e:
+        _err(f"error: {e.args[0]}")
+        return 2
+    _header()
+    root = data_root()
+    if not names:  # all datasets that are at least partly here
+        absent = [d.name for d in datasets if not any((root / f.path).is_file() for f in d.files)]
+        datasets = [d for d in datasets if d.name not in absent]
+        if absent:
+            print(f"not present (not verified): {', '.join(absent)}")
+    code = 0
+    counts: dict[str, int] = {}
+    for d in datasets:
+        print(f"{d.name}:" + (f" (derived: {d.derived})" if d.derived else ""))
+        for spec in d.files:
+            status, detail = file_status(spec, root)
+            counts[status] = counts.get(status, 0) + 1
+            print(f"  {status:<10}  {spec.path}" + (f"  ({detail})" if detail else ""))
+            if status == "missing" and not spec.optional:
+                code = max(code, 1)
+            if is_bad(spec, status):
+                code = 2
+        if d.folder and (root / d.folder).is_dir():
+            known = {f.path for f in d.files}
+            for p in sorted((root / d.folder).iterdir()):
+                rel = f"{d.folder}/{p.name}"
+                if p.is_file() and rel not in known:
+                    print(f"  {'extra':<10}  {rel}  (not in the registry)")
+    print("summary: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    print(
+        "(official: matches the published checksum; known copy: no checksum is published, "
+        "matches a known-good copy; differs: not the official file)"
+    )
+    print(f"exit code {code}: " + _VERIFY_CODES[code])
+    return code
+
+
+_VERIFY_CODES = {
+    0: "every required file is present and official, a known copy or a documented derived copy",
+    1: "some required files are missing",
+    2: "some files match no known checksum (corrupted or unexpected)",
+}
