@@ -16,7 +16,7 @@ work shows, and what survives on a CPU:
 * **One-cycle schedule** (learning rate up for a quarter of the steps, then
   linearly down to ~0), SGD with Nesterov momentum and weight decay.
 * **Label smoothing** 0.1, **random flips and 4-pixel crops** (done in numpy by
-  :mod:`cs231n.frameworks.data`), **test-time flip averaging**.
+  :func:`cs231n.training.augment.random_flip_crop`), **test-time flip averaging**.
 * **bfloat16 autocast** on CPUs with AMX or AVX512-BF16 (``fit(..., bf16=True)``):
   convolutions 2-3x faster, weights and optimizer state stay float32.
 
