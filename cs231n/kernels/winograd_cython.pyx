@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
 # cython: cdivision=True
-"""Compiled Winograd F(m x m, 3x3) transforms, m = 2 or 4 (optional; :mod:`cs231n.kernels.winograd`
-has the numpy fallback and picks between them).
+"""Compiled Winograd F(m x m, 3x3) transforms, m = 2 or 4 (optional; :mod:`cs231n.kernels.backend`
+falls back to :mod:`cs231n.kernels.winograd_numpy`).
 
 Four loops, each ONE pass that reads its source and writes the GEMM layout directly
 (no padded copy of the whole array); with ``a = m + 2`` the tile side:

@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from cs231n.kernels.geometry import output_hw
+
 __all__ = [
     "MATRICES",
     "input_transform",
@@ -112,7 +114,7 @@ def input_transform(x: np.ndarray, pad: int, m: int) -> np.ndarray:
     N, C, H, W = x.shape
     BT = matrices(m, x.dtype)[0]
     a = m + 2
-    Th, Tw = tile_counts(H + 2 * pad - 2, W + 2 * pad - 2, m)
+    Th, Tw = tile_counts(*output_hw("input_transform", H, W, 3, 3, pad, 1), m)
     xp = np.zeros((C, m * Th + 2, m * Tw + 2, N), dtype=x.dtype)  # padded, batch last
     xp[:, pad : pad + H, pad : pad + W] = x.transpose(1, 2, 3, 0)
     s = xp.strides
@@ -159,7 +161,7 @@ def input_transform_T(dV: np.ndarray, N: int, H: int, W: int, pad: int, m: int) 
     dV (a*a, C, Th*Tw*N) -> dx (N, C, H, W)."""
     B = matrices(m, dV.dtype)[0].T
     a, C = m + 2, dV.shape[1]
-    Th, Tw = tile_counts(H + 2 * pad - 2, W + 2 * pad - 2, m)
+    Th, Tw = tile_counts(*output_hw("input_transform_T", H, W, 3, 3, pad, 1), m)
     t = np.tensordot(B, dV.reshape(a, a, C, Th, Tw, N), axes=(1, 0))  # (a, a, C, Th, Tw, N)
     dd = np.tensordot(t, B, axes=(1, 1))  # (a, C, Th, Tw, N, a): [i, c, ty, tx, n, j]
     grad = np.zeros((N, C, m * Th + 2, m * Tw + 2), dtype=dV.dtype)  # padded

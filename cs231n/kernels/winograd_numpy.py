@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from cs231n.kernels import winograd_matrices
+from cs231n.kernels.geometry import output_hw
 from cs231n.kernels.winograd_matrices import out_or_new, tile_counts
 
 __all__ = ["input_transform", "input_transform_T", "output_transform", "output_transform_T"]
@@ -176,7 +177,7 @@ def input_transform(x: np.ndarray, pad: int, m: int = 2) -> np.ndarray:
     if m != 2:
         return winograd_matrices.input_transform(x, pad, m)
     N, C, H, W = x.shape
-    Th, Tw = tile_counts(H + 2 * pad - 2, W + 2 * pad - 2, 2)
+    Th, Tw = tile_counts(*output_hw("input_transform", H, W, 3, 3, pad, 1), 2)
     V = np.empty((4, 4, C, Th, Tw, N), dtype=x.dtype)
     img = np.zeros((2 * Th + 2, 2 * Tw + 2, N), dtype=x.dtype)  # one padded channel
     quad = (2, Th + 1, 2, Tw + 1, N)
@@ -258,7 +259,7 @@ def input_transform_T(dV: np.ndarray, N: int, H: int, W: int, pad: int, m: int =
     if m != 2:
         return winograd_matrices.input_transform_T(dV, N, H, W, pad, m)
     C = dV.shape[1]
-    Th, Tw = tile_counts(H + 2 * pad - 2, W + 2 * pad - 2, 2)
+    Th, Tw = tile_counts(*output_hw("input_transform_T", H, W, 3, 3, pad, 1), 2)
     dV = dV.reshape(4, 4, C, Th, Tw, N)
     dx = np.empty((N, C, H, W), dtype=dV.dtype)
     img = np.empty((2 * Th + 2, 2 * Tw + 2, N), dtype=dV.dtype)  # one padded channel
