@@ -260,6 +260,15 @@ def test_results_table_targets_only_keeps_headline_rows_and_counts_the_rest(tmp_
     assert len(results_table(tmp_path).splitlines()) == 5  # the full view: header + 3 rows
 
 
+def test_results_table_groups_keeps_only_the_named_groups(tmp_path):
+    """A notebook renders its own records: other groups are left out and not counted."""
+    write_records(tmp_path, "knn", {"a": entry("a", 0.25, 0.2)})
+    write_records(tmp_path, "svm", {"b": entry("b", 0.35, 0.3)})
+    lines = results_table(tmp_path, groups={"svm"}).splitlines()
+    assert len(lines) == 3 and lines[2].startswith("| svm | b | 0.35 |")
+    assert "No results recorded yet" in results_table(tmp_path, groups={"softmax"})
+
+
 def test_results_table_flags_quick_records_and_handles_no_records(tmp_path):
     assert "No results recorded yet" in results_table(tmp_path)
     write_records(tmp_path, "g", {"m": entry("m", 1.0, quick=True)})

@@ -60,6 +60,7 @@ def results_table(
     results_dir: str | os.PathLike | None = None,
     targets_only: bool = False,
     *,
+    groups: Collection[str] | None = None,
     exclude: Collection[str] = (),
     stale: Mapping[str, bool] | None = None,
 ) -> str:
@@ -78,6 +79,7 @@ def results_table(
             the repository, or ``$CS231N_RESULTS_DIR`` when set).
         targets_only: keep only the records that have a target (the headline
             results, as in the README); a last line counts the others.
+        groups: only these groups (e.g. a notebook's own records); ``None``: every group.
         exclude: groups to leave out (e.g. the benchmarks); a last line counts their records.
         stale: ``{group: whether its run is stale}``; a group not in it shows "—".
 
@@ -91,6 +93,8 @@ def results_table(
     skipped = 0
     other_groups: dict[str, int] = {}
     for path in sorted(results_dir.glob("*.json")):
+        if groups is not None and path.stem not in groups:
+            continue
         try:
             group = load_group(path)
         except ValueError as exc:
