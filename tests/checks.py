@@ -4,6 +4,7 @@
 * :func:`assert_grad` checks an analytic gradient against centred differences
   in float64 and names the function, the argument and the worst index on failure.
 * :func:`assert_close` compares two arrays with the same kind of message.
+* :class:`FakeClock` stands in for a clock (``time.perf_counter``) in timing tests.
 """
 
 from __future__ import annotations
@@ -102,3 +103,14 @@ def torch_forward_backward(torch_fn, inputs: dict, dout=None, requires_grad=None
         out.backward(torch.tensor(np.asarray(dout), dtype=torch.float64))
     grads = {k: t.grad.numpy().copy() for k, t in tensors.items() if t.grad is not None}
     return out.detach().numpy().copy(), grads
+
+
+class FakeClock:
+    """Each reading advances the time by ``step`` seconds."""
+
+    def __init__(self, step):
+        self.t, self.step = 0.0, step
+
+    def __call__(self):
+        self.t += self.step
+        return self.t

@@ -4,19 +4,9 @@ import pytest
 
 from cs231n.training import schedules
 from cs231n.training.schedules import budgeted_schedule, cosine_schedule
+from tests.checks import FakeClock
 
 pytestmark = pytest.mark.a2
-
-
-class FakeClock:
-    """Each reading advances the time by ``step`` seconds."""
-
-    def __init__(self, step):
-        self.t, self.step = 0.0, step
-
-    def __call__(self):
-        self.t += self.step
-        return self.t
 
 
 def test_cosine_schedule_goes_from_one_to_zero():

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from cs231n.solver import DivergenceError, Solver
+from tests.checks import FakeClock
 
 pytestmark = pytest.mark.a2
 
@@ -280,17 +281,6 @@ def test_lr_schedule_and_lr_decay_are_exclusive(data):
         _solver(data, lr_schedule=lambda it, n: 1.0, lr_decay=1.0, optim_config={})
     with pytest.raises(ValueError, match="lr_schedule must be callable"):
         _solver(data, lr_schedule=0.5, lr_decay=1.0)
-
-
-class FakeClock:
-    """Each reading advances the time by ``step`` seconds."""
-
-    def __init__(self, step):
-        self.t, self.step = 0.0, step
-
-    def __call__(self):
-        self.t += self.step
-        return self.t
 
 
 def test_time_limit_stops_after_the_crossing_iteration_and_keeps_the_best(data, monkeypatch):
