@@ -2,8 +2,11 @@
 #   make run    create .venv, install everything, check the data, execute every
 #               assignment notebook in full and update the README results table
 #   make test   create .venv if needed, install with the dev extras, run pytest
+#   make install  the venv with every extra (dev, torch, tf, lab) and the "cs231n" kernel
 #   make readme regenerate the README's module map and results table (no notebook runs)
-# Both are idempotent: the venv is rebuilt only when pyproject.toml or setup.py change.
+#   make lab    open the notebooks in JupyterLab (127.0.0.1, kernel "Python (cs231n)");
+#               make notebook does the same in the classic Notebook interface
+# All are idempotent: the venv is rebuilt only when pyproject.toml or setup.py change.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -24,17 +27,40 @@ endif
 RUN_DATASETS ?= cifar10 extras
 NOTEBOOKS ?=
 
-.PHONY: run test lint readme stale install clean-venv
+.PHONY: run test lint readme stale install lab notebook clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml setup.py
-	$(BIN)/python -m pip install --quiet -e ".[dev,torch,tf]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,torch,tf,lab]"
 	touch $@
 
-install: $(VENV)/.installed
+# The venv as a named Jupyter kernel, registered inside the venv (--sys-prefix),
+# not in the user's home: the notebooks' kernel menu shows it as "Python (cs231n)".
+KERNEL_NAME ?= cs231n
+KERNEL_SPEC := $(VENV)/share/jupyter/kernels/$(KERNEL_NAME)/kernel.json
+
+$(KERNEL_SPEC): $(VENV)/.installed
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL_NAME) \
+		--display-name "Python (cs231n)" > /dev/null
+
+install: $(VENV)/.installed $(KERNEL_SPEC)
+
+# JupyterLab on the loopback address only, the repository as its root, the data
+# folder as for make run (kernels inherit CS231N_DATA). Extra options: LAB_ARGS="--port=9999".
+LAB_ARGS ?=
+LAB_FLAGS := --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
+	--MappingKernelManager.default_kernel_name=$(KERNEL_NAME) $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: install
+	@echo "data folder: $${CS231N_DATA:-~/.cache/cs231n/datasets (package default)}"
+	$(BIN)/jupyter lab $(LAB_FLAGS) $(LAB_ARGS)
+
+notebook: install
+	@echo "data folder: $${CS231N_DATA:-~/.cache/cs231n/datasets (package default)}"
+	$(BIN)/jupyter notebook $(LAB_FLAGS) $(LAB_ARGS)
 
 run: install
 	$(BIN)/cs231n data verify $(RUN_DATASETS)
