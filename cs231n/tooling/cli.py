@@ -9,6 +9,7 @@
     cs231n results [--write-readme]       # print the results table
     cs231n results --stale                # notebooks whose recorded run predates the code
     cs231n modules [--write-readme]       # print the module map of the README
+    cs231n check PATH [--assignment N]    # grade a student's own cs231n/ folder
 
 Every handler returns the process exit code: 0 success, 1 a notebook or a
 check failed, 2 a usage error (bad path, missing module).
@@ -195,6 +196,15 @@ def cmd_modules(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- check
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from cs231n.grading import report
+
+    return report.check(args.path, args.assignment, args.only, args.json, args.timeout)
+
+
 # ----------------------------------------------------------------------------- parser
 
 
@@ -346,6 +356,56 @@ def build_parser() -> argparse.ArgumentParser:
         help="README to update with --write-readme (default: the repository's)",
     )
     mods.set_defaults(func=cmd_modules)
+
+    # check -----------------------------------------------------------------
+    check = sub.add_parser(
+        "check",
+        help="grade a student's own assignment code against this package",
+        description=(
+            "Grade the functions a student writes in the official 2020 starter code "
+            "(assignments 1 and 2: kNN, SVM, softmax, the two-layer net, the layers, "
+            "batch/layer/group norm, dropout, convolution and pooling, the update rules, "
+            "the fully connected and convolutional nets). PATH is the assignment folder "
+            "that holds cs231n/ (cs231n/layers.py, cs231n/classifiers/fc_net.py, ...). "
+            "Each student module is imported on its own under a private name, so a "
+            "broken or missing file fails only its own functions, and each function is "
+            "graded with this package's versions of what it calls. The checks are those "
+            "of the test suite: the official check values, this package's results on "
+            "small random inputs (several seeds, odd sizes, strides and paddings), "
+            "float64 numeric gradients, shapes and dtypes. Every check runs in a worker "
+            "process with a time limit. One line per function: PASS, WRONG (largest "
+            "relative error and the input), NOT DONE (the starter's None, zeros or "
+            "unchanged output) or ERROR (the exception), with the note in notes/ that "
+            "explains it; then 'N passed, M failed'. Exit code 0 if every function "
+            "passes, 1 otherwise, 2 for bad arguments."
+        ),
+    )
+    check.add_argument("path", metavar="PATH", help="assignment folder containing cs231n/")
+    check.add_argument(
+        "--assignment",
+        type=int,
+        choices=[1, 2, 3],
+        default=None,
+        help="only this assignment's functions (default: all in the manifest)",
+    )
+    check.add_argument(
+        "--only",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="only these functions, e.g. affine_backward TwoLayerNet.loss layers.adam",
+    )
+    check.add_argument(
+        "--json", default=None, metavar="FILE", help="also write the rows to FILE as JSON"
+    )
+    check.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="time limit per function (default: 10)",
+    )
+    check.set_defaults(func=cmd_check)
     return parser
 
 

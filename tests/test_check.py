@@ -1,0 +1,293 @@
+"""``cs231n check``: the grader of a student's own ``cs231n/`` folder (:mod:`cs231n.grading`).
+
+The student folders are copies of this package, with bugs planted, bodies stripped to
+``pass``, a syntax error or an endless loop written in by the test.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from cs231n.grading.loader import StudentPackage
+from cs231n.grading.manifest import ENTRIES, select
+from cs231n.paths import REPO_ROOT
+from cs231n.tooling import cli
+
+PACKAGE = REPO_ROOT / "cs231n"
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.MULTILINE)
+
+
+def copy_package(tmp_path: Path) -> Path:
+    """A student's folder: tmp_path/cs231n, a copy of our sources (no builds, no caches)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.so", "*.c", "*.egg-info")
+    shutil.copytree(PACKAGE, tmp_path / "cs231n", ignore=ignore)
+    return tmp_path
+
+
+def plant(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / "cs231n" / rel
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{rel}: the line to replace is not there exactly once: {old!r}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def run_check(capsys, *argv: str) -> tuple[int, str, dict[str, dict]]:
+    code = cli.main(["check", *argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out + err, {}
+
+
+def graded(tmp_path: Path, capsys, root: Path, *argv: str) -> tuple[int, str, dict[str, dict]]:
+    """Run ``cs231n check root --json ...``; returns exit code, printed text, rows by name."""
+    report = tmp_path / "card.json"
+    code, text, _ = run_check(capsys, str(root), "--json", str(report), *argv)
+    data = json.loads(report.read_text(encoding="utf-8"))
+    rows = {r["name"]: r for r in data["rows"]}
+    match = SUMMARY.search(text)
+    assert match, f"no 'N passed, M failed' line in:\n{text}"
+    assert (int(match[1]), int(match[2])) == (data["passed"], data["failed"])
+    assert data["passed"] == sum(r["status"] == "pass" for r in rows.values())
+    return code, text, rows
+
+
+def test_our_own_package_passes_everything(tmp_path, capsys):
+    code, text, rows = graded(tmp_path, capsys, REPO_ROOT)
+    failed = {n: r["detail"] for n, r in rows.items() if r["status"] != "pass"}
+    assert failed == {}
+    assert code == 0
+    assert f"{len(ENTRIES)} passed, 0 failed" in text.splitlines()
+    assert set(rows) == {e.name for e in ENTRIES}
+
+
+BUGS = {  # the row that must flag it: (file, old text, new text)
+    "layers.affine_backward": (
+        "layers.py",
+        "dx = (dout @ w.T).reshape(x.shape)",
+        "dx = -(dout @ w.T).reshape(x.shape)",
+    ),
+    "softmax.softmax_loss_vectorized": (
+        "classifiers/softmax.py",
+        "loss = -log_probs[rows, y].sum() / N + reg",
+        "loss = -log_probs[rows, y].sum() + reg",
+    ),
+    "layers.batchnorm_forward": (
+        "nn/norm.py",
+        "        mu = x.mean(axis=0)  # (D,)\n        xmu = x - mu  # (N, D)\n"
+        "        var = (xmu**2).mean(axis=0)  # (D,), biased\n",
+        "        mu = running_mean\n        xmu = x - mu\n        var = running_var\n",
+    ),
+    "layers.conv_backward_naive": (
+        "nn/conv.py",
+        "            rows = slice(i * stride, i * stride + HH)\n"
+        "            cols = slice(j * stride, j * stride + WW)\n"
+        "            g = dout[:, :, i, j]",
+        "            rows = slice(i, i + HH)\n            cols = slice(j, j + WW)\n"
+        "            g = dout[:, :, i, j]",
+    ),
+    "optim.adam": (
+        "optim.py",
+        "    m_hat = m / (1 - b1**t)\n    v_hat = v / (1 - b2**t)\n",
+        "    m_hat = m\n    v_hat = v\n",
+    ),
+    "linear_svm.svm_loss_vectorized": (
+        "classifiers/linear_svm.py",
+        "margins = np.maximum(0.0, scores - correct + 1.0)  # (N, C)",
+        "margins = np.maximum(0.0, scores - correct)  # (N, C)",
+    ),
+}
+
+
+def test_planted_bugs_are_flagged_exactly_where_they_are(tmp_path, capsys):
+    root = copy_package(tmp_path / "student")
+    for file, old, new in BUGS.values():
+        plant(root, file, old, new)
+    code, text, rows = graded(tmp_path, capsys, root)
+    flagged = {n for n, r in rows.items() if r["status"] != "pass"}
+    assert flagged == set(BUGS), text
+    assert all(rows[n]["status"] == "wrong" for n in BUGS), text
+    assert code == 1
+    assert f"{len(ENTRIES) - len(BUGS)} passed, {len(BUGS)} failed" in text.splitlines()
+    # A wrong row names the error and the worst input, on one line.
+    assert re.search(
+        r"max relative error \S+: d?x.*stride 2", rows["layers.conv_backward_naive"]["detail"]
+    )
+    assert rows["optim.adam"]["note"] == "notes/optimizers.md"
+
+
+def _strip_bodies(root: Path) -> None:
+    """Every manifest function's body becomes ``pass`` (its docstring stays)."""
+    edits: dict[Path, list[tuple[int, int, str]]] = {}
+    for entry in ENTRIES:
+        ref = importlib.import_module("cs231n." + entry.module)
+        for part in entry.qualname.split("."):
+            ref = getattr(ref, part)
+        source = Path(inspect.getsourcefile(ref)).resolve()
+        edits.setdefault(root / "cs231n" / source.relative_to(PACKAGE), []).append(
+            (ref.__code__.co_firstlineno, 0, entry.name)
+        )
+    for path, wanted in edits.items():
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        starts = {line for line, _, _ in wanted}
+        spans = []
+        for node in ast.walk(ast.parse("".join(lines))):
+            if isinstance(node, ast.FunctionDef) and node.lineno in starts:
+                body = node.body
+                if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                    body = body[1:]  # keep the docstring
+                if body:
+                    spans.append((body[0].lineno, node.end_lineno, body[0].col_offset))
+                starts.discard(node.lineno)
+        assert not starts, f"{path}: no def at lines {starts}"
+        for first, last, col in sorted(spans, reverse=True):
+            lines[first - 1 : last] = [" " * col + "pass\n"]
+        path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_a_starter_like_package_is_not_implemented_everywhere(tmp_path, capsys):
+    root = copy_package(tmp_path / "starter")
+    _strip_bodies(root)
+    code, text, rows = graded(tmp_path, capsys, root)
+    statuses = {n: (r["status"], r["detail"]) for n, r in rows.items()}
+    assert {s for s, _ in statuses.values()} == {"not implemented"}, statuses
+    assert code == 1
+    assert f"0 passed, {len(ENTRIES)} failed" in text.splitlines()
+
+
+def test_a_syntax_error_fails_only_its_own_module(tmp_path, capsys):
+    root = copy_package(tmp_path / "student")
+    plant(root, "optim.py", "def adam(", "def adam(((")
+    code, text, rows = graded(
+        tmp_path,
+        capsys,
+        root,
+        "--only",
+        "optim.sgd_momentum",
+        "adam",
+        "affine_forward",
+        "FullyConnectedNet.loss",
+    )
+    assert set(rows) == {
+        "optim.sgd_momentum",
+        "optim.adam",
+        "layers.affine_forward",
+        "fc_net.FullyConnectedNet.loss",
+    }
+    for name in ("optim.sgd_momentum", "optim.adam"):
+        assert rows[name]["status"] == "error"
+        assert re.search(
+            r"cs231n/optim.py does not import: SyntaxError.*optim.py:\d+", rows[name]["detail"]
+        )
+    assert rows["layers.affine_forward"]["status"] == "pass"
+    assert rows["fc_net.FullyConnectedNet.loss"]["status"] == "pass"
+    assert code == 1
+
+
+def test_an_endless_loop_is_an_error_row_not_a_hang(tmp_path, capsys):
+    root = copy_package(tmp_path / "student")
+    plant(
+        root,
+        "layers.py",
+        '    x = np.asarray(x)\n    p = dropout_param.get("p")',
+        '    while True:\n        pass\n    x = np.asarray(x)\n    p = dropout_param.get("p")',
+    )
+    code, text, rows = graded(
+        tmp_path, capsys, root, "--timeout", "1.5", "--only", "dropout_forward", "relu_forward"
+    )
+    assert rows["layers.dropout_forward"]["status"] == "error"
+    assert "timed out after 1.5 s" in rows["layers.dropout_forward"]["detail"]
+    assert rows["layers.relu_forward"]["status"] == "pass"  # a new worker took over
+    assert code == 1
+
+
+def test_a_missing_file_fails_only_its_functions(tmp_path, capsys):
+    root = copy_package(tmp_path / "student")
+    (root / "cs231n" / "classifiers" / "cnn.py").unlink()
+    code, text, rows = graded(tmp_path, capsys, root, "--only", "ThreeLayerConvNet.loss", "rmsprop")
+    assert rows["cnn.ThreeLayerConvNet.loss"]["status"] == "error"
+    assert "no file cs231n/classifiers/cnn.py" in rows["cnn.ThreeLayerConvNet.loss"]["detail"]
+    assert rows["optim.rmsprop"]["status"] == "pass"
+
+
+def test_bad_arguments_exit_2(tmp_path, capsys):
+    code, text, _ = run_check(capsys, str(tmp_path))
+    assert code == 2 and "has no cs231n/ folder" in text
+    code, text, _ = run_check(capsys, str(REPO_ROOT), "--only", "no_such_function")
+    assert code == 2 and "no_such_function" in text
+    code, text, _ = run_check(capsys, str(REPO_ROOT), "--assignment", "3")
+    assert code == 2 and "assignment 3" in text
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["check", str(REPO_ROOT), "--assignment", "4"])
+    assert exc.value.code == 2
+
+
+def test_help_says_it_all(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["check", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for words in (
+        "PATH",
+        "--assignment",
+        "--only",
+        "--json",
+        "--timeout",
+        "N passed, M failed",
+        "Exit code 0",
+        "notes/",
+        "NOT DONE",
+        "numeric gradients",
+        "time limit",
+    ):
+        assert words in text, words
+
+
+def test_the_manifest_names_existing_notes_and_assignments():
+    for entry in ENTRIES:
+        assert (REPO_ROOT / "notes" / entry.note).is_file(), entry
+    assert {e.assignment for e in ENTRIES} == {1, 2}
+    assert [e.name for e in select(1)][:1] == [
+        "k_nearest_neighbor.KNearestNeighbor.compute_distances_two_loops"
+    ]
+    assert len({e.name for e in ENTRIES}) == len(ENTRIES)
+
+
+def test_the_official_import_forms_reach_the_students_files_not_ours(tmp_path):
+    pkg = tmp_path / "cs231n"
+    (pkg / "classifiers").mkdir(parents=True)
+    (pkg / "layers.py").write_text("def affine_forward(x, w, b):\n    return 'mine', None\n")
+    (pkg / "layer_utils.py").write_text(
+        "from .layers import *\nfrom cs231n.layers import affine_forward as af\n"
+    )
+    (pkg / "classifiers" / "fc_net.py").write_text(
+        "from ..layers import *\nfrom ..layer_utils import *\nimport cs231n.optim\n"
+        "from cs231n import optim\n"
+    )
+    student = StudentPackage(tmp_path)
+    fc = student.module("classifiers.fc_net")
+    utils = student.module("layer_utils")
+    assert fc.affine_forward(0, 0, 0) == ("mine", None)
+    assert utils.af is fc.affine_forward
+    assert student.is_student(fc.affine_forward)
+    import cs231n.optim
+
+    assert fc.optim is cs231n.optim  # no student optim.py: ours
+    assert sys.modules["cs231n"].__file__.startswith(str(PACKAGE))
+    # Graded in isolation, a student's function sees OUR affine_forward.
+    (pkg / "layer_utils.py").write_text(
+        "from .layers import *\ndef affine_relu_forward(x, w, b):\n    return affine_forward(x, w, b)\n"
+    )
+    fresh = StudentPackage(tmp_path)
+    isolated = fresh.function("layer_utils", "affine_relu_forward")
+    import numpy as np
+
+    out, _ = isolated(np.ones((1, 2)), np.ones((2, 1)), np.zeros(1))
+    assert out.tolist() == [[2.0]]
