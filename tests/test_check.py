@@ -263,7 +263,10 @@ def test_the_manifest_names_existing_notes_and_assignments():
 def test_the_official_import_forms_reach_the_students_files_not_ours(tmp_path):
     pkg = tmp_path / "cs231n"
     (pkg / "classifiers").mkdir(parents=True)
-    (pkg / "layers.py").write_text("def affine_forward(x, w, b):\n    return 'mine', None\n")
+    (pkg / "layers.py").write_text(
+        "from builtins import range\nfrom past.builtins import xrange\n"
+        "def affine_forward(x, w, b):\n    return 'mine', list(xrange(2))\n"
+    )
     (pkg / "layer_utils.py").write_text(
         "from .layers import *\nfrom cs231n.layers import affine_forward as af\n"
     )
@@ -274,7 +277,7 @@ def test_the_official_import_forms_reach_the_students_files_not_ours(tmp_path):
     student = StudentPackage(tmp_path)
     fc = student.module("classifiers.fc_net")
     utils = student.module("layer_utils")
-    assert fc.affine_forward(0, 0, 0) == ("mine", None)
+    assert fc.affine_forward(0, 0, 0) == ("mine", [0, 1])  # past.builtins works without future
     assert utils.af is fc.affine_forward
     assert student.is_student(fc.affine_forward)
     import cs231n.optim
@@ -291,3 +294,23 @@ def test_the_official_import_forms_reach_the_students_files_not_ours(tmp_path):
 
     out, _ = isolated(np.ones((1, 2)), np.ones((2, 1)), np.zeros(1))
     assert out.tolist() == [[2.0]]
+
+
+def test_a_function_that_needs_the_students_own_helper_gets_a_second_try(tmp_path, capsys):
+    # A common student layer norm: their batch norm with an extra flag that ours ignores.
+    (tmp_path / "cs231n").mkdir()
+    (tmp_path / "cs231n" / "layers.py").write_text(
+        "import numpy as np\n"
+        "def batchnorm_forward(x, gamma, beta, bn_param):\n"
+        "    axis = bn_param.get('axis', 0)\n"
+        "    mu = x.mean(axis=axis, keepdims=True)\n"
+        "    var = x.var(axis=axis, keepdims=True)\n"
+        "    xhat = (x - mu) / np.sqrt(var + bn_param.get('eps', 1e-5))\n"
+        "    return gamma * xhat + beta, (xhat,)\n"
+        "def layernorm_forward(x, gamma, beta, ln_param):\n"
+        "    return batchnorm_forward(x, gamma, beta, {'mode': 'train', 'axis': 1, **ln_param})\n"
+    )
+    code, text, rows = graded(tmp_path, capsys, tmp_path, "--only", "layernorm_forward")
+    assert rows["layers.layernorm_forward"]["status"] == "pass", text
+    assert "with your own batchnorm_forward" in rows["layers.layernorm_forward"]["detail"]
+    assert code == 0

@@ -168,7 +168,7 @@ def _fc_cases():
             (4, 6, [5, 3], 3, {"reg": 0.3}),
             (5, 4, [6, 5], 3, {"normalization": "batchnorm"}),
             (2, 4, [3, 5], 4, {"normalization": "layernorm", "reg": 0.1}),
-            (6, 5, [8], 3, {"dropout_keep_ratio": 0.5, "seed": 7}),
+            (6, 5, [8], 3, {"dropout": 0.5, "seed": 7}),  # the 2020 name of the keep ratio
         ]
     ):
         r = cases_rng(seed)

@@ -11,13 +11,20 @@ that file exists and imports, and to ours otherwise: a syntax error in the stude
 ``layers.py`` fails the functions of ``layers.py`` only, and ``fc_net.py`` still imports
 (with our layers).
 
+The official starter's Python 2 shims (``from past.builtins import xrange``) work even
+without the ``future`` package: ``past`` and ``past.builtins`` then come from
+:func:`_past_builtins`.
+
 Grading in isolation: :meth:`StudentPackage.function` returns the student's function
 with its global names rebound, so that every official function it calls by name
 (``affine_forward`` inside ``affine_relu_forward``, ``batchnorm_forward`` inside
 ``spatial_batchnorm_forward``) is OUR version. A method is called with an instance of
 OUR class, so ``self.loss`` inside ``train`` is ours too. A bug is then reported in the
 function that has it and nowhere else. Only the function's own globals are rebound:
-private helpers of the student's keep calling what they called.
+private helpers of the student's keep calling what they called. With ``isolation`` off,
+:meth:`StudentPackage.function` returns the student's functions as written (the worker
+uses that as a second try for a function that fails in isolation, e.g. a layer norm that
+calls the student's batch norm with an extra flag only the student's batch norm knows).
 """
 
 from __future__ import annotations
@@ -43,6 +50,14 @@ REFERENCE_MODULES = (
     "cs231n.classifiers.linear_svm",
     "cs231n.classifiers.softmax",
 )
+
+
+def _past_builtins() -> types.ModuleType:
+    """``past.builtins`` of the ``future`` package, for Python 3: the names the starter uses."""
+    module = types.ModuleType("past.builtins")
+    module.xrange, module.basestring, module.unicode, module.raw_input = range, str, str, input
+    module.builtins = module
+    return module
 
 
 class MissingFile(ImportError):
@@ -79,6 +94,8 @@ class StudentPackage:
         self._builtins = dict(vars(builtins))
         self._builtins["__import__"] = self._import
         self._refs: dict[str, object] | None = None
+        self.isolation = True
+        self.rebound: set[str] = set()  # names :meth:`isolate` replaced since last cleared
         self.top = self._package("")
 
     # ------------------------------------------------------------------ modules
@@ -161,6 +178,11 @@ class StudentPackage:
             canonical = "cs231n" + target[len(self.prefix) :]
         elif name == "cs231n" or name.startswith("cs231n."):
             canonical = name
+        elif name in ("past", "past.builtins"):
+            try:
+                return builtins.__import__(name, globals, locals, fromlist, level)
+            except ModuleNotFoundError:
+                return _past_builtins()
         else:
             return builtins.__import__(name, globals, locals, fromlist, level)
         rel = canonical[len("cs231n.") :] if canonical != "cs231n" else ""
@@ -196,7 +218,7 @@ class StudentPackage:
 
     def isolate(self, fn):
         """``fn`` with every official function it names rebound to ours (see the module doc)."""
-        if not isinstance(fn, types.FunctionType):
+        if not isinstance(fn, types.FunctionType) or not self.isolation:
             return fn
         if self._refs is None:
             self._refs = _reference_functions()
@@ -204,6 +226,7 @@ class StudentPackage:
         for key, value in fn.__globals__.items():
             if key in self._refs and key != fn.__name__ and self.is_student(value):
                 scope[key] = self._refs[key]
+                self.rebound.add(key)
         twin = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
         twin.__kwdefaults__ = fn.__kwdefaults__
         twin.__qualname__ = fn.__qualname__

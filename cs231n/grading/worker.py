@@ -58,8 +58,19 @@ def grade_one(package, entry: Entry) -> dict:
     """Run the check of ``entry`` in this process and turn its outcome into a row."""
     import numpy as np
 
-    from cs231n.grading import checks
-    from cs231n.grading.compare import NotDone, Wrong
+    with (
+        redirect_stdout(io.StringIO()),  # the student's prints (at import time too)
+        redirect_stderr(io.StringIO()),
+        np.errstate(all="ignore"),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore")
+        return _outcome(package, entry)
+
+
+def _outcome(package, entry: Entry) -> dict:
+    """Grade in isolation; a failure that used our versions of what the function calls is
+    graded once more with the student's own, and passes if that combination is right."""
     from cs231n.grading.loader import MissingFile
 
     try:
@@ -69,15 +80,28 @@ def grade_one(package, entry: Entry) -> dict:
     except (Exception, SystemExit) as exc:
         msg = f"{entry.path} does not import: {type(exc).__name__}: {exc}"
         return row(entry, ERROR, msg + _where(exc, package.root))
+    package.rebound.clear()
+    first = _run(package, entry)
+    if first["status"] == PASS or not package.rebound:
+        return first
+    names = ", ".join(sorted(package.rebound))
+    package.isolation = False
     try:
-        with (
-            redirect_stdout(io.StringIO()),
-            redirect_stderr(io.StringIO()),
-            np.errstate(all="ignore"),
-            warnings.catch_warnings(),
-        ):
-            warnings.simplefilter("ignore")
-            error = checks.run(package, entry)
+        second = _run(package, entry)
+    finally:
+        package.isolation = True
+    if second["status"] == PASS:
+        second["detail"] += f" (with your own {names}; with ours: {first['detail']})"
+        return second
+    return first
+
+
+def _run(package, entry: Entry) -> dict:
+    from cs231n.grading import checks
+    from cs231n.grading.compare import NotDone, Wrong
+
+    try:
+        error = checks.run(package, entry)
     except Wrong as exc:
         return row(entry, WRONG, str(exc))
     except NotDone as exc:
