@@ -9,12 +9,11 @@ The last line is exactly ``N passed, M failed``.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from cs231n.grading.manifest import select
+from cs231n.results import atomic_write_text
 
 LABELS = {"pass": "PASS", "wrong": "WRONG", "not implemented": "NOT DONE", "error": "ERROR"}
 
@@ -35,15 +34,7 @@ def write_json(path: str | Path, student: str | Path, rows: list[dict]) -> None:
     path = Path(path)
     passed = sum(r["status"] == "pass" for r in rows)
     data = {"path": str(student), "passed": passed, "failed": len(rows) - passed, "rows": rows}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, json.dumps(data, indent=1) + "\n")
 
 
 def check(
