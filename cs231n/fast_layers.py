@@ -43,6 +43,30 @@ from cs231n.kernels.im2col_numpy import as_float_array
 from cs231n.kernels.winograd import conv_backward_winograd as conv_backward_winograd  # re-exported
 from cs231n.kernels.winograd import conv_forward_winograd as conv_forward_winograd  # re-exported
 
+# `from cs231n.fast_layers import *`: the official names (im2col's three included, as the
+# official module re-exports them), then ours.
+__all__ = [
+    "col2im_indices",
+    "get_im2col_indices",
+    "im2col_indices",
+    "conv_forward_im2col",
+    "conv_backward_im2col",
+    "conv_forward_strides",
+    "conv_backward_strides",
+    "conv_forward_fast",
+    "conv_backward_fast",
+    "max_pool_forward_fast",
+    "max_pool_backward_fast",
+    "max_pool_forward_reshape",
+    "max_pool_backward_reshape",
+    "max_pool_forward_im2col",
+    "max_pool_backward_im2col",
+    "max_pool_forward_strides",
+    "max_pool_backward_strides",
+    "conv_forward_winograd",
+    "conv_backward_winograd",
+]
+
 # Size of one block of dx columns in conv_backward_strides: about an L2 cache.
 _COL2IM_BLOCK_BYTES = 1 << 21
 

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from cs231n import fast_layers, layers
+from cs231n.fast_layers import *  # noqa: F403  (the official module re-exports both, see __all__)
 from cs231n.fast_layers import (
     conv_backward_fast,
     conv_forward_fast,
     max_pool_backward_fast,
     max_pool_forward_fast,
 )
+from cs231n.layers import *  # noqa: F403
 from cs231n.layers import (
     affine_backward,
     affine_forward,
@@ -46,6 +49,10 @@ __all__ = [
     "conv_bn_relu_backward",
     "conv_relu_pool_forward",
     "conv_relu_pool_backward",
+    # As in the official code, `from cs231n.layer_utils import *` also gives every layer of
+    # cs231n.layers and cs231n.fast_layers (the official notebooks rely on it).
+    *layers.__all__,
+    *fast_layers.__all__,
 ]
 
 

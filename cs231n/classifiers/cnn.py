@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cs231n import layer_utils
+from cs231n.layer_utils import *  # noqa: F403  (re-exported, see __all__)
 from cs231n.layer_utils import (
     affine_relu_backward,
     affine_relu_forward,
@@ -18,7 +20,9 @@ from cs231n.layer_utils import (
 )
 from cs231n.layers import affine_backward, affine_forward, softmax_loss
 
-__all__ = ["ThreeLayerConvNet"]
+# As in the official code, `from cs231n.classifiers.cnn import *` also gives every layer
+# (cs231n.layer_utils re-exports cs231n.layers and cs231n.fast_layers).
+__all__ = ["ThreeLayerConvNet", *layer_utils.__all__]
 
 
 class ThreeLayerConvNet:

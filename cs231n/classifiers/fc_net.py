@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cs231n import layer_utils
+from cs231n.layer_utils import *  # noqa: F403  (re-exported, see __all__)
 from cs231n.layers import (
     affine_backward,
     affine_forward,
@@ -37,7 +39,11 @@ from cs231n.layers import (
     softmax_loss,
 )
 
-__all__ = ["TwoLayerNet", "FullyConnectedNet"]
+# As in the official code, `from cs231n.classifiers.fc_net import *` also gives every layer and
+# sandwich layer (cs231n.layer_utils re-exports cs231n.layers and cs231n.fast_layers): the
+# official FullyConnectedNets, BatchNormalization and Dropout notebooks call affine_forward,
+# batchnorm_forward, dropout_forward... after that one import.
+__all__ = ["TwoLayerNet", "FullyConnectedNet", *layer_utils.__all__]
 
 
 def _check_labels(name: str, X: np.ndarray, y) -> None:

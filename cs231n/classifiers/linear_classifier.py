@@ -10,8 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from cs231n.classifiers.linear_svm import svm_loss_vectorized
-from cs231n.classifiers.softmax import softmax_loss_vectorized
+from cs231n.classifiers.linear_svm import svm_loss_naive, svm_loss_vectorized
+from cs231n.classifiers.softmax import softmax_loss_naive, softmax_loss_vectorized
+
+# As in the official code, the module also gives the four loss functions it is built on.
+__all__ = [
+    "LinearClassifier",
+    "LinearSVM",
+    "Softmax",
+    "svm_loss_naive",
+    "svm_loss_vectorized",
+    "softmax_loss_naive",
+    "softmax_loss_vectorized",
+]
 
 
 class LinearClassifier:
