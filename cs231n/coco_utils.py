@@ -25,7 +25,7 @@ import numpy as np
 
 from cs231n.data.registry import DatasetName
 from cs231n.data_utils import DatasetFormatError
-from cs231n.paths import dataset_path, require
+from cs231n.paths import require
 
 __all__ = ["load_coco_data", "decode_captions", "sample_coco_minibatch"]
 
@@ -48,7 +48,8 @@ def load_coco_data(
     """Load the COCO captioning data (official function and keys).
 
     Args:
-        base_dir: the ``coco_captioning`` folder (default under the data folder).
+        base_dir: the ``coco_captioning`` folder, found by the path rule of
+            :func:`cs231n.paths.require` (default ``data_root() / 'coco_captioning'``).
         max_train: keep this many training captions, drawn at random *with
             replacement*, as in the official code (``None``: all).
         pca_features: the 512-d PCA features (True) or the 4096-d fc7 features.
@@ -67,7 +68,7 @@ def load_coco_data(
             captions h5: fetch the dataset with ``cs231n data fetch coco_captioning``).
         DatasetFormatError: a file is damaged or the arrays do not fit together.
     """
-    base = Path(base_dir) if base_dir is not None else dataset_path(DATASET)
+    base = require(DATASET, base_dir, default=DATASET)
     suffix = "_pca" if pca_features else ""
     # Check every file first, so the error names the first missing one before any
     # large file is read.

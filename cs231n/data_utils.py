@@ -157,21 +157,8 @@ def load_CIFAR_batch(filename) -> tuple[np.ndarray, np.ndarray]:
     return X.astype(np.float64), Y
 
 
-def _cifar_root(root) -> Path:
-    if root is None:
-        return require(DatasetName.CIFAR10, CIFAR10_DIR)
-    root = Path(root)
-    if not root.is_dir():
-        raise DatasetNotFoundError(
-            f"CIFAR-10 folder {root} does not exist; "
-            f"fetch it with: cs231n data fetch {DatasetName.CIFAR10}",
-            dataset=DatasetName.CIFAR10,
-        )
-    return root
-
-
 def _load_cifar10_uint8(root=None):
-    root = _cifar_root(root)
+    root = require(DatasetName.CIFAR10, root, default=CIFAR10_DIR)
     xs, ys = [], []
     for b in range(1, 6):
         X, Y = _read_cifar_batch(require(DatasetName.CIFAR10, root / f"data_batch_{b}"))
@@ -186,8 +173,9 @@ def load_CIFAR10(root=None, *, dtype=np.float64):
     """Load all of CIFAR-10 (official name; ``root`` may be given as in the notebooks).
 
     Args:
-        root: the ``cifar-10-batches-py`` folder; ``None`` means
-            ``data_root() / 'cifar-10-batches-py'``.
+        root: the ``cifar-10-batches-py`` folder, found by the path rule of
+            :func:`cs231n.paths.require` (the notebooks' ``'cs231n/datasets/cifar-10-batches-py'``
+            works from anywhere); ``None`` means ``data_root() / 'cifar-10-batches-py'``.
         dtype: pixel dtype (float64 as in the official code; ``np.uint8`` saves
             8x the memory).
 
@@ -216,7 +204,8 @@ def get_CIFAR10_data(
     rows the next ``num_validation``, test rows the first ``num_test`` of the
     test set (:func:`cs231n.data.cifar10.split_cifar10`). With ``subtract_mean``
     the mean training image (computed in float64 over the ``num_training`` rows)
-    is subtracted from all three splits.
+    is subtracted from all three splits. ``root`` is the CIFAR-10 folder, found as in
+    :func:`load_CIFAR10`.
 
     Returns:
         A dict with ``X_train (num_training, 3, 32, 32)``, ``y_train (num_training,)``,
@@ -314,8 +303,9 @@ def load_mnist(split: str = "train", root=None) -> tuple[np.ndarray, np.ndarray]
 
     Args:
         split: ``'train'`` or ``'test'``.
-        root: the folder holding ``train-images-idx3-ubyte(.gz)`` etc.; ``None``
-            means ``data_root() / 'mnist'``. The shared data folder also has
+        root: the folder holding ``train-images-idx3-ubyte(.gz)`` etc., found by the
+            path rule of :func:`cs231n.paths.require`; ``None`` means
+            ``data_root() / 'mnist'``. The shared data folder also has
             ``mnist-train-subset/`` (the first 17,435 training images and
             labels): pass ``root=dataset_path('mnist-train-subset')`` to use it
             where the full training images are missing.
@@ -328,12 +318,9 @@ def load_mnist(split: str = "train", root=None) -> tuple[np.ndarray, np.ndarray]
     if split not in MNIST_FILES:
         raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
     dataset = DatasetName.MNIST
-    if root is None:
-        folder = dataset_path("mnist")
-    else:
-        folder = Path(root)
-        if folder.name == "mnist-train-subset":
-            dataset = DatasetName.MNIST_TRAIN_SUBSET
+    if root is not None and Path(root).name == "mnist-train-subset":
+        dataset = DatasetName.MNIST_TRAIN_SUBSET
+    folder = require(dataset, root, default="mnist")
     img_stem, lbl_stem = MNIST_FILES[split]
     try:
         img_path = _find_idx(folder, img_stem, dataset)
@@ -364,14 +351,15 @@ def load_imagenet_val(num: int | None = None, *, path=None):
 
     Args:
         num: keep only the first ``num`` images (``None``: all 25).
-        path: the npz file (default ``data_root() / 'imagenet_val_25.npz'``).
+        path: the npz file, found by the path rule of :func:`cs231n.paths.require`
+            (default ``data_root() / 'imagenet_val_25.npz'``).
 
     Returns:
         X: ``(num, 224, 224, 3)`` uint8 images.
         y: ``(num,)`` int64 ImageNet class indices.
         class_names: dict class index -> human-readable name.
     """
-    path = require(DatasetName.IMAGENET_VAL, path or "imagenet_val_25.npz")
+    path = require(DatasetName.IMAGENET_VAL, path, default="imagenet_val_25.npz")
     try:
         # label_map is a pickled dict inside the npz, hence allow_pickle.
         with np.load(path, allow_pickle=True) as f:
@@ -399,8 +387,10 @@ def load_models(models_dir) -> dict:
     """Load every pickled model in ``models_dir`` (official function).
 
     Each file holds a pickled dict with a ``'model'`` entry; files that are not
-    such pickles are skipped. Returns file name -> model.
+    such pickles are skipped. ``models_dir`` is found by the path rule of
+    :func:`cs231n.paths.require`. Returns file name -> model.
     """
+    models_dir = require(None, models_dir)
     models = {}
     for model_file in sorted(os.listdir(models_dir)):
         try:
@@ -450,8 +440,8 @@ def load_squeezenet_state_dict(path=None) -> dict:
     """Load torchvision's SqueezeNet 1.1 weights and check their layout.
 
     Args:
-        path: the ``.pth`` file (default ``data_root() / 'squeezenet' /
-            'squeezenet1_1-b8a52dc0.pth'``).
+        path: the ``.pth`` file, found by the path rule of :func:`cs231n.paths.require`
+            (default ``data_root() / 'squeezenet' / 'squeezenet1_1-b8a52dc0.pth'``).
 
     Returns:
         An ordered dict name -> ``torch.Tensor`` with exactly the keys and shapes of
@@ -462,7 +452,7 @@ def load_squeezenet_state_dict(path=None) -> dict:
     """
     import torch  # lazily: the numpy parts of the package work without torch
 
-    path = require(DatasetName.SQUEEZENET, path or Path("squeezenet") / SQUEEZENET_PTH)
+    path = require(DatasetName.SQUEEZENET, path, default=Path("squeezenet") / SQUEEZENET_PTH)
     try:
         # weights_only: never run code from a downloaded file.
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -490,15 +480,20 @@ def load_squeezenet_tf_checkpoint(prefix=None) -> dict[str, np.ndarray]:
 
     Args:
         prefix: the checkpoint prefix (the path without ``.index`` /
-            ``.data-00000-of-00001``; default ``data_root() / 'squeezenet' /
+            ``.data-00000-of-00001``; its ``.index`` file is found by the path rule of
+            :func:`cs231n.paths.require`; default ``data_root() / 'squeezenet' /
             'squeezenet.ckpt'``).
 
     Returns:
         dict variable name -> numpy array (the checkpoint's bookkeeping entries,
         such as ``_CHECKPOINTABLE_OBJECT_GRAPH``, are left out).
     """
-    prefix = Path(prefix) if prefix is not None else dataset_path("squeezenet", SQUEEZENET_TF)
-    require(DatasetName.SQUEEZENET_TF, prefix.with_name(prefix.name + ".index"))
+    index = require(
+        DatasetName.SQUEEZENET_TF,
+        None if prefix is None else f"{prefix}.index",
+        default=f"squeezenet/{SQUEEZENET_TF}.index",
+    )
+    prefix = index.with_name(index.name[: -len(".index")])
     import tensorflow as tf  # lazily: heavy, and optional
 
     try:

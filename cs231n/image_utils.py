@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from cs231n.data.registry import DatasetName
-from cs231n.paths import data_root, dataset_path, require
+from cs231n.paths import candidates, data_root, require
 
 __all__ = [
     "SQUEEZENET_MEAN",
@@ -97,10 +97,12 @@ def deprocess_image(img: np.ndarray, rescale: bool = False) -> np.ndarray:
 
 
 def _imread(path) -> np.ndarray:
-    from PIL import Image
+    """Read an image file with ``imageio``'s ``imread``, as the official code does, so the
+    same file gives the same array: ``(H, W, 3)`` uint8 for the course's RGB JPEGs
+    (``(H, W)`` for a grayscale file, ``(H, W, 4)`` with alpha, as imageio returns them)."""
+    import imageio.v2 as imageio
 
-    with Image.open(path) as im:
-        return np.asarray(im.convert("RGB"))  # (H, W, 3) uint8
+    return np.asarray(imageio.imread(path))
 
 
 def image_from_url(url: str):
@@ -127,25 +129,28 @@ def image_from_url(url: str):
 def resolve_image_path(name) -> Path:
     """Find one of the course's images.
 
-    ``name`` may be an existing path; a path relative to the data folder
-    (``'styles/tubingen.jpg'``, as in the official notebooks); or a short name
-    (``'tubingen'``, ``'kitten.jpg'``, see :data:`STYLE_IMAGES`).
+    ``name`` is looked up by the path rule of :func:`cs231n.paths.require` (as given,
+    relative to the current directory; ``cs231n/datasets/...`` in the data folder; relative
+    to the data folder, e.g. ``'styles/tubingen.jpg'`` as in the official notebooks), then
+    as a short name (``'tubingen'``, ``'kitten.jpg'``, see :data:`STYLE_IMAGES`).
 
     Raises:
-        DatasetNotFoundError: naming the dataset, the folder and the fetch command.
+        DatasetNotFoundError: a course image that is missing: naming the dataset, the
+            places looked and the fetch command.
+        FileNotFoundError: any other name: naming every place looked.
     """
+    places = candidates(name)
+    for place in places:
+        if place.is_file():
+            return place
     p = Path(name)
-    if p.exists():
-        return p
-    if not p.is_absolute() and dataset_path(p).exists():
-        return dataset_path(p)
     stem = p.name[:-4] if p.name.endswith(".jpg") else p.name
     if stem in STYLE_IMAGES:
         dataset, rel = STYLE_IMAGES[stem]
-        return require(dataset, rel)  # raises DatasetNotFoundError with the fetch command
+        return require(dataset, None, default=rel)  # DatasetNotFoundError with the fetch command
     raise FileNotFoundError(
-        f"resolve_image_path: no image {name!r}: not a file, not under the data folder "
-        f"{data_root()}, and not one of {sorted(STYLE_IMAGES)}"
+        f"resolve_image_path: no image {name!r}: not at {'; '.join(map(str, places))} "
+        f"(data folder {data_root()}), and not one of {sorted(STYLE_IMAGES)}"
     )
 
 
@@ -161,9 +166,15 @@ def load_image(filename, size: int | None = None) -> np.ndarray:
             distorts non-square images).
 
     Returns:
-        ``(H', W', 3)`` uint8.
+        ``(H', W', 3)`` uint8: the array ``imageio.imread`` gives, as in the official code
+        (the course's RGB JPEGs), with a grayscale file's one channel repeated three times
+        and an alpha channel dropped (where the official code would fail later).
     """
     img = _imread(resolve_image_path(filename))
+    if img.ndim == 2:  # a grayscale file: the three channels SqueezeNet expects
+        img = np.repeat(img[:, :, None], 3, axis=2)
+    elif img.ndim == 3 and img.shape[2] == 4:  # RGBA: drop the alpha channel
+        img = img[:, :, :3]
     if size is not None:
         from PIL import Image
 

@@ -10,6 +10,13 @@ the official one::
     coco_captioning/            coco2014_captions.h5, coco2014_vocab.json, ...
     styles/                     tubingen.jpg, starry_night.jpg, ...
     squeezenet/                 squeezenet1_1-b8a52dc0.pth, squeezenet.ckpt.*
+
+Paths as users give them (:func:`require`, used by every loader that takes a path):
+a path that exists as given (relative to the current directory) is used as is;
+otherwise the official relative form ``cs231n/datasets/<name>`` means
+``data_root() / <name>``; only then is a relative path taken from the data folder.
+So ``load_CIFAR10('cs231n/datasets/cifar-10-batches-py')``, the call of the official
+notebooks, works both in an official assignment folder and anywhere else.
 """
 
 from __future__ import annotations
@@ -56,23 +63,69 @@ def dataset_path(*parts: str | os.PathLike) -> Path:
     return data_root().joinpath(*map(str, parts))
 
 
-def require(name: str, path: str | os.PathLike) -> Path:
-    """Return ``path`` (relative to the data folder, or absolute) if it exists.
+#: The relative prefix the official scripts download into (``get_datasets.sh`` writes
+#: ``cs231n/datasets/cifar-10-batches-py`` under the assignment folder).
+OFFICIAL_PREFIX = ("cs231n", "datasets")
 
-    ``name`` is the dataset's registry name (a :class:`cs231n.data.registry.DatasetName`
-    constant), for the message and the fetch command.
 
-    Raises :class:`DatasetNotFoundError` naming the dataset ``name``, the folder
-    searched and the command that fetches it.
+def candidates(path: str | os.PathLike) -> list[Path]:
+    """Every place :func:`require` looks for ``path``, in order (absolute paths).
+
+    1. the path as given: absolute, or relative to the current directory;
+    2. for the official relative form ``cs231n/datasets/<rest>``: ``data_root() / <rest>``;
+    3. for any other relative path: ``data_root() / path``.
     """
-    p = Path(path)
-    if not p.is_absolute():
-        p = dataset_path(p)
-    if not p.exists():
-        raise DatasetNotFoundError(
-            f"dataset {name!r} not found: {p} does not exist "
-            f"(data folder {data_root()}, from {data_source()}). "
-            f"Fetch it with: cs231n data fetch {name}",
-            dataset=name,
-        )
-    return p
+    p = Path(path).expanduser()
+    if p.is_absolute():
+        return [p]
+    places = [Path.cwd() / p]
+    if p.parts[: len(OFFICIAL_PREFIX)] == OFFICIAL_PREFIX and len(p.parts) > len(OFFICIAL_PREFIX):
+        places.append(data_root().joinpath(*p.parts[len(OFFICIAL_PREFIX) :]))
+    else:
+        places.append(data_root() / p)
+    return places
+
+
+def require(
+    name: str | None,
+    path: str | os.PathLike | None,
+    *,
+    default: str | os.PathLike | None = None,
+) -> Path:
+    """The one path rule of every loader: find ``path`` (or ``default``) or say where we looked.
+
+    Args:
+        name: the dataset's registry name (a :class:`cs231n.data.registry.DatasetName`
+            constant), for the message and the fetch command; ``None`` for folders that
+            are not datasets of the registry (saved models).
+        path: what the user passed: looked up by :func:`candidates` (as given, then the
+            official ``cs231n/datasets/<name>`` form in the data folder, then relative to
+            the data folder). ``None`` means ``default``.
+        default: used when ``path`` is ``None``: relative to the data folder only.
+
+    Returns:
+        The first place that exists, as an absolute path.
+
+    Raises:
+        DatasetNotFoundError: naming the dataset, every place looked, the data folder
+            and where its setting came from, and the fetch command.
+    """
+    if path is None:
+        if default is None:
+            raise TypeError("require: give a path or a default")
+        places = [data_root() / Path(default)]
+    else:
+        places = candidates(path)
+    for place in places:
+        if place.exists():
+            return place
+    what = f"dataset {name!r}" if name else "folder"
+    if len(places) == 1:
+        where = f"{places[0]} does not exist"
+    else:
+        where = f"{str(path)!r} is in none of: " + "; ".join(str(p) for p in places)
+    fetch = f". Fetch it with: cs231n data fetch {name}" if name else ""
+    raise DatasetNotFoundError(
+        f"{what} not found: {where} (data folder {data_root()}, from {data_source()}){fetch}",
+        dataset=name,
+    )

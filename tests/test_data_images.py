@@ -78,3 +78,14 @@ def test_image_from_url_reads_a_file_url_and_returns_none_on_error(tmp_path, cap
     np.testing.assert_array_equal(iu.image_from_url((tmp_path / "p.png").as_uri()), pixels)
     assert iu.image_from_url((tmp_path / "missing.png").as_uri()) is None
     assert "URL Error" in capsys.readouterr().out
+
+
+def test_load_image_gives_the_array_the_official_imread_gives(tmp_path, rng):
+    """The official code reads images with imageio's imread: the same JPEG, the same pixels."""
+    import imageio.v2 as imageio
+
+    smooth = np.linspace(0, 255, 40 * 60 * 3).reshape(40, 60, 3).astype(np.uint8)
+    Image.fromarray(smooth).save(tmp_path / "im.jpg", quality=75)
+    official = imageio.imread(tmp_path / "im.jpg")
+    np.testing.assert_array_equal(iu.load_image(tmp_path / "im.jpg"), official)
+    assert not np.array_equal(official, smooth)  # JPEG is lossy: the decoder's pixels count

@@ -14,13 +14,12 @@ from the same recipe, kept here so that they (and the tests) share it:
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from cs231n.data.cifar10 import CIFAR10_DIR, split_cifar10
+from cs231n.data.registry import DatasetName
 from cs231n.data_utils import load_CIFAR10
-from cs231n.paths import dataset_path
+from cs231n.paths import require
 
 __all__ = ["assignment1_rows", "row_to_image"]
 
@@ -84,7 +83,7 @@ def assignment1_rows(
 
 def _jpeg_test_rows(Xte, yte, num, root):
     """The first ``num`` test rows marked inexact (JPEG-decoded) by ``exact_mask.npz``."""
-    folder = dataset_path(CIFAR10_DIR) if root is None else Path(root)
+    folder = require(DatasetName.CIFAR10, root, default=CIFAR10_DIR)
     mask_file = folder / "exact_mask.npz"
     if not mask_file.exists():
         raise ValueError(
