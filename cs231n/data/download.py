@@ -3,7 +3,8 @@
 pooch gives the progress bar, archive extraction and the checksum of the download;
 everything lands in a staging folder inside the data folder, every file is checked
 (:func:`cs231n.data.checksums.is_acceptable`) before any is moved into place, so a
-failed or mismatched download leaves nothing behind.
+failed or mismatched download leaves nothing behind. Files are taken from an archive by
+name, or, for a :class:`~cs231n.data.registry.Source` with a ``tree``, as one whole folder.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def fetch(
     staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=root))
     try:
         staged: dict[str, Path] = {}
+        trees: dict[str, Path] = {}  # a folder moved whole: its data-folder path -> extracted
         for i, src in enumerate(dataset.sources):
             dl = downloader or pooch.HTTPDownloader(progressbar=progressbar)
             fname = src.url.rsplit("/", 1)[-1]
@@ -92,6 +94,16 @@ def fetch(
             _check_archive(Path(archive), src.archive)
             proc = (pooch.Untar if src.archive == "tar" else pooch.Unzip)(extract_dir="extracted")
             members = proc(archive, "download", None)
+            if src.tree:
+                extracted = Path(archive).parent / "extracted"
+                if not (extracted / src.tree).is_dir():
+                    raise ValueError(f"{src.url}: the archive has no folder {src.tree!r}")
+                trees[src.tree] = extracted / src.tree
+                for rel in src.files:  # checked below, then moved with their folder
+                    if not (extracted / rel).is_file():
+                        raise ValueError(f"{src.url}: the archive has no file {rel!r}")
+                    staged[rel] = extracted / rel
+                continue
             by_name: dict[str, Path] = {}
             for m in sorted(members):  # files are found by name anywhere in the archive
                 by_name.setdefault(Path(m).name, Path(m))
@@ -110,7 +122,17 @@ def fetch(
                     "nothing was written"
                 )
         written = []
+        for i, (rel, tree) in enumerate(trees.items()):
+            target = root / rel
+            files = sorted(p.relative_to(tree) for p in tree.rglob("*") if p.is_file())
+            if target.exists():  # force: the old copy goes away with the staging folder
+                os.replace(target, staging / f"replaced-{i}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tree, target)
+            written += [target / f for f in files]
         for rel, path in staged.items():
+            if any(rel.startswith(f"{t}/") for t in trees):
+                continue  # already moved with its folder
             target = root / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)

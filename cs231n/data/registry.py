@@ -14,7 +14,8 @@ Checksums come in three kinds: ``md5``/``sha256``/``sha256_prefix`` are official
 MNIST md5s as listed by torchvision, the sha256 prefix in the name of a torch hub file);
 ``known_sha256`` is that of a copy we know to be good, where nothing official is published
 (the course's zips); ``variants`` are documented derived copies (the CIFAR-10 reconstruction,
-the subsets).
+the subsets). A download's own hash (:attr:`Source.known_hash`) is the publisher's where one
+is published; for the TinyImageNet zip it is the md5 that independent loaders check.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class DatasetName:
     EXTRAS = "extras"
     SQUEEZENET = "squeezenet"
     SQUEEZENET_TF = "squeezenet_tf"
+    TINY_IMAGENET = "tiny-imagenet"
 
     @classmethod
     def all(cls) -> tuple[str, ...]:
@@ -90,13 +92,16 @@ class Source:
 
     ``known_hash`` is pooch's ``"md5:..."``/``"sha256:..."`` of the download
     itself (``None`` when nothing is published). ``files`` are the paths (as in
-    :attr:`FileSpec.path`) this download provides.
+    :attr:`FileSpec.path`) this download provides. ``tree``: a folder of the archive
+    that is moved into the data folder whole (for datasets of too many files to list,
+    TinyImageNet's 120,000 images); ``files`` are then paths inside it, checked before the move.
     """
 
     url: str
     files: tuple[str, ...]
     known_hash: str | None = None
     archive: str | None = None  # "tar" or "zip"
+    tree: str | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,11 @@ _MNIST_SUBSET = (  # sha256 of the derived subset files (images, labels)
     "1727d547a8ee91a4b0c88d5e2db0ae888f116bdc169a856e5e8fd3b28861255c",
 )
 _MNIST_SUBSET_NOTE = "derived subset: the first 17,435 rows of "
+# The md5 of tiny-imagenet-200.zip (248,100,043 bytes) is not published by the course; this
+# one is the md5 independent TinyImageNet loaders check the download against.
+_TINY_MD5 = "90528d7ca1a48142e341f4ef8d21d0de"
+_TINY = "tiny-imagenet-200"
+_TINY_FILES = tuple(f"{_TINY}/{n}" for n in ("wnids.txt", "words.txt", "val/val_annotations.txt"))
 _TF_CKPT = ("squeezenet/squeezenet.ckpt.index", "squeezenet/squeezenet.ckpt.data-00000-of-00001")
 _RECON_NOTE = "reconstruction: official order and labels, most rows decoded from JPEG copies"
 _SUBSET_NOTE = "derived subset: the first 1017 rows of the official batch"
@@ -323,6 +333,15 @@ def _build_registry() -> dict[str, DatasetSpec]:
             N.SQUEEZENET_TF, "SqueezeNet weights, the course's TensorFlow checkpoint",
             tuple(FileSpec(f) for f in _TF_CKPT),
             (Source("http://cs231n.stanford.edu/squeezenet_tf2.zip", _TF_CKPT, None, "zip"),),
+        ),
+        DatasetSpec(
+            # Only the index files are listed (no checksums known); fetch moves the whole
+            # unzipped folder, images included, into place.
+            N.TINY_IMAGENET, "TinyImageNet-200: 200 classes of 64x64 images (load_tiny_imagenet)",
+            tuple(FileSpec(f) for f in _TINY_FILES),
+            (Source("http://cs231n.stanford.edu/tiny-imagenet-200.zip", _TINY_FILES,
+                    f"md5:{_TINY_MD5}", "zip", tree=_TINY),),
+            folder=_TINY,
         ),
     ]  # fmt: skip
     return {d.name: d for d in datasets}
