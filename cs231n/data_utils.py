@@ -1,8 +1,11 @@
 """Loaders for the datasets and weight files of the course, in their official formats.
 
-Every loader finds its files through :mod:`cs231n.paths` (``$CS231N_DATA``, else
-the default folder) unless it is given a path, as the official notebooks do
-(``load_CIFAR10('cs231n/datasets/cifar-10-batches-py')`` keeps working). A
+Every loader finds its files through the one path rule of :func:`cs231n.paths.require`:
+a path as given (relative to the working directory), then the official
+``cs231n/datasets/<name>`` form in the data folder (``$CS231N_DATA``, else the default
+folder), then relative to the data folder; without a path, its default place in the data
+folder. So ``load_CIFAR10('cs231n/datasets/cifar-10-batches-py')``, the call of the
+official notebooks, works in an official assignment folder and anywhere else. A
 missing file raises :class:`~cs231n.paths.DatasetNotFoundError` naming the
 dataset, the folder searched and the ``cs231n data fetch`` command; a file that
 is there but damaged (truncated, wrong magic number, not a pickle) raises
@@ -19,6 +22,8 @@ Loaders (format; default location under the data folder):
   ``squeezenet/``.
 * :func:`load_squeezenet_tf_checkpoint`: the course's TensorFlow checkpoint;
   ``squeezenet/``.
+* :func:`load_tiny_imagenet`: the TinyImageNet-200 folder of JPEGs
+  (:mod:`cs231n.data.tiny_imagenet`); ``tiny-imagenet-200/``.
 * :func:`load_models`: a folder of pickled models (official helper).
 
 Images are returned channels-last ``(N, H, W, C)`` as in the official code,
@@ -38,6 +43,7 @@ import numpy as np
 
 from cs231n.data.cifar10 import CIFAR10_DIR, split_cifar10
 from cs231n.data.registry import DatasetName
+from cs231n.data.tiny_imagenet import load_tiny_imagenet
 from cs231n.paths import DatasetNotFoundError, dataset_path, require
 
 __all__ = [
@@ -46,6 +52,7 @@ __all__ = [
     "load_CIFAR_batch",
     "load_CIFAR10",
     "get_CIFAR10_data",
+    "load_tiny_imagenet",
     "load_mnist",
     "read_idx",
     "load_imagenet_val",
@@ -489,7 +496,7 @@ def load_squeezenet_tf_checkpoint(prefix=None) -> dict[str, np.ndarray]:
         such as ``_CHECKPOINTABLE_OBJECT_GRAPH``, are left out).
     """
     index = require(
-        DatasetName.SQUEEZENET_TF,
+        DatasetName.SQUEEZENET,
         None if prefix is None else f"{prefix}.index",
         default=f"squeezenet/{SQUEEZENET_TF}.index",
     )

@@ -74,7 +74,11 @@ def test_no_dataset_is_named_by_a_bare_string(modname):
             continue
         first = node.args[0] if node.args else None
         # require(None, ...) is allowed: a folder that is no dataset of the registry
-        if node.func.id == "require" and isinstance(first, ast.Constant) and first.value is not None:
+        if (
+            node.func.id == "require"
+            and isinstance(first, ast.Constant)
+            and first.value is not None
+        ):
             bad.append(f"line {node.lineno}: require({node.args[0].value!r}, ...)")
         if node.func.id == "DatasetNotFoundError" and not any(
             k.arg == "dataset" for k in node.keywords
