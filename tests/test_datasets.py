@@ -331,13 +331,19 @@ def test_one_bad_file_in_an_archive_means_no_file_is_written(data, monkeypatch):
 
 
 def test_squeezenet_fetch_checks_the_hash_prefix_in_its_name(data, monkeypatch):
-    url = ds.REGISTRY["squeezenet"].sources[0].url
+    """Both official files come with one fetch; a wrong .pth leaves nothing behind."""
+    pth, ckpt = ds.REGISTRY["squeezenet"].sources
+    assert pth.url.endswith("squeezenet1_1-b8a52dc0.pth") and ckpt.url.endswith("_tf2.zip")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        for member in ckpt.files:
+            z.writestr(member, b"checkpoint bytes")
+    server = FakeServer({pth.url: b"not the weights", ckpt.url: archive.getvalue()})
     with pytest.raises(
         ValueError, match="checksum mismatch for squeezenet/squeezenet1_1-b8a52dc0.pth"
     ):
-        download.fetch(
-            "squeezenet", downloader=FakeServer({url: b"not the weights"}), progressbar=False
-        )
+        download.fetch("squeezenet", downloader=server, progressbar=False)
+    assert pth.url in server.calls
     assert leftovers(data) == []
 
 

@@ -44,7 +44,6 @@ class DatasetName:
     STYLES = "styles"
     EXTRAS = "extras"
     SQUEEZENET = "squeezenet"
-    SQUEEZENET_TF = "squeezenet_tf"
     TINY_IMAGENET = "tiny-imagenet"
 
     @classmethod
@@ -321,18 +320,18 @@ def _build_registry() -> dict[str, DatasetSpec]:
             folder="cs231n_extras",
         ),
         DatasetSpec(
-            N.SQUEEZENET, "SqueezeNet 1.1 ImageNet weights, torchvision format",
-            (FileSpec("squeezenet/squeezenet1_1-b8a52dc0.pth", sha256_prefix="b8a52dc0"),),
-            (Source("https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth",
-                    ("squeezenet/squeezenet1_1-b8a52dc0.pth",)),),
-        ),
-        DatasetSpec(
-            # URL as quoted in student copies of the 2020 TF2 notebooks ("this model is
+            # Both official files of assignment 3: torchvision's state dict (PyTorch
+            # notebooks) and the course's TensorFlow checkpoint. The checkpoint's URL is the
+            # one quoted in student copies of the 2020 TF2 notebooks ("this model is
             # downloaded from http://cs231n.stanford.edu/squeezenet_tf2.zip"); the official
             # 2020 get_squeezenet_tf.sh itself could not be confirmed offline.
-            N.SQUEEZENET_TF, "SqueezeNet weights, the course's TensorFlow checkpoint",
-            tuple(FileSpec(f) for f in _TF_CKPT),
-            (Source("http://cs231n.stanford.edu/squeezenet_tf2.zip", _TF_CKPT, None, "zip"),),
+            N.SQUEEZENET,
+            "SqueezeNet 1.1 ImageNet weights: torchvision's .pth and the course's TF checkpoint",
+            (FileSpec("squeezenet/squeezenet1_1-b8a52dc0.pth", sha256_prefix="b8a52dc0"),
+             *(FileSpec(f) for f in _TF_CKPT)),
+            (Source("https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth",
+                    ("squeezenet/squeezenet1_1-b8a52dc0.pth",)),
+             Source("http://cs231n.stanford.edu/squeezenet_tf2.zip", _TF_CKPT, None, "zip")),
         ),
         DatasetSpec(
             # Only the index files are listed (no checksums known); fetch moves the whole
