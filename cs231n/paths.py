@@ -26,6 +26,8 @@ from pathlib import Path
 
 DATA_ENV = "CS231N_DATA"
 DEFAULT_DATA_DIR = Path.home() / ".cache" / "cs231n" / "datasets"
+CACHE_ENV = "CS231N_CACHE"
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "cs231n" / "built"
 
 #: The repository checkout this package was installed from (editable install).
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +51,15 @@ def data_root() -> Path:
     current directory), else :data:`DEFAULT_DATA_DIR`. It need not exist."""
     env = os.environ.get(DATA_ENV)
     return Path(env).expanduser().resolve() if env else DEFAULT_DATA_DIR
+
+
+def cache_root() -> Path:
+    """The package's cache folder: where it writes what it builds from the data (converted
+    weights, caption sets). ``$CS231N_CACHE`` if set (relative paths are taken from the
+    current directory), else :data:`DEFAULT_CACHE_DIR`. Never the data folder, which may be
+    read-only (it is in CI). It need not exist."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser().resolve() if env else DEFAULT_CACHE_DIR
 
 
 def data_source() -> str:

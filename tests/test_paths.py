@@ -125,3 +125,13 @@ def test_every_loader_that_takes_a_path_follows_the_rule(data_and_cwd, rng):
     # MNIST: a folder given relative to the working directory
     with pytest.raises(DatasetNotFoundError, match="is in none of"):
         data_utils.load_mnist("test", root="cs231n/datasets/mnist")
+
+
+def test_the_cache_folder_is_its_own_setting_and_never_the_data_folder(data_and_cwd, monkeypatch):
+    from cs231n.paths import DEFAULT_CACHE_DIR, cache_root, data_root
+
+    data, cwd = data_and_cwd
+    monkeypatch.delenv("CS231N_CACHE", raising=False)
+    assert cache_root() == DEFAULT_CACHE_DIR and not cache_root().is_relative_to(data_root())
+    monkeypatch.setenv("CS231N_CACHE", "built")
+    assert cache_root() == cwd / "built"
