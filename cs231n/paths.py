@@ -15,6 +15,8 @@ Paths as users give them (:func:`require`, used by every loader that takes a pat
 a path that exists as given (relative to the current directory) is used as is;
 otherwise the official relative form ``cs231n/datasets/<name>`` means
 ``data_root() / <name>``; only then is a relative path taken from the data folder.
+A loader called without a path looks where the official code does, in
+``cs231n/datasets/<name>`` (so in an official assignment folder first, then in the data folder).
 So ``load_CIFAR10('cs231n/datasets/cifar-10-batches-py')``, the call of the official
 notebooks, works both in an official assignment folder and anywhere else.
 """
@@ -112,7 +114,10 @@ def require(
         path: what the user passed: looked up by :func:`candidates` (as given, then the
             official ``cs231n/datasets/<name>`` form in the data folder, then relative to
             the data folder). ``None`` means ``default``.
-        default: used when ``path`` is ``None``: relative to the data folder only.
+        default: used when ``path`` is ``None``, as the official code does: a name in the
+            official datasets folder, i.e. the path ``cs231n/datasets/<default>`` (under
+            the working directory, where an official assignment folder has it, then in the
+            data folder).
 
     Returns:
         The first place that exists, as an absolute path.
@@ -124,9 +129,8 @@ def require(
     if path is None:
         if default is None:
             raise TypeError("require: give a path or a default")
-        places = [data_root() / Path(default)]
-    else:
-        places = candidates(path)
+        path = Path(*OFFICIAL_PREFIX, default)
+    places = candidates(path)
     for place in places:
         if place.exists():
             return place

@@ -57,13 +57,26 @@ def test_the_official_form_falls_back_to_the_data_folder(data_and_cwd):
     assert require(DatasetName.CIFAR10, "cifar-10-batches-py") == data / "cifar-10-batches-py"
 
 
-def test_a_default_is_looked_up_in_the_data_folder_only(data_and_cwd):
+def test_a_default_is_looked_up_where_the_official_code_keeps_it(data_and_cwd):
+    """Without a path, a loader looks in cs231n/datasets/ (the official get_CIFAR10_data reads
+    the datasets folder beside its module: in a student's assignment folder, that one), then
+    in the data folder; never in the working directory itself."""
     data, cwd = data_and_cwd
-    (cwd / "imagenet_val_25.npz").write_bytes(b"")  # not a path the user gave
+    (cwd / "imagenet_val_25.npz").write_bytes(b"")  # not where the official code looks
     with pytest.raises(DatasetNotFoundError) as e:
         require(DatasetName.IMAGENET_VAL, None, default="imagenet_val_25.npz")
-    assert str(data / "imagenet_val_25.npz") in str(e.value)
-    assert str(cwd) not in str(e.value).replace(str(data), "")
+    msg = str(e.value)
+    assert str(cwd / "cs231n/datasets/imagenet_val_25.npz") in msg
+    assert str(data / "imagenet_val_25.npz") in msg
+    (data / "imagenet_val_25.npz").write_bytes(b"")
+    assert require(DatasetName.IMAGENET_VAL, None, default="imagenet_val_25.npz") == (
+        data / "imagenet_val_25.npz"
+    )
+    (cwd / "cs231n" / "datasets").mkdir(parents=True)
+    (cwd / "cs231n/datasets/imagenet_val_25.npz").write_bytes(b"")
+    assert require(DatasetName.IMAGENET_VAL, None, default="imagenet_val_25.npz") == (
+        cwd / "cs231n/datasets/imagenet_val_25.npz"
+    )
 
 
 def test_the_error_names_every_place_looked_and_the_fetch_command(data_and_cwd):
@@ -86,6 +99,8 @@ def test_load_cifar10_takes_the_notebook_path_from_the_working_directory(data_an
     assert Xtr.shape == (35, 32, 32, 3) and Xte.shape == (5, 32, 32, 3)
     data = data_utils.get_CIFAR10_data(30, 5, 5, root=OFFICIAL)
     assert data["X_train"].shape == (30, 3, 32, 32)
+    # the official FullyConnectedNets call, without a path
+    assert data_utils.get_CIFAR10_data(30, 5, 5)["X_val"].shape == (5, 3, 32, 32)
 
 
 def test_load_cifar10_takes_the_notebook_path_from_the_data_folder(data_and_cwd, rng):
