@@ -33,8 +33,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# editable_mode=compat puts the checkout itself on sys.path (a .pth file). The default
+# editable mode imports through a finder that Python consults only after sys.path, so a
+# student's assignment folder holding cs231n/datasets/ (and no cs231n/__init__.py) would
+# shadow the package as an empty namespace package (tests/test_student_view.py).
 $(VENV)/.installed: $(BIN)/python pyproject.toml setup.py
-	$(BIN)/python -m pip install --quiet -e ".[dev,torch,tf,lab]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,torch,tf,lab,coreml]" \
+		--config-settings editable_mode=compat
 	touch $@
 
 # The venv as a named Jupyter kernel, registered inside the venv (--sys-prefix),
