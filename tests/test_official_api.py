@@ -21,7 +21,6 @@ NOT_YET_WRITTEN = frozenset(
     {
         "cs231n.captioning_solver",
         "cs231n.classifiers.rnn",
-        "cs231n.classifiers.squeezenet",
         "cs231n.gan_pytorch",
         "cs231n.gan_tf",
         "cs231n.net_visualization_pytorch",
