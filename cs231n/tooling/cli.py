@@ -5,6 +5,7 @@
     cs231n data list                      # which datasets exist and which are here
     cs231n data fetch cifar10 [...]       # download and check them
     cs231n data verify [NAME ...]         # check checksums of what is here
+    cs231n data build squeezenet [--force]  # convert data into what the package uses
     cs231n run [NOTEBOOK ...] [--quick]   # execute notebooks headless
     cs231n results [--write-readme]       # print the results table
     cs231n results --stale                # notebooks whose recorded run predates the code
@@ -60,6 +61,8 @@ def cmd_data(args: argparse.Namespace) -> int:
         return int(datasets.cli_fetch(list(args.names)))
     if args.data_command == "verify":
         return int(datasets.cli_verify(list(args.names) or None))
+    if args.data_command == "build":
+        return int(datasets.cli_build(list(args.names), force=args.force))
     raise AssertionError(f"unknown data command {args.data_command!r}")  # argparse prevents it
 
 
@@ -220,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     # data ------------------------------------------------------------------
     data = sub.add_parser(
         "data",
-        help="list, fetch and verify the datasets",
+        help="list, fetch, verify and build the datasets",
         description="Manage the datasets under $CS231N_DATA (default ~/.cache/cs231n/datasets).",
     )
     data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
@@ -243,6 +246,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verify the named datasets (all present ones when no NAME is given).",
     )
     verify.add_argument("names", nargs="*", metavar="NAME", help="dataset name (default: all)")
+    build = data_sub.add_parser(
+        "build",
+        help="build what the package derives from a dataset (squeezenet: the weights)",
+        description=(
+            "Convert a dataset of the data folder into what the package uses, written under "
+            "$CS231N_CACHE (default ~/.cache/cs231n/built). squeezenet: the SqueezeNet 1.1 "
+            "weights from SqueezeNetFP16.mlmodel, for PyTorch and TensorFlow (needs "
+            "coremltools: pip install -e '.[coreml]')."
+        ),
+    )
+    build.add_argument("names", nargs="+", metavar="NAME", help="what to build: squeezenet")
+    build.add_argument("--force", action="store_true", help="rebuild even if a valid build exists")
     data.set_defaults(func=cmd_data)
 
     # run -------------------------------------------------------------------

@@ -1,20 +1,28 @@
-"""The ``cs231n data list|fetch|verify`` commands: what they print and their exit codes.
+"""The ``cs231n data list|fetch|verify|build`` commands: what they print and their exit codes.
 
 :mod:`cs231n.tooling.cli` imports this module only when a ``data`` command runs. The
 work is done by :mod:`cs231n.data.registry` (what exists), :mod:`cs231n.data.checksums`
-(what is here and whether it is official) and :mod:`cs231n.data.download` (fetching).
+(what is here and whether it is official) and :mod:`cs231n.data.download` (fetching);
+``build`` converts a dataset into what the package uses, under ``cache_root()``
+(:mod:`cs231n.data.squeezenet_weights` for ``squeezenet``).
 """
 
 from __future__ import annotations
 
 import sys
+import time
 
 from cs231n.data.checksums import file_status, is_bad
 from cs231n.data.download import fetch
 from cs231n.data.registry import REGISTRY, lookup
 from cs231n.paths import data_root, data_source
 
-__all__ = ["cli_list", "cli_fetch", "cli_verify"]
+__all__ = ["cli_list", "cli_fetch", "cli_verify", "cli_build", "BUILDABLE"]
+
+#: Datasets ``cs231n data build`` knows, with what it builds from them.
+BUILDABLE = {
+    "squeezenet": "SqueezeNet 1.1 weights for PyTorch and TensorFlow from SqueezeNetFP16.mlmodel",
+}
 
 
 def _err(message: str) -> None:
@@ -136,3 +144,38 @@ _VERIFY_CODES = {
     1: "some required files are missing",
     2: "some files match no known checksum (corrupted or unexpected)",
 }
+
+
+def cli_build(names: list[str], force: bool = False) -> int:
+    """Build what the package derives from each named dataset (see :data:`BUILDABLE`).
+
+    Prints where it reads, then the path written (or that a valid build is already
+    there; ``force`` rebuilds). Exit code 0 on success, 1 if the source is missing or
+    cannot be read (or coremltools is not installed), 2 for a name that cannot be built.
+    """
+    unknown = [n for n in names if n not in BUILDABLE]
+    if unknown or not names:
+        _err(
+            f"error: cannot build {', '.join(unknown) or 'nothing'}; "
+            f"buildable: {', '.join(BUILDABLE)}"
+        )
+        return 2
+    from cs231n.data import squeezenet_weights as sw  # the only builder so far
+
+    _header()
+    code = 0
+    for name in names:
+        try:
+            src = sw.mlmodel_path()
+            if not force and sw.is_built(src):
+                print(f"{name}: already built: {sw.built_path()} (from {src}; --force rebuilds)")
+                continue
+            print(f"{name}: building {BUILDABLE[name]} ({src}) ...", flush=True)
+            t0 = time.perf_counter()
+            out = sw.build_squeezenet(force=True, source=src)
+        except (OSError, ImportError, ValueError) as e:  # includes DatasetNotFoundError
+            _err(f"{name}: error: {e}")
+            code = 1
+        else:
+            print(f"{name}: wrote {out} in {time.perf_counter() - t0:.1f} s")
+    return code
