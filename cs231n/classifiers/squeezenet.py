@@ -194,7 +194,13 @@ def load_checkpoint_variables(model: SqueezeNet, variables: dict[str, np.ndarray
                     f"load_checkpoint_variables: the checkpoint has no {key!r} "
                     f"(expected the official object-based names; got e.g. {sorted(variables)[:3]})"
                 )
-            arrays.append(np.asarray(variables[key], np.float32))
+            a = np.asarray(variables[key], np.float32)
+            want = tuple(v.shape for v in layer.weights)[len(arrays)]
+            if a.shape != tuple(want):
+                raise ValueError(
+                    f"load_checkpoint_variables: {key} has shape {a.shape}, expected {tuple(want)}"
+                )
+            arrays.append(a)
         layer.set_weights(arrays)
 
 
