@@ -24,8 +24,6 @@ NOT_YET_WRITTEN = frozenset(
         "cs231n.gan_pytorch",
         "cs231n.gan_tf",
         "cs231n.rnn_layers",
-        "cs231n.style_transfer_pytorch",
-        "cs231n.style_transfer_tensorflow",
     }
 )
 
