@@ -72,10 +72,11 @@ def compute_saliency_maps(X: torch.Tensor, y: torch.Tensor, model) -> torch.Tens
             f"compute_saliency_maps: y must have shape ({X.shape[0]},), got {tuple(y.shape)}"
         )
     model.eval()
-    X = X.detach().clone().requires_grad_(True)
-    scores = model(X)  # (N, K)
-    correct = scores.gather(1, y.view(-1, 1)).squeeze(1)  # (N,) = scores[arange(N), y]
-    (dX,) = torch.autograd.grad(correct.sum(), X)  # (N, 3, H, W)
+    with torch.enable_grad():  # also inside a caller's torch.no_grad()
+        X = X.detach().clone().requires_grad_(True)
+        scores = model(X)  # (N, K)
+        correct = scores.gather(1, y.view(-1, 1)).squeeze(1)  # (N,) = scores[arange(N), y]
+        (dX,) = torch.autograd.grad(correct.sum(), X)  # (N, 3, H, W)
     return dX.abs().amax(dim=1)  # (N, H, W)
 
 
@@ -129,7 +130,8 @@ def fooling_attack(
     X_fooling = X.detach().clone()
     for it in range(max_iters + 1):
         X_fooling.requires_grad_(True)
-        scores = model(X_fooling)  # (1, K)
+        with torch.enable_grad():  # also inside a caller's torch.no_grad()
+            scores = model(X_fooling)  # (1, K)
         if not 0 <= target_y < scores.shape[1]:
             raise ValueError(
                 f"fooling_attack: target_y must be in [0, {scores.shape[1]}), got {target_y}"
@@ -138,7 +140,8 @@ def fooling_attack(
             return FoolingResult(X_fooling.detach(), it, True, target_y)
         if it == max_iters:
             break
-        (g,) = torch.autograd.grad(scores[0, target_y], X_fooling)  # (1, 3, H, W)
+        with torch.enable_grad():
+            (g,) = torch.autograd.grad(scores[0, target_y], X_fooling)  # (1, 3, H, W)
         norm = g.norm()
         X_fooling = X_fooling.detach()
         if norm == 0:  # e.g. a class whose final ReLU is off everywhere: the score cannot move
@@ -183,9 +186,10 @@ def class_visualization_update_step(
         learning_rate: L2 length of the step.
     """
     _check_images("class_visualization_update_step", img, n=1)
-    x = img.detach().clone().requires_grad_(True)
-    objective = model(x)[0, int(target_y)] - l2_reg * (x * x).sum()
-    (g,) = torch.autograd.grad(objective, x)  # (1, 3, H, W)
+    with torch.enable_grad():  # also inside a caller's torch.no_grad()
+        x = img.detach().clone().requires_grad_(True)
+        objective = model(x)[0, int(target_y)] - l2_reg * (x * x).sum()
+        (g,) = torch.autograd.grad(objective, x)  # (1, 3, H, W)
     with torch.no_grad():
         img.add_(learning_rate * g / g.norm().clamp_min(1e-12))
 

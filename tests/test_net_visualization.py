@@ -140,6 +140,9 @@ def test_saliency_leaves_inputs_and_model_alone(rng):
     nvt.compute_saliency_maps(X, torch.tensor([0, 1]), model)
     assert torch.equal(X, X0) and X.grad is None and not X.requires_grad
     assert all(p.grad is None for p in model.parameters())
+    with torch.no_grad():  # gradients are still taken inside a caller's no_grad block
+        inside = nvt.compute_saliency_maps(X, torch.tensor([0, 1]), model)
+    assert torch.equal(inside, nvt.compute_saliency_maps(X, torch.tensor([0, 1]), model))
 
 
 def test_saliency_of_a_linear_model_is_the_weight_row():
@@ -472,3 +475,64 @@ def test_randomized_copy_cascades_from_the_top(rng):
     assert 0.5 * np.sqrt(2 / 27) < std < 1.5 * np.sqrt(2 / 27)
     with pytest.raises(ValueError, match=r"randomized_copy: num_top_layers must be in \[0, 2\]"):
         vm.randomized_copy(model, 3)
+
+
+# ----------------------------------------------------------------- real weights, real images
+
+
+@pytest.fixture(scope="module")
+def squeezenet_and_images():
+    """SqueezeNet 1.1 with the ImageNet weights, and the 25 images preprocessed."""
+    from cs231n.data_utils import load_imagenet_val
+    from cs231n.frameworks.squeezenet_torch import squeezenet1_1
+
+    X_raw, y, _ = load_imagenet_val()
+    X = torch.cat([nvt.preprocess(x) for x in X_raw])  # (25, 3, 224, 224)
+    return squeezenet1_1(pretrained=True), X, torch.from_numpy(y)
+
+
+@pytest.mark.data
+def test_fooling_succeeds_on_real_images(real_data, squeezenet_and_images):
+    model, X, y = squeezenet_and_images
+    targets = vm.random_targets(y.numpy(), seed=0)[:3]
+    attack = functools.partial(nvt.fooling_attack, model=model)
+    stats = vm.fooling_stats(X[:3], targets, attack, channel_axis=1)
+    assert stats.success_rate == 1.0, stats
+    assert stats.iterations.max() < 100 and stats.iterations.min() > 0
+    with torch.no_grad():
+        for i in range(3):
+            assert int(model(X[i : i + 1]).argmax()) != targets[i]
+            fooled = nvt.make_fooling_image(X[i : i + 1], int(targets[i]), model)
+            assert int(model(fooled).argmax()) == targets[i]
+    assert np.all(stats.linf_pixels < 64)  # a perturbation far below the 0..255 range
+
+
+@pytest.mark.data
+def test_fooling_succeeds_on_real_images_tensorflow(real_data, squeezenet_and_images):
+    from cs231n.classifiers.squeezenet import pretrained_squeezenet_tf
+
+    model, _ = pretrained_squeezenet_tf()
+    _, X, y = squeezenet_and_images
+    Xh = X[:2].numpy().transpose(0, 2, 3, 1)  # (2, 224, 224, 3)
+    targets = vm.random_targets(y.numpy(), seed=0)[:2]
+    stats = vm.fooling_stats(
+        Xh, targets, functools.partial(nvf.fooling_attack, model=model), channel_axis=3
+    )
+    assert stats.success_rate == 1.0 and stats.iterations.max() < 100, stats
+    for i in range(2):
+        fooled = nvf.make_fooling_image(Xh[i : i + 1], int(targets[i]), model)
+        assert int(np.argmax(model(fooled))) == targets[i]
+
+
+@pytest.mark.data
+def test_saliency_rank_correlation_drops_under_randomization(real_data, squeezenet_and_images):
+    model, X, y = squeezenet_and_images
+    corr = vm.saliency_rank_correlations(
+        nvt.compute_saliency_maps, X[:5], y[:5], model, steps=[0, 1, None], seed=0
+    )
+    np.testing.assert_allclose(corr[0], 1.0)
+    full = corr[None]
+    # nan: the random network's class score is 0 everywhere (its final ReLU), a constant map
+    assert np.sum(np.isfinite(full)) >= 3, full
+    assert np.nanmax(full) < 0.6, full
+    assert np.nanmean(full) < np.mean(corr[1]) < 0.95, corr  # the more layers, the lower
