@@ -515,3 +515,22 @@ def test_torch_and_tf_squeezenet_give_the_same_losses_at_step_0(real_data, squee
     for name, x, y in zip(("content", "style", "tv"), a, b):
         print(f"{name}: PyTorch {x:.6g}, TF {y:.6g}")
         assert_close(y, x, 1e-4, f"{name} loss at step 0, TF vs PyTorch")
+
+
+def test_plot_transfer_shows_the_images_and_the_curves():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cs231n.plots.style_transfer import plot_transfer
+
+    img = np.zeros((8, 10, 3), np.uint8)
+    history = {k: np.linspace(2.0, 1.0, 5) for k in ("content", "tv", "total")}
+    history.update(style=np.zeros(5), lr=np.array([3.0, 3, 3, 0.1, 0.1]))
+    fig = plot_transfer({"content": img, "result": img}, history, "x")
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["content", "result"]
+    curves = [line.get_label() for line in fig.axes[2].get_lines()]
+    assert curves == ["content", "tv", "total"]  # the all-zero style curve is left out
+    assert list(fig.axes[3].get_lines()[0].get_ydata()) == [3.0, 3, 3, 0.1, 0.1]
+    plt.close(fig)
