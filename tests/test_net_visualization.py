@@ -536,3 +536,27 @@ def test_saliency_rank_correlation_drops_under_randomization(real_data, squeezen
     assert np.sum(np.isfinite(full)) >= 3, full
     assert np.nanmax(full) < 0.6, full
     assert np.nanmean(full) < np.mean(corr[1]) < 0.95, corr  # the more layers, the lower
+
+
+def test_randomized_keras_copy_cascades_from_the_top(rng):
+    weights = tiny_weights(rng)
+    model = tiny_keras(weights)
+    build = functools.partial(tiny_keras, tiny_weights(np.random.default_rng(99)))
+    top = vm.randomized_keras_copy(model, 1, seed=0, build=build)
+    np.testing.assert_array_equal(top.layers[0].get_weights()[0], model.layers[0].get_weights()[0])
+    kernel, bias = top.layers[3].get_weights()
+    assert not np.allclose(kernel, model.layers[3].get_weights()[0]) and np.all(bias == 0)
+    full = vm.randomized_keras_copy(model, None, seed=0, build=build)
+    std = full.layers[0].get_weights()[0].std()  # fan_in = 3 * 3 * 3
+    assert 0.5 * np.sqrt(2 / 27) < std < 1.5 * np.sqrt(2 / 27)
+    same = vm.randomized_keras_copy(model, 0, seed=0, build=build)
+    for a, b in zip(same.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    X = rng.normal(size=(2, 8, 8, 3)).astype(np.float32)
+    randomize = functools.partial(vm.randomized_keras_copy, build=build)
+    corr = vm.saliency_rank_correlations(
+        nvf.compute_saliency_maps, X, [0, 1], model, steps=[0], randomize=randomize
+    )
+    np.testing.assert_allclose(corr[0], 1.0)
+    with pytest.raises(ValueError, match=r"randomized_keras_copy: num_top_layers must be in"):
+        vm.randomized_keras_copy(model, 3, build=build)

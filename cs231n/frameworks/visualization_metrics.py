@@ -34,6 +34,7 @@ __all__ = [
     "spearman",
     "weight_layers",
     "randomized_copy",
+    "randomized_keras_copy",
     "saliency_rank_correlations",
 ]
 
@@ -198,11 +199,49 @@ def randomized_copy(model, num_top_layers: int | None = None, seed: int = 0):
     return clone.eval()
 
 
+def randomized_keras_copy(model, num_top_layers: int | None, seed: int = 0, *, build: Callable):
+    """The Keras twin of :func:`randomized_copy`: ``build()`` makes a new model of the same
+    architecture, which gets ``model``'s weights and then, for its top ``num_top_layers``
+    weight layers (a kernel of 2 or more dimensions and the 1-D variables after it, in
+    ``model.weights`` order, input first), Kaiming-normal kernels ``N(0, 2 / fan_in)``
+    (``fan_in = prod(kernel.shape[:-1])``, Keras kernels end in the output channels) and zero
+    biases. Returns the new model; ``model`` is untouched.
+    """
+    clone = build()
+    clone.set_weights(model.get_weights())
+    groups: list[list] = []  # one list of variables per weight layer
+    for v in clone.weights:
+        if len(v.shape) >= 2:
+            groups.append([v])
+        elif groups:
+            groups[-1].append(v)
+    k = len(groups) if num_top_layers is None else int(num_top_layers)
+    if not 0 <= k <= len(groups):
+        raise ValueError(
+            f"randomized_keras_copy: num_top_layers must be in [0, {len(groups)}], "
+            f"got {num_top_layers}"
+        )
+    rng = np.random.default_rng(seed)
+    for kernel, *rest in groups[len(groups) - k :]:
+        shape = tuple(kernel.shape)
+        kernel.assign(rng.normal(0.0, np.sqrt(2.0 / np.prod(shape[:-1])), shape).astype("float32"))
+        for v in rest:
+            v.assign(np.zeros(tuple(v.shape), dtype="float32"))
+    return clone
+
+
 def saliency_rank_correlations(
-    saliency_fn: Callable, X, y, model, steps: Sequence[int | None], seed: int = 0
+    saliency_fn: Callable,
+    X,
+    y,
+    model,
+    steps: Sequence[int | None],
+    seed: int = 0,
+    randomize: Callable = randomized_copy,
 ) -> dict[int | None, np.ndarray]:
     """Spearman correlation between each image's saliency map under ``model`` and under
-    :func:`randomized_copy` ``(model, k, seed)`` for each ``k`` in ``steps``.
+    ``randomize(model, k, seed)`` (default :func:`randomized_copy`; for Keras a
+    :func:`randomized_keras_copy` with ``build`` bound) for each ``k`` in ``steps``.
 
     Args:
         saliency_fn: ``saliency_fn(X, y, model) -> (N, H, W)`` (e.g.
@@ -216,6 +255,6 @@ def saliency_rank_correlations(
     base = np.asarray(saliency_fn(X, y, model))  # (N, H, W)
     out = {}
     for k in steps:
-        rand = np.asarray(saliency_fn(X, y, randomized_copy(model, k, seed=seed)))
+        rand = np.asarray(saliency_fn(X, y, randomize(model, k, seed)))
         out[k] = np.array([spearman(base[i], rand[i]) for i in range(len(base))])
     return out
