@@ -236,25 +236,37 @@ def saliency_rank_correlations(
     y,
     model,
     steps: Sequence[int | None],
-    seed: int = 0,
+    seeds: Sequence[int] = (0,),
     randomize: Callable = randomized_copy,
 ) -> dict[int | None, np.ndarray]:
     """Spearman correlation between each image's saliency map under ``model`` and under
     ``randomize(model, k, seed)`` (default :func:`randomized_copy`; for Keras a
-    :func:`randomized_keras_copy` with ``build`` bound) for each ``k`` in ``steps``.
+    :func:`randomized_keras_copy` with ``build`` bound), for each ``k`` in ``steps``,
+    averaged over the random ``seeds``.
+
+    A network with ReLU scores (SqueezeNet) can come out of the randomization with the
+    class score 0 at every position, hence a constant map and no ranks (``nan``); those
+    draws are left out of the average over seeds (``nan`` only if every seed gave one).
 
     Args:
         saliency_fn: ``saliency_fn(X, y, model) -> (N, H, W)`` (e.g.
             :func:`cs231n.net_visualization_pytorch.compute_saliency_maps`).
-        X: ``(N, 3, H, W)`` images; y: ``(N,)`` labels.
+        X: ``(N, 3, H, W)`` (torch) or ``(N, H, W, 3)`` (Keras) images; y: ``(N,)`` labels.
         steps: numbers of top layers to re-draw (``None``: all).
+        seeds: one randomized copy per seed and step.
 
     Returns:
-        ``{k: (N,) correlations}``; ``k = 0`` gives ones.
+        ``{k: (N,) mean correlations}``; ``k = 0`` gives ones.
     """
     base = np.asarray(saliency_fn(X, y, model))  # (N, H, W)
     out = {}
     for k in steps:
-        rand = np.asarray(saliency_fn(X, y, randomize(model, k, seed)))
-        out[k] = np.array([spearman(base[i], rand[i]) for i in range(len(base))])
+        per_seed = np.empty((len(seeds), len(base)))  # (S, N)
+        for s, seed in enumerate(seeds):
+            rand = np.asarray(saliency_fn(X, y, randomize(model, k, seed)))  # (N, H, W)
+            per_seed[s] = [spearman(base[i], rand[i]) for i in range(len(base))]
+        defined = np.isfinite(per_seed)
+        total = np.where(defined, per_seed, 0.0).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[k] = np.where(defined.any(axis=0), total / defined.sum(axis=0), np.nan)
     return out
