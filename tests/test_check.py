@@ -104,6 +104,23 @@ BUGS = {  # the row that must flag it: (file, old text, new text)
         "margins = np.maximum(0.0, scores - correct + 1.0)  # (N, C)",
         "margins = np.maximum(0.0, scores - correct)  # (N, C)",
     ),
+    # assignment 3: a Gram matrix divided by H*W only, a content loss that leaves the
+    # autograd graph (right value, no gradient), a TV loss without the horizontal pairs
+    "style_transfer_pytorch.gram_matrix": (
+        "style_transfer_pytorch.py",
+        "        gram = gram / (H * W * C)",
+        "        gram = gram / (H * W)",
+    ),
+    "style_transfer_pytorch.content_loss": (
+        "style_transfer_pytorch.py",
+        "    return content_weight * torch.sum((content_current - content_original) ** 2)",
+        "    return content_weight * torch.sum((content_current - content_original) ** 2).detach()",
+    ),
+    "style_transfer_tensorflow.tv_loss": (
+        "style_transfer_tensorflow.py",
+        "    return tv_weight * (tf.reduce_sum(tf.square(down)) + tf.reduce_sum(tf.square(right)))",
+        "    return tv_weight * tf.reduce_sum(tf.square(down))",
+    ),
 }
 
 
@@ -223,8 +240,8 @@ def test_bad_arguments_exit_2(tmp_path, capsys):
     assert code == 2 and "has no cs231n/ folder" in text
     code, text, _ = run_check(capsys, str(REPO_ROOT), "--only", "no_such_function")
     assert code == 2 and "no_such_function" in text
-    code, text, _ = run_check(capsys, str(REPO_ROOT), "--assignment", "3")
-    assert code == 2 and "assignment 3" in text
+    code, text, _ = run_check(capsys, str(REPO_ROOT), "--assignment", "1", "--only", "tv_loss")
+    assert code == 2 and "tv_loss" in text  # tv_loss is graded, but in assignment 3
     with pytest.raises(SystemExit) as exc:
         cli.main(["check", str(REPO_ROOT), "--assignment", "4"])
     assert exc.value.code == 2
@@ -253,7 +270,11 @@ def test_help_says_it_all(capsys):
 def test_the_manifest_names_existing_notes_and_assignments():
     for entry in ENTRIES:
         assert (REPO_ROOT / "notes" / entry.note).is_file(), entry
-    assert {e.assignment for e in ENTRIES} == {1, 2}
+    assert {e.assignment for e in ENTRIES} == {1, 2, 3}
+    assert [e.name for e in select(3, ["tv_loss"])] == [
+        "style_transfer_pytorch.tv_loss",
+        "style_transfer_tensorflow.tv_loss",
+    ]
     assert [e.name for e in select(1)][:1] == [
         "k_nearest_neighbor.KNearestNeighbor.compute_distances_two_loops"
     ]
@@ -314,3 +335,24 @@ def test_a_function_that_needs_the_students_own_helper_gets_a_second_try(tmp_pat
     assert rows["layers.layernorm_forward"]["status"] == "pass", text
     assert "with your own batchnorm_forward" in rows["layers.layernorm_forward"]["detail"]
     assert code == 0
+
+
+def test_an_assignment_3_file_that_imports_torchvision_is_still_graded(tmp_path, capsys):
+    """The 2020 starter's style_transfer_pytorch.py imports torchvision (for preprocess, which
+    is not graded); torchvision does not import here, so the student's file gets a placeholder
+    that only fails when something of torchvision is called."""
+    root = copy_package(tmp_path / "student")
+    plant(
+        root,
+        "style_transfer_pytorch.py",
+        "import torch\n",
+        "import torch\nimport torchvision\nimport torchvision.transforms as T\n"
+        "_resize = T.Resize  # attribute access works; calling it would raise ImportError\n",
+    )
+    code, text, rows = graded(tmp_path, capsys, root, "--assignment", "3")
+    assert code == 0, text
+    assert {n for n, r in rows.items() if r["status"] == "pass"} == {e.name for e in select(3)}
+    from cs231n.grading.loader import _Unavailable
+
+    with pytest.raises(ImportError, match="torchvision.transforms.Resize is not available"):
+        _Unavailable("torchvision", "no CUDA").transforms.Resize(224)

@@ -13,7 +13,10 @@ that file exists and imports, and to ours otherwise: a syntax error in the stude
 
 The official starter's Python 2 shims (``from past.builtins import xrange``) work even
 without the ``future`` package: ``past`` and ``past.builtins`` then come from
-:func:`_past_builtins`.
+:func:`_past_builtins`. Likewise the assignment 3 starter files import ``torchvision`` at
+the top (for the image transforms of ``preprocess``, which are not graded); where torchvision
+does not import (this machine: its builds need CUDA), the student's module gets a
+placeholder (:class:`_Unavailable`) that fails only when something of it is called.
 
 Grading in isolation: :meth:`StudentPackage.function` returns the student's function
 with its global names rebound, so that every official function it calls by name
@@ -50,6 +53,13 @@ REFERENCE_MODULES = (
     "cs231n.classifiers.linear_svm",
     "cs231n.classifiers.softmax",
 )
+# Modules whose functions are the official ones only for the student's functions of the same
+# module: the two style-transfer modules share their names (gram_matrix in PyTorch is not
+# gram_matrix in TensorFlow), so a student's style_loss gets the gram_matrix of its framework.
+MODULE_REFERENCES = (
+    "cs231n.style_transfer_pytorch",
+    "cs231n.style_transfer_tensorflow",
+)
 
 
 def _past_builtins() -> types.ModuleType:
@@ -60,13 +70,33 @@ def _past_builtins() -> types.ModuleType:
     return module
 
 
+class _Unavailable(types.ModuleType):
+    """A module that could not be imported: any attribute is another placeholder, and
+    calling one raises ImportError with the original reason."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(name)
+        self._reason = reason
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return _Unavailable(f"{self.__name__}.{attr}", self._reason)
+
+    def __call__(self, *args, **kwargs):
+        raise ImportError(f"{self.__name__} is not available here: {self._reason}")
+
+
 class MissingFile(ImportError):
     """The student's folder has no file for a module."""
 
 
-def _reference_functions() -> dict[str, object]:
+def _reference_functions(own: str | None = None) -> dict[str, object]:
+    """Name -> our function, of :data:`REFERENCE_MODULES` and, when the student's function
+    comes from one of :data:`MODULE_REFERENCES` (``own``, e.g. ``cs231n.style_transfer_pytorch``),
+    of that module first."""
     refs: dict[str, object] = {}
-    for name in REFERENCE_MODULES:
+    for name in ((own,) if own in MODULE_REFERENCES else ()) + REFERENCE_MODULES:
         module = importlib.import_module(name)
         for key, value in vars(module).items():
             if isinstance(value, types.FunctionType) and not key.startswith("_"):
@@ -93,7 +123,7 @@ class StudentPackage:
         self._failed: dict[str, BaseException] = {}
         self._builtins = dict(vars(builtins))
         self._builtins["__import__"] = self._import
-        self._refs: dict[str, object] | None = None
+        self._refs: dict[str | None, dict[str, object]] = {}
         self.isolation = True
         self.rebound: set[str] = set()  # names :meth:`isolate` replaced since last cleared
         self.top = self._package("")
@@ -101,6 +131,13 @@ class StudentPackage:
     # ------------------------------------------------------------------ modules
     def _fullname(self, rel: str) -> str:
         return self.prefix + ("." + rel if rel else "")
+
+    def canonical(self, name: str | None) -> str | None:
+        """The official name of one of the student's modules (``cs231n.layers`` for
+        ``<prefix>.layers``); any other name unchanged."""
+        if name and (name == self.prefix or name.startswith(self.prefix + ".")):
+            return "cs231n" + name[len(self.prefix) :]
+        return name
 
     def _package(self, rel: str) -> types.ModuleType:
         """A namespace module for a student's folder (its ``__init__.py`` is not run)."""
@@ -183,6 +220,11 @@ class StudentPackage:
                 return builtins.__import__(name, globals, locals, fromlist, level)
             except ModuleNotFoundError:
                 return _past_builtins()
+        elif name == "torchvision" or name.startswith("torchvision."):
+            try:
+                return builtins.__import__(name, globals, locals, fromlist, level)
+            except (ImportError, OSError, RuntimeError) as exc:  # CUDA libraries missing, ...
+                return _Unavailable("torchvision", f"{type(exc).__name__}: {exc}")
         else:
             return builtins.__import__(name, globals, locals, fromlist, level)
         rel = canonical[len("cs231n.") :] if canonical != "cs231n" else ""
@@ -220,12 +262,14 @@ class StudentPackage:
         """``fn`` with every official function it names rebound to ours (see the module doc)."""
         if not isinstance(fn, types.FunctionType) or not self.isolation:
             return fn
-        if self._refs is None:
-            self._refs = _reference_functions()
+        own = self.canonical(fn.__module__)
+        if own not in self._refs:
+            self._refs[own] = _reference_functions(own)
+        refs = self._refs[own]
         scope = dict(fn.__globals__)
         for key, value in fn.__globals__.items():
-            if key in self._refs and key != fn.__name__ and self.is_student(value):
-                scope[key] = self._refs[key]
+            if key in refs and key != fn.__name__ and self.is_student(value):
+                scope[key] = refs[key]
                 self.rebound.add(key)
         twin = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
         twin.__kwdefaults__ = fn.__kwdefaults__

@@ -10,7 +10,8 @@ Left out of this first version:
 * ``features.py``: the 2020 starter leaves nothing in it to the student;
 * the PyTorch and TensorFlow notebooks of assignment 2 (their functions are written in
   the notebooks, not in ``cs231n/``);
-* assignment 3: each assignment 3 issue adds its functions here as it lands.
+* assignment 3: each assignment 3 issue adds its functions here as it lands (now: the
+  style-transfer losses of both frameworks).
 
 Some entries are given in the starter code but are graded all the same because the
 fully connected and convolutional nets build on them (the ``layer_utils`` sandwiches).
@@ -57,7 +58,13 @@ def _entries(module: str, assignment: int, note: str, *names: str) -> list[Entry
     return out
 
 
-_PREFIXED = {"classifiers.neural_net", "classifiers.fc_net"}  # both have a TwoLayerNet
+# Modules whose functions share names with another module's: the check key carries the module.
+_PREFIXED = {
+    "classifiers.neural_net",  # both have a TwoLayerNet
+    "classifiers.fc_net",
+    "style_transfer_pytorch",  # the same four losses in two frameworks
+    "style_transfer_tensorflow",
+}
 _KNN = "KNearestNeighbor."
 
 ENTRIES: tuple[Entry, ...] = tuple(
@@ -151,6 +158,25 @@ ENTRIES: tuple[Entry, ...] = tuple(
         "layernorm_groupnorm.md",
         "spatial_groupnorm_forward",
         "spatial_groupnorm_backward",
+    )
+    # ------------------------------------------------------------ assignment 3
+    + _entries(
+        "style_transfer_pytorch",
+        3,
+        "style_transfer.md",
+        "content_loss",
+        "gram_matrix",
+        "style_loss",
+        "tv_loss",
+    )
+    + _entries(
+        "style_transfer_tensorflow",
+        3,
+        "style_transfer.md",
+        "content_loss",
+        "gram_matrix",
+        "style_loss",
+        "tv_loss",
     )
 )
 
