@@ -458,8 +458,10 @@ def test_official_cl_gm_sl_with_the_course_weights(real_data, squeezenets, capsy
     """``cl_out``, ``gm_out``, ``sl_out`` were computed with the course's own weights
     (torchvision's .pth for PyTorch, the course's checkpoint for TF). With those present the
     values must match; without them the test prints why they are not compared and checks that
-    the values really differ (the built weights are another training run), so weights that
-    are official but not recognized as such would fail here."""
+    the Gram matrix ``gm_out`` really differs entry by entry (the built weights are another
+    training run), so weights that are official but not recognized as such would fail here.
+    (The built weights are rescaled so that PyTorch's ``cl_out`` and the norm of ``gm_out``
+    match the course's, see tests/test_squeezenet.py, so only the entries of ``gm_out`` tell.)"""
     from cs231n.data.squeezenet_weights import official_pth, official_tf_checkpoint
 
     cnn, model = squeezenets
@@ -482,7 +484,7 @@ def test_official_cl_gm_sl_with_the_course_weights(real_data, squeezenets, capsy
                     f"with the weights in use: {errors})"
                 )
             if built_only:
-                assert min(errors.values()) > 0.5, errors
+                assert errors["gm_out"] > 0.5, errors
             continue
         print(f"{name}: relative errors {errors}")
         assert max(errors.values()) < 1e-3, (name, errors)  # the notebook's own tolerance

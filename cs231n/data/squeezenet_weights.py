@@ -36,6 +36,37 @@ so with ``W'[:, c] = s * 255 * std[c] * W[:, 2-c]`` and
 course's input equals the original on raw BGR input. This is exact because conv1 has no
 padding: every tap of every output sees a real pixel, so the constant term is the same
 everywhere (with zero padding the border taps would see ``0`` instead of ``-mean/std``).
+
+Rescaling the blocks to the course's feature scale
+--------------------------------------------------
+DeepScale's activations are about 35 times the course's (another training, another scale),
+so the course's style-transfer weights, tuned to its network, would see a content loss
+~1250 times and a style loss ~8.8e5 times the course's. A ReLU network is positively
+homogeneous: with block outputs ``y_k`` (conv1, fire2, ..., fire9 of ``features``) and
+``s_k > 0``, multiplying the weights and biases of the convs that *produce* block k's output
+(conv1; a Fire's two expand convs) by ``s_k`` and dividing the weights of the conv that
+*consumes* it (the next squeeze conv; after fire9 the classifier conv) by ``s_k`` (biases
+unchanged) gives outputs ``s_k * y_k`` while everything a consumer computes stays the same:
+ReLUs, max pools and the concat commute with a positive scalar, and a Fire's squeeze output is
+unchanged. So the logits are exactly the same (:func:`rescale_blocks`, tested in float64).
+
+The scales come from the course's ``cs231n_extras/style-transfer-checks.npz`` (computed with
+its own weights, see :func:`cs231n.style_transfer_pytorch.official_check_values`):
+``cl_out`` (content loss at ``features[3]``, fire2) scales as ``s_fire2**2`` and the normalized
+Gram matrix ``gm_out`` of ``features[5]`` (the pool after fire3) as ``s_fire3**2``, so
+
+    s_fire2 = sqrt(cl_course / cl_built),     s_fire3 = sqrt(|gm_course|_F / |gm_built|_F)
+
+fit those two exactly. Nothing else is determined by the data, so the other blocks follow
+the same geometric progression in the block index, ``r = s_fire3 / s_fire2`` per block:
+``s_conv1 = s_fire2 / r``, ``s_fire4 = s_fire3 * r``, ``s_fire5 = s_fire3 * r**2``, and
+fire6..fire9 (which the course's losses never read) stay at ``s_fire5``
+(:func:`scales_from_ratios`; the scales are rounded to 6 significant digits so a rebuild
+writes the same bytes). ``sl_out`` (style loss over conv1, fire3, fire4, fire5) is *not*
+fitted: it validates the rule, and comes out at 0.68 times the course's value (a flat rule,
+every other block at the nearest fitted scale, would give 0.97, but choosing it after seeing
+``sl_out`` would be fitting it). Without the check file (or its two images) the weights are
+built unscaled and ``.source`` says so.
 """
 
 from __future__ import annotations
@@ -61,6 +92,11 @@ __all__ = [
     "CoreMLSqueezeNet",
     "read_coreml_squeezenet",
     "fold_preprocessing",
+    "BLOCKS",
+    "rescale_blocks",
+    "scales_from_ratios",
+    "checks_path",
+    "course_scales",
     "built_path",
     "is_built",
     "mlmodel_path",
@@ -74,7 +110,7 @@ __all__ = [
 
 MLMODEL = "SqueezeNetFP16.mlmodel"
 #: Bumped whenever the layout of the built file changes: older files are rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: blocks rescaled to the course's feature scale, block_scales stored
 NUM_PARAMS = 1_235_496
 
 #: Core ML layer name -> torchvision key prefix, in the file's order.
@@ -84,6 +120,11 @@ for _k, _i in _FIRES.items():
     _CONV_NAMES[f"fire{_k}/squeeze1x1"] = f"features.{_i}.squeeze"
     _CONV_NAMES[f"fire{_k}/expand1x1"] = f"features.{_i}.expand1x1"
     _CONV_NAMES[f"fire{_k}/expand3x3"] = f"features.{_i}.expand3x3"
+
+#: The blocks of ``features`` that :func:`rescale_blocks` scales, in order, with their key prefix.
+BLOCKS = {"conv1": "features.0", **{f"fire{k}": f"features.{i}" for k, i in _FIRES.items()}}
+#: The course's check file, relative to the data folder (it holds ``cl_out`` and ``gm_out``).
+CHECKS = Path("cs231n_extras") / "style-transfer-checks.npz"
 
 
 @dataclass(frozen=True)
@@ -253,6 +294,116 @@ def fold_preprocessing(
     return np.ascontiguousarray(new_w), new_b
 
 
+# --------------------------------------------------------------------- the feature scale
+
+
+def rescale_blocks(state: dict[str, np.ndarray], scales: dict[str, float]) -> dict[str, np.ndarray]:
+    """Scale every block's output by ``scales[block]`` with the same logits (module docstring).
+
+    Block k's producing convs (conv1, or a Fire's expand1x1 and expand3x3) get weights and
+    biases times ``s_k``; the conv that consumes it (the next squeeze conv, or the classifier
+    conv after fire9) gets weights divided by ``s_k``, biases unchanged.
+
+    Args:
+        state: torchvision key -> array (shapes of :data:`cs231n.data_utils.SQUEEZENET1_1_SHAPES`).
+        scales: block name (every key of :data:`BLOCKS`) -> ``s_k > 0``.
+
+    Returns:
+        a new state with the same keys, shapes and dtypes (``state`` is not modified):
+        ``features[i]`` of the new network is ``s_k`` times the old one for block k, and the
+        logits are unchanged (up to rounding in the arrays' dtype).
+    """
+    if set(scales) != set(BLOCKS):
+        raise ValueError(
+            f"rescale_blocks: scales must name the blocks {list(BLOCKS)}, got {sorted(scales)}"
+        )
+    bad = {k: v for k, v in scales.items() if not (np.isfinite(v) and v > 0)}
+    if bad:
+        raise ValueError(f"rescale_blocks: every scale must be finite and > 0, got {bad}")
+    out = dict(state)
+    prev = 1.0  # the scale of the current block's input (the image: 1)
+    for name, prefix in BLOCKS.items():
+        s = float(scales[name])
+        if name == "conv1":
+            producers = [prefix]
+        else:
+            squeeze = f"{prefix}.squeeze.weight"
+            out[squeeze] = state[squeeze] / prev  # undoes the input's scale: squeeze output same
+            producers = [f"{prefix}.expand1x1", f"{prefix}.expand3x3"]
+        for p in producers:
+            out[f"{p}.weight"] = state[f"{p}.weight"] * s
+            out[f"{p}.bias"] = state[f"{p}.bias"] * s
+        prev = s
+    out["classifier.1.weight"] = state["classifier.1.weight"] / prev  # same logits
+    return out
+
+
+def scales_from_ratios(cl_ratio: float, gm_ratio: float) -> dict[str, float]:
+    """The block scales from the two check ratios (the rule of the module docstring).
+
+    Args:
+        cl_ratio: ``cl_out`` of the course over ``cl_out`` of these weights (= ``s_fire2**2``).
+        gm_ratio: ``|gm_out|_F`` of the course over that of these weights (= ``s_fire3**2``).
+
+    Returns:
+        block name -> scale, for every block of :data:`BLOCKS`: fire2 and fire3 fitted, conv1,
+        fire4, fire5 geometric in the block index, fire6..fire9 equal to fire5; each rounded to
+        6 significant digits.
+    """
+    if not (cl_ratio > 0 and gm_ratio > 0 and np.isfinite(cl_ratio) and np.isfinite(gm_ratio)):
+        raise ValueError(
+            f"scales_from_ratios: both ratios must be finite and > 0, got {cl_ratio}, {gm_ratio}"
+        )
+    s2, s3 = float(np.sqrt(cl_ratio)), float(np.sqrt(gm_ratio))
+    r = s3 / s2  # the factor per block
+    scales = {"conv1": s2 / r, "fire2": s2, "fire3": s3, "fire4": s3 * r, "fire5": s3 * r * r}
+    scales.update({f"fire{k}": scales["fire5"] for k in (6, 7, 8, 9)})
+    return {k: float(f"{v:.6g}") for k, v in scales.items()}
+
+
+def checks_path() -> Path | None:
+    """``cs231n_extras/style-transfer-checks.npz`` if it and its two images (tubingen and
+    starry_night) are in the data folder, else None."""
+    try:
+        from cs231n.image_utils import resolve_image_path
+        from cs231n.style_transfer_pytorch import CHECK_CONTENT, CHECK_STYLE
+
+        for image in (CHECK_CONTENT, CHECK_STYLE):
+            resolve_image_path(image)
+        return require(DatasetName.EXTRAS, None, default=CHECKS)
+    except (DatasetNotFoundError, FileNotFoundError):
+        return None
+
+
+def course_scales(state: dict[str, np.ndarray], checks=None) -> dict[str, float]:
+    """Measure ``cl_out`` and ``gm_out`` with ``state`` and return :func:`scales_from_ratios`.
+
+    Args:
+        state: unscaled weights (torchvision keys, float32 arrays).
+        checks: the course's check file (default :func:`checks_path`).
+
+    Returns:
+        block name -> scale (every key of :data:`BLOCKS`).
+    """
+    import torch
+
+    from cs231n.frameworks.squeezenet_torch import SqueezeNet
+    from cs231n.style_transfer_pytorch import official_check_values
+
+    checks = checks_path() if checks is None else checks
+    if checks is None:
+        raise ValueError(f"course_scales: {CHECKS} or its two images are not in the data folder")
+    model = SqueezeNet()
+    model.load_state_dict(
+        {k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in state.items()}
+    )
+    built = official_check_values(model.features.eval())
+    with np.load(checks) as course:
+        cl_ratio = float(course["cl_out"]) / float(built["cl_out"])
+        gm_ratio = float(np.linalg.norm(course["gm_out"])) / float(np.linalg.norm(built["gm_out"]))
+    return scales_from_ratios(cl_ratio, gm_ratio)
+
+
 # --------------------------------------------------------------------- the built file
 
 
@@ -261,10 +412,21 @@ def built_path() -> Path:
     return cache_root() / "squeezenet" / (Path(MLMODEL).stem + ".npz")
 
 
+def _calibration_key() -> str:
+    """The sha256 of the check file the build calibrates with, or "" (built unscaled)."""
+    try:
+        checks = checks_path()
+    except ImportError:  # no torch: the check values cannot be measured, so build unscaled
+        return ""
+    return _sha256(checks) if checks is not None else ""
+
+
 def _built_is_valid(path: Path, sha: str) -> bool:
     try:
         with np.load(path, allow_pickle=False) as f:
             ok = int(f["format_version"]) == FORMAT_VERSION and str(f["source_sha256"]) == sha
+            ok = ok and str(f["checks_sha256"]) == _calibration_key()
+            ok = ok and f["block_scales"].shape == (len(BLOCKS),)
             ok = ok and all(
                 k in f.files and f[k].shape == s and f[k].dtype == np.float32
                 for k, s in SQUEEZENET1_1_SHAPES.items()
@@ -276,7 +438,8 @@ def _built_is_valid(path: Path, sha: str) -> bool:
 
 def is_built(source=None) -> bool:
     """True when :func:`built_path` holds a valid build of the current ``.mlmodel``
-    (same checksum, format version, keys and shapes): :func:`build_squeezenet` would skip."""
+    (same checksum, format version, keys and shapes, calibrated with the check file now in
+    the data folder or with none): :func:`build_squeezenet` would skip."""
     out = built_path()
     return out.is_file() and _built_is_valid(out, _sha256(mlmodel_path(source)))
 
@@ -285,7 +448,11 @@ def build_squeezenet(force: bool = False, source=None) -> Path:
     """Convert the Core ML SqueezeNet into ``cache_root()/squeezenet/SqueezeNetFP16.npz``.
 
     The file holds float32 arrays under torchvision's keys (conv1 folded for the course's
-    normalised RGB input), ``class_names`` (1000,), ``source_sha256`` (of the ``.mlmodel``)
+    normalised RGB input, then the blocks rescaled to the course's feature scale by
+    :func:`rescale_blocks` with :func:`course_scales` when :func:`checks_path` finds the
+    check file and torch is installed, else unscaled), ``block_scales`` ``(9,)`` (the
+    scales of :data:`BLOCKS`, all 1 when unscaled), ``checks_sha256`` (of the check file,
+    "" when unscaled), ``class_names`` (1000,), ``source_sha256`` (of the ``.mlmodel``)
     and ``format_version``. It is written atomically (temporary file, then ``os.replace``).
 
     Args:
@@ -294,7 +461,7 @@ def build_squeezenet(force: bool = False, source=None) -> Path:
 
     Returns:
         the path of the built file. A present file whose checksum, version or contents do
-        not match (stale or corrupted) is rebuilt.
+        not match (stale or corrupted, or calibrated with another check file) is rebuilt.
     """
     src = mlmodel_path(source)
     sha = _sha256(src)
@@ -313,6 +480,12 @@ def build_squeezenet(force: bool = False, source=None) -> Path:
         w.astype(np.float32),
         b.astype(np.float32),
     )
+    checks_sha = _calibration_key()
+    scales = dict.fromkeys(BLOCKS, 1.0)
+    if checks_sha:
+        scales = course_scales(state)  # measured on the unscaled float32 weights
+        scaled = rescale_blocks({k: v.astype(np.float64) for k, v in state.items()}, scales)
+        state = {k: v.astype(np.float32) for k, v in scaled.items()}
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=out.name, suffix=".tmp")
     try:
@@ -321,6 +494,8 @@ def build_squeezenet(force: bool = False, source=None) -> Path:
                 fh,
                 **state,
                 class_names=np.array(coreml.class_names),
+                block_scales=np.array([scales[k] for k in BLOCKS]),
+                checks_sha256=np.array(checks_sha),
                 source_sha256=np.array(sha),
                 format_version=np.array(FORMAT_VERSION),
             )
@@ -336,16 +511,23 @@ def load_built(path=None) -> PretrainedWeights:
     """Read a file written by :func:`build_squeezenet` (default :func:`built_path`).
 
     Returns:
-        :class:`PretrainedWeights` with the folded state, the class names and a ``source``
-        naming the file.
+        :class:`PretrainedWeights` with the folded (and rescaled) state, the class names and a
+        ``source`` naming the file and whether its blocks were rescaled.
     """
     path = Path(path) if path is not None else built_path()
     with np.load(path, allow_pickle=False) as f:
         state = {k: f[k] for k in SQUEEZENET1_1_SHAPES}
         names = [str(s) for s in f["class_names"]]
+        rescaled = bool(str(f["checks_sha256"]))
+    scale = (
+        "blocks rescaled to the course's feature scale (logits unchanged)"
+        if rescaled
+        else "blocks NOT rescaled to the course's feature scale (at build time the data "
+        f"folder had no {CHECKS.as_posix()} with its two images, or torch was missing)"
+    )
     source = (
         f"SqueezeNet 1.1 weights {path}, built from DeepScale's Caffe weights "
-        f"(Core ML copy {MLMODEL}), not the course's weights"
+        f"(Core ML copy {MLMODEL}), not the course's weights; {scale}"
     )
     return PretrainedWeights(state, source, names)
 
