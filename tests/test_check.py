@@ -105,7 +105,7 @@ BUGS = {  # the row that must flag it: (file, old text, new text)
         "margins = np.maximum(0.0, scores - correct)  # (N, C)",
     ),
     # assignment 3: a Gram matrix divided by H*W only, a content loss that leaves the
-    # autograd graph (right value, no gradient), a TV loss without the horizontal pairs
+    # autograd graph (right value, no gradient), a TV loss without the horizontal pairs,
     "style_transfer_pytorch.gram_matrix": (
         "style_transfer_pytorch.py",
         "        gram = gram / (H * W * C)",
@@ -115,6 +115,17 @@ BUGS = {  # the row that must flag it: (file, old text, new text)
         "style_transfer_pytorch.py",
         "    return content_weight * torch.sum((content_current - content_original) ** 2)",
         "    return content_weight * torch.sum((content_current - content_original) ** 2).detach()",
+    ),
+    # a saliency map without the absolute value, a class-visualization step not normalized
+    "net_visualization_pytorch.compute_saliency_maps": (
+        "net_visualization_pytorch.py",
+        "    return dX.abs().amax(dim=1)  # (N, H, W)",
+        "    return dX.amax(dim=1)  # (N, H, W)",
+    ),
+    "net_visualization_tensorflow.class_visualization_update_step": (
+        "net_visualization_tensorflow.py",
+        "    step = learning_rate * g / tf.maximum(tf.norm(g), 1e-12)",
+        "    step = learning_rate * g",
     ),
     "style_transfer_tensorflow.tv_loss": (
         "style_transfer_tensorflow.py",

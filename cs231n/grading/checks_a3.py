@@ -1,4 +1,9 @@
-"""Checks of assignment 3: the style-transfer losses, in PyTorch and in TensorFlow.
+"""Checks of assignment 3: network visualization and the style-transfer losses, in both frameworks.
+
+The network-visualization functions run on a tiny conv-relu-pool-linear classifier (random
+weights, 8x8 images) instead of SqueezeNet, so that a check takes a fraction of a second:
+saliency maps and class-visualization steps must equal ours; a fooling image must be
+classified as the target and lie not much further from the original than ours.
 
 Each loss is called on small random float64 tensors (odd sizes, several seeds) and compared
 with ours, value and gradient: the gradient is taken by the framework's autograd through the
@@ -245,3 +250,139 @@ CHECKS = {
         ("tv_loss", tv_loss),
     )
 }
+
+
+# ------------------------------------------------------------------ network visualization
+# A tiny classifier stands in for SqueezeNet: conv 3x3 (3 -> 4), ReLU, 2x2 max pool, linear
+# to 5 classes, on 8x8 images; float64 in PyTorch, float32 in TensorFlow (as the notebooks).
+_CLASSES, _SIDE = 5, 8
+
+
+def _tiny_torch_model(seed: int):
+    torch = _torch()
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4 * (_SIDE // 2) ** 2, _CLASSES),
+    ).double()
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)  # as the notebooks freeze SqueezeNet
+    return model
+
+
+def _tiny_tf_model(seed: int):
+    tf = _tf()
+    tf.keras.utils.set_random_seed(seed)
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input((_SIDE, _SIDE, 3)),
+            tf.keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
+            tf.keras.layers.MaxPool2D(2),
+            tf.keras.layers.Flatten(),
+            tf.keras.layers.Dense(_CLASSES),
+        ]
+    )
+
+
+def _images(fw, seed: int, n: int):
+    r = cases_rng(40 + seed)
+    x = r.standard_normal((n, 3, _SIDE, _SIDE))
+    return x if fw.nchw else x.transpose(0, 2, 3, 1).astype(np.float32)
+
+
+def _model(fw, seed: int):
+    return _tiny_torch_model(seed) if fw.nchw else _tiny_tf_model(seed)
+
+
+def _input(fw, x: np.ndarray, grad: bool = False):
+    if fw.nchw:
+        t = fw.torch.tensor(x, dtype=fw.torch.float64)
+        return t.requires_grad_() if grad else t
+    return fw.tf.convert_to_tensor(x)
+
+
+def _predict(fw, model, x: np.ndarray) -> int:
+    out = model(_input(fw, x))
+    return int(np.argmax(_value(out, "model")[0]))
+
+
+def compute_saliency_maps(s: Subject) -> float:
+    g, fw = Grade(), _framework(s)
+    student, ours = s.student(), s.ours()
+    tol = 1e-10 if fw.nchw else 1e-5
+    for seed in range(3):
+        model, x = _model(fw, seed), _images(fw, seed, 3)
+        y = cases_rng(50 + seed).integers(_CLASSES, size=3)
+        case = f"X {x.shape}, y {y.tolist()}, a conv-relu-pool-linear net, seed {seed}"
+        labels = fw.torch.tensor(y) if fw.nchw else y
+        got = _value(student(_input(fw, x), labels, model), "compute_saliency_maps")
+        want = _value(ours(_input(fw, x), labels, model), "ours")
+        g.array("saliency", got, want, case, tol)
+    return g.result()
+
+
+def make_fooling_image(s: Subject) -> float:
+    """Fooled, and not much further from X than the official stopping rule goes."""
+    g, fw = Grade(), _framework(s)
+    student, ours = s.student(), s.ours()
+    graded = 0
+    for seed in range(3):
+        model, x = _model(fw, seed), _images(fw, seed, 1)
+        target = (_predict(fw, model, x) + 1 + seed) % _CLASSES
+        case = f"X {x.shape}, target {target}, a conv-relu-pool-linear net, seed {seed}"
+        want = _value(ours(_input(fw, x), target, model), "ours")
+        if _predict(fw, model, want) != target:
+            continue  # our ascent did not reach this target within its cap: no reference
+        got = _value(student(_input(fw, x), target, model), "make_fooling_image")
+        if got.shape != x.shape:
+            g.check(False, f"X_fooling has shape {got.shape}, expected {x.shape}", case)
+            continue
+        if np.array_equal(got, x):
+            raise NotDone("X_fooling is X unchanged")
+        graded += 1
+        g.check(_predict(fw, model, got) == target, "X_fooling is not classified as target", case)
+        moved, ref = np.linalg.norm(got - x), np.linalg.norm(want - x)
+        far = f"X_fooling moved {moved:.3g} from X (ours {ref:.3g})"
+        g.check(moved <= 2 * ref + 1e-6, far, case)
+    if not graded:
+        raise RuntimeError("cannot grade make_fooling_image: no case has a reference")
+    return g.result()
+
+
+def class_visualization_update_step(s: Subject) -> float:
+    g, fw = Grade(), _framework(s)
+    student, ours = s.student(), s.ours()
+    tol = 1e-10 if fw.nchw else 1e-5
+    for seed in range(3):
+        model, x = _model(fw, seed), _images(fw, seed, 1)
+        target, l2_reg, lr = seed % _CLASSES, [1e-3, 0.0, 0.5][seed], [25.0, 1.0, 3.0][seed]
+        case = f"img {x.shape}, target {target}, l2_reg {l2_reg}, learning_rate {lr}, seed {seed}"
+        if fw.nchw:  # the official step updates img in place; img requires grad
+            got_img, want_img = _input(fw, x, grad=True), _input(fw, x, grad=True)
+            student(got_img, model, target, l2_reg, lr)
+            ours(want_img, model, target, l2_reg, lr)
+            got, want = _value(got_img, "img"), _value(want_img, "ours")
+            if np.array_equal(got, x):
+                raise NotDone("img is unchanged after the step")
+        else:  # the official TF step returns the new image
+            got = _value(student(fw.tf.Variable(x), model, target, l2_reg, lr), "the new X")
+            want = _value(ours(fw.tf.Variable(x), model, target, l2_reg, lr), "ours")
+        g.array("img", got, want, case, tol, unchanged=x)
+    return g.result()
+
+
+CHECKS.update(
+    {
+        f"{module}.{name}": fn
+        for module in ("net_visualization_pytorch", "net_visualization_tensorflow")
+        for name, fn in (
+            ("compute_saliency_maps", compute_saliency_maps),
+            ("make_fooling_image", make_fooling_image),
+            ("class_visualization_update_step", class_visualization_update_step),
+        )
+    }
+)

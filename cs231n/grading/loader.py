@@ -59,6 +59,8 @@ REFERENCE_MODULES = (
 MODULE_REFERENCES = (
     "cs231n.style_transfer_pytorch",
     "cs231n.style_transfer_tensorflow",
+    "cs231n.net_visualization_pytorch",
+    "cs231n.net_visualization_tensorflow",
 )
 
 

@@ -10,8 +10,8 @@ Left out of this first version:
 * ``features.py``: the 2020 starter leaves nothing in it to the student;
 * the PyTorch and TensorFlow notebooks of assignment 2 (their functions are written in
   the notebooks, not in ``cs231n/``);
-* assignment 3: each assignment 3 issue adds its functions here as it lands (now: the
-  style-transfer losses of both frameworks).
+* assignment 3: each assignment 3 issue adds its functions here as it lands (now: network
+  visualization and the style-transfer losses, both frameworks).
 
 Some entries are given in the starter code but are graded all the same because the
 fully connected and convolutional nets build on them (the ``layer_utils`` sandwiches).
@@ -64,6 +64,8 @@ _PREFIXED = {
     "classifiers.fc_net",
     "style_transfer_pytorch",  # the same four losses in two frameworks
     "style_transfer_tensorflow",
+    "net_visualization_pytorch",  # the same three functions in two frameworks
+    "net_visualization_tensorflow",
 }
 _KNN = "KNearestNeighbor."
 
@@ -160,6 +162,22 @@ ENTRIES: tuple[Entry, ...] = tuple(
         "spatial_groupnorm_backward",
     )
     # ------------------------------------------------------------ assignment 3
+    + _entries(
+        "net_visualization_pytorch",
+        3,
+        "network_visualization.md",
+        "compute_saliency_maps",
+        "make_fooling_image",
+        "class_visualization_update_step",
+    )
+    + _entries(
+        "net_visualization_tensorflow",
+        3,
+        "network_visualization.md",
+        "compute_saliency_maps",
+        "make_fooling_image",
+        "class_visualization_update_step",
+    )
     + _entries(
         "style_transfer_pytorch",
         3,

@@ -18,9 +18,11 @@ from cs231n.results import atomic_write_text
 LABELS = {"pass": "PASS", "wrong": "WRONG", "not implemented": "NOT DONE", "error": "ERROR"}
 
 
-def format_row(row: dict, width: int = 46) -> str:
-    """``STATUS  name  note  detail`` on one line (``width``: of the name column)."""
-    return f"{LABELS[row['status']]:<9}{row['name']:<{width}}{row['note']:<30}{row['detail']}"
+def format_row(row: dict, width: int = 46, note_width: int = 30) -> str:
+    """``STATUS  name  note  detail`` on one line (``width``, ``note_width``: of the name
+    and note columns)."""
+    note = f"{row['note']:<{note_width}}"
+    return f"{LABELS[row['status']]:<9}{row['name']:<{width}}{note}{row['detail']}"
 
 
 def summary(rows: list[dict]) -> str:
@@ -67,8 +69,13 @@ def check(
         return error(f"no functions of assignment {assignment} are in the manifest yet")
     print(f"Checking {len(entries)} functions of {folder.resolve()}/cs231n ({timeout:g} s each)")
     width = max(len(e.name) for e in entries) + 2
-    print(f"{'RESULT':<9}{'FUNCTION':<{width}}{'NOTE':<30}DETAIL")
-    rows = grade(folder, entries, timeout, on_row=lambda r: print(format_row(r, width), flush=True))
+    note_width = max(len(f"notes/{e.note}") for e in entries) + 2
+    print(f"{'RESULT':<9}{'FUNCTION':<{width}}{'NOTE':<{note_width}}DETAIL")
+
+    def show(row: dict) -> None:
+        print(format_row(row, width, note_width), flush=True)
+
+    rows = grade(folder, entries, timeout, on_row=show)
     print(summary(rows))
     if json_path is not None:
         write_json(json_path, folder.resolve(), rows)
