@@ -240,18 +240,6 @@ def _official_tv_input(fw) -> tuple[np.ndarray, float] | None:
         return img.astype(np.float64), float(f["tv_out"])
 
 
-CHECKS = {
-    f"{module}.{name}": fn
-    for module in ("style_transfer_pytorch", "style_transfer_tensorflow")
-    for name, fn in (
-        ("content_loss", content_loss),
-        ("gram_matrix", gram_matrix),
-        ("style_loss", style_loss),
-        ("tv_loss", tv_loss),
-    )
-}
-
-
 # ------------------------------------------------------------------ network visualization
 # A tiny classifier stands in for SqueezeNet: conv 3x3 (3 -> 4), ReLU, 2x2 max pool, linear
 # to 5 classes, on 8x8 images; float64 in PyTorch, float32 in TensorFlow (as the notebooks).
@@ -375,14 +363,18 @@ def class_visualization_update_step(s: Subject) -> float:
     return g.result()
 
 
-CHECKS.update(
-    {
-        f"{module}.{name}": fn
-        for module in ("net_visualization_pytorch", "net_visualization_tensorflow")
-        for name, fn in (
-            ("compute_saliency_maps", compute_saliency_maps),
-            ("make_fooling_image", make_fooling_image),
-            ("class_visualization_update_step", class_visualization_update_step),
-        )
-    }
-)
+def _in_both_frameworks(stem: str, *checks) -> dict:
+    """The check keys of ``stem_pytorch.<name>`` and ``stem_tensorflow.<name>`` for each check
+    (a check is named after the function it grades)."""
+    return {f"{stem}_{fw}.{fn.__name__}": fn for fw in ("pytorch", "tensorflow") for fn in checks}
+
+
+CHECKS = {
+    **_in_both_frameworks(
+        "net_visualization",
+        compute_saliency_maps,
+        make_fooling_image,
+        class_visualization_update_step,
+    ),
+    **_in_both_frameworks("style_transfer", content_loss, gram_matrix, style_loss, tv_loss),
+}
