@@ -145,9 +145,17 @@ class _Worker:
         self.process = ctx.Process(target=serve, args=(child, str(path)), daemon=True)
         self.process.start()
         child.close()
-        if not self.conn.poll(STARTUP_SECONDS) or self.conn.recv() != "ready":
+        try:
+            ready = self.conn.poll(STARTUP_SECONDS) and self.conn.recv() == "ready"
+        except (EOFError, OSError):  # it died before saying so (its traceback is on stderr)
+            ready = False
+        if not ready:
+            code = self.process.exitcode
             self.kill()
-            raise RuntimeError("cs231n check: the worker process did not start")
+            raise RuntimeError(
+                f"cs231n check: the worker process did not start (exit code {code}); "
+                "its error is printed above"
+            )
 
     def kill(self) -> None:
         self.process.kill()
