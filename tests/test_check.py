@@ -367,3 +367,12 @@ def test_an_assignment_3_file_that_imports_torchvision_is_still_graded(tmp_path,
 
     with pytest.raises(ImportError, match="torchvision.transforms.Resize is not available"):
         _Unavailable("torchvision", "no CUDA").transforms.Resize(224)
+
+
+def test_a_worker_that_dies_before_it_is_ready_is_a_clear_error(tmp_path):
+    """grade() called on a folder without cs231n/ (the command checks this first): the worker
+    fails while it starts, and the parent says so instead of a pipe error."""
+    from cs231n.grading.worker import grade
+
+    with pytest.raises(RuntimeError, match="worker process did not start"):
+        grade(tmp_path, select(1)[:1])
