@@ -23,7 +23,6 @@ NOT_YET_WRITTEN = frozenset(
         "cs231n.classifiers.rnn",
         "cs231n.gan_pytorch",
         "cs231n.gan_tf",
-        "cs231n.rnn_layers",
     }
 )
 

@@ -1,0 +1,315 @@
+"""Assignment 3 recurrent layers in numpy: RNN, LSTM, word embedding, temporal affine and softmax.
+
+Every layer follows the course contract ``out, cache = *_forward(...)`` and
+``grads = *_backward(dout, cache)``. Shapes: N minibatch, T time steps, D input size,
+H hidden size, V vocabulary size, M output size. LSTM gates are stacked in the order
+i, f, o, g along the last axis of ``Wx: (D, 4H)``, ``Wh: (H, 4H)`` and ``b: (4H,)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "rnn_step_forward",
+    "rnn_step_backward",
+    "rnn_forward",
+    "rnn_backward",
+    "word_embedding_forward",
+    "word_embedding_backward",
+    "sigmoid",
+    "lstm_step_forward",
+    "lstm_step_backward",
+    "lstm_forward",
+    "lstm_backward",
+    "temporal_affine_forward",
+    "temporal_affine_backward",
+    "temporal_softmax_loss",
+]
+
+
+def _check(fn: str, name: str, arr, shape: tuple) -> None:
+    """Raise ValueError unless ``arr.shape`` matches ``shape`` (None entries match anything)."""
+    got = np.shape(arr)
+    if len(got) != len(shape) or any(s is not None and s != g for s, g in zip(shape, got)):
+        want = "(" + ", ".join("?" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{fn}: {name} must have shape {want}, got {got}")
+
+
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    """One vanilla RNN step: ``next_h = tanh(x @ Wx + prev_h @ Wh + b)``.
+
+    x: (N, D), prev_h: (N, H), Wx: (D, H), Wh: (H, H), b: (H,).
+    Returns next_h: (N, H) and cache = (x, prev_h, Wx, Wh, next_h).
+    """
+    _check("rnn_step_forward", "x", x, (None, None))
+    N, D = x.shape
+    _check("rnn_step_forward", "Wx", Wx, (D, None))
+    H = Wx.shape[1]
+    _check("rnn_step_forward", "prev_h", prev_h, (N, H))
+    _check("rnn_step_forward", "Wh", Wh, (H, H))
+    _check("rnn_step_forward", "b", b, (H,))
+    next_h = np.tanh(x @ Wx + prev_h @ Wh + b)
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+
+
+def rnn_step_backward(dnext_h, cache):
+    """Backward of :func:`rnn_step_forward`.
+
+    dnext_h: (N, H). Returns dx: (N, D), dprev_h: (N, H), dWx: (D, H), dWh: (H, H), db: (H,).
+    """
+    x, prev_h, Wx, Wh, next_h = cache
+    _check("rnn_step_backward", "dnext_h", dnext_h, next_h.shape)
+    da = dnext_h * (1.0 - next_h**2)  # tanh' = 1 - tanh^2, (N, H)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    """Vanilla RNN over a whole sequence.
+
+    x: (N, T, D), h0: (N, H), Wx: (D, H), Wh: (H, H), b: (H,).
+    Returns h: (N, T, H) and cache = (x, h0, Wx, Wh, h).
+    """
+    _check("rnn_forward", "x", x, (None, None, None))
+    N, T, D = x.shape
+    _check("rnn_forward", "Wx", Wx, (D, None))
+    H = Wx.shape[1]
+    _check("rnn_forward", "h0", h0, (N, H))
+    _check("rnn_forward", "Wh", Wh, (H, H))
+    _check("rnn_forward", "b", b, (H,))
+    xw = (x.reshape(N * T, D) @ Wx).reshape(N, T, H) + b  # input part for all steps at once
+    h = np.empty((N, T, H), dtype=np.result_type(x, h0, Wx))
+    prev = h0
+    for t in range(T):
+        prev = np.tanh(xw[:, t] + prev @ Wh)
+        h[:, t] = prev
+    return h, (x, h0, Wx, Wh, h)
+
+
+def rnn_backward(dh, cache):
+    """Backward of :func:`rnn_forward` (backpropagation through time).
+
+    dh: (N, T, H), the upstream gradient of every hidden state.
+    Returns dx: (N, T, D), dh0: (N, H), dWx: (D, H), dWh: (H, H), db: (H,).
+    """
+    x, h0, Wx, Wh, h = cache
+    _check("rnn_backward", "dh", dh, h.shape)
+    N, T, D = x.shape
+    H = h0.shape[1]
+    da = np.empty_like(h)  # (N, T, H) gradient of the pre-activations
+    dprev = np.zeros_like(h0)
+    for t in reversed(range(T)):
+        # dh[:, t] comes from the loss at step t; dprev is carried back from step t+1
+        da[:, t] = (dh[:, t] + dprev) * (1.0 - h[:, t] ** 2)
+        dprev = da[:, t] @ Wh.T
+    hprev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)  # (N, T, H)
+    da2 = da.reshape(N * T, H)
+    dx = (da2 @ Wx.T).reshape(N, T, D)
+    dWx = x.reshape(N * T, D).T @ da2
+    dWh = hprev.reshape(N * T, H).T @ da2
+    return dx, dprev, dWx, dWh, da2.sum(axis=0)
+
+
+def word_embedding_forward(x, W):
+    """Look up word vectors: ``out[n, t] = W[x[n, t]]``.
+
+    x: (N, T) integer indices in [0, V), W: (V, D). Returns out: (N, T, D), cache = (x, W.shape).
+    """
+    _check("word_embedding_forward", "x", x, (None, None))
+    _check("word_embedding_forward", "W", W, (None, None))
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.integer):
+        raise ValueError(f"word_embedding_forward: x must hold integers, got dtype {x.dtype}")
+    if x.size and (x.min() < 0 or x.max() >= W.shape[0]):
+        raise ValueError(
+            f"word_embedding_forward: x must lie in [0, {W.shape[0]}), "
+            f"got values in [{x.min()}, {x.max()}]"
+        )
+    return W[x], (x, W.shape, W.dtype)
+
+
+def word_embedding_backward(dout, cache):
+    """Backward of :func:`word_embedding_forward`. dout: (N, T, D). Returns dW: (V, D)."""
+    x, w_shape, dtype = cache
+    _check("word_embedding_backward", "dout", dout, (*x.shape, w_shape[1]))
+    dW = np.zeros(w_shape, dtype=dtype)
+    np.add.at(dW, x, dout)  # repeated words accumulate, so no fancy-index assignment
+    return dW
+
+
+def sigmoid(x):
+    """Numerically stable logistic function, elementwise; x: any shape, returns the same shape."""
+    x = np.asarray(x)
+    # exp of a non-positive number never overflows: use exp(-|x|) on both branches
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    """One LSTM step with gates i, f, o, g.
+
+    ``a = x @ Wx + prev_h @ Wh + b`` split into four (N, H) blocks; ``i, f, o = sigmoid``,
+    ``g = tanh``; ``next_c = f * prev_c + i * g``; ``next_h = o * tanh(next_c)``.
+    x: (N, D), prev_h, prev_c: (N, H), Wx: (D, 4H), Wh: (H, 4H), b: (4H,).
+    Returns next_h: (N, H), next_c: (N, H) and
+    cache = (x, prev_h, prev_c, Wx, Wh, i, f, o, g, tanh(next_c)).
+    """
+    _check("lstm_step_forward", "x", x, (None, None))
+    N, D = x.shape
+    _check("lstm_step_forward", "Wx", Wx, (D, None))
+    H4 = Wx.shape[1]
+    if H4 % 4:
+        raise ValueError(f"lstm_step_forward: Wx must have shape (D, 4H), got {Wx.shape}")
+    H = H4 // 4
+    _check("lstm_step_forward", "prev_h", prev_h, (N, H))
+    _check("lstm_step_forward", "prev_c", prev_c, (N, H))
+    _check("lstm_step_forward", "Wh", Wh, (H, H4))
+    _check("lstm_step_forward", "b", b, (H4,))
+    a = x @ Wx + prev_h @ Wh + b  # (N, 4H)
+    i, f, o = (sigmoid(a[:, k * H : (k + 1) * H]) for k in range(3))
+    g = np.tanh(a[:, 3 * H :])
+    next_c = f * prev_c + i * g
+    tc = np.tanh(next_c)
+    next_h = o * tc
+    return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, tc)
+
+
+def _lstm_gate_grad(dnext_h, dnext_c, i, f, o, g, tc, prev_c):
+    """Gradient of the (N, 4H) pre-activations and of prev_c for one LSTM step."""
+    dc = dnext_c + dnext_h * o * (1.0 - tc**2)  # the cell state is the gradient highway
+    da = np.concatenate(
+        [
+            dc * g * i * (1 - i),
+            dc * prev_c * f * (1 - f),
+            dnext_h * tc * o * (1 - o),
+            dc * i * (1 - g**2),
+        ],
+        axis=1,
+    )  # (N, 4H) in gate order i, f, o, g
+    return da, dc * f
+
+
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    """Backward of :func:`lstm_step_forward`.
+
+    dnext_h, dnext_c: (N, H). Returns dx: (N, D), dprev_h: (N, H), dprev_c: (N, H),
+    dWx: (D, 4H), dWh: (H, 4H), db: (4H,).
+    """
+    x, prev_h, prev_c, Wx, Wh, i, f, o, g, tc = cache
+    _check("lstm_step_backward", "dnext_h", dnext_h, prev_h.shape)
+    _check("lstm_step_backward", "dnext_c", dnext_c, prev_c.shape)
+    da, dprev_c = _lstm_gate_grad(dnext_h, dnext_c, i, f, o, g, tc, prev_c)
+    return da @ Wx.T, da @ Wh.T, dprev_c, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
+def lstm_forward(x, h0, Wx, Wh, b):
+    """LSTM over a whole sequence; the initial cell state is zero.
+
+    x: (N, T, D), h0: (N, H), Wx: (D, 4H), Wh: (H, 4H), b: (4H,).
+    Returns h: (N, T, H) and cache = (x, h0, Wx, Wh, gates (N, T, 4H) as i|f|o|g, c (N, T, H),
+    tanh(c) (N, T, H), h).
+    """
+    _check("lstm_forward", "x", x, (None, None, None))
+    N, T, D = x.shape
+    _check("lstm_forward", "Wx", Wx, (D, None))
+    H4 = Wx.shape[1]
+    if H4 % 4:
+        raise ValueError(f"lstm_forward: Wx must have shape (D, 4H), got {Wx.shape}")
+    H = H4 // 4
+    _check("lstm_forward", "h0", h0, (N, H))
+    _check("lstm_forward", "Wh", Wh, (H, H4))
+    _check("lstm_forward", "b", b, (H4,))
+    dtype = np.result_type(x, h0, Wx)
+    xw = (x.reshape(N * T, D) @ Wx).reshape(N, T, H4) + b  # (N, T, 4H)
+    gates = np.empty((N, T, H4), dtype=dtype)
+    c = np.empty((N, T, H), dtype=dtype)
+    tc = np.empty((N, T, H), dtype=dtype)
+    h = np.empty((N, T, H), dtype=dtype)
+    prev_h, prev_c = h0, np.zeros_like(h0)
+    for t in range(T):
+        a = xw[:, t] + prev_h @ Wh
+        gates[:, t, : 3 * H] = sigmoid(a[:, : 3 * H])
+        gates[:, t, 3 * H :] = np.tanh(a[:, 3 * H :])
+        i, f, o, g = (gates[:, t, k * H : (k + 1) * H] for k in range(4))
+        prev_c = f * prev_c + i * g
+        tc[:, t] = np.tanh(prev_c)
+        prev_h = o * tc[:, t]
+        c[:, t], h[:, t] = prev_c, prev_h
+    return h, (x, h0, Wx, Wh, gates, c, tc, h)
+
+
+def lstm_backward(dh, cache):
+    """Backward of :func:`lstm_forward`.
+
+    dh: (N, T, H). Returns dx: (N, T, D), dh0: (N, H), dWx: (D, 4H), dWh: (H, 4H), db: (4H,).
+    """
+    x, h0, Wx, Wh, gates, c, tc, h = cache
+    _check("lstm_backward", "dh", dh, h.shape)
+    N, T, D = x.shape
+    H = h0.shape[1]
+    da = np.empty_like(gates)  # (N, T, 4H)
+    dprev_h = np.zeros_like(h0)
+    dprev_c = np.zeros_like(h0)
+    for t in reversed(range(T)):
+        i, f, o, g = (gates[:, t, k * H : (k + 1) * H] for k in range(4))
+        prev_c = c[:, t - 1] if t > 0 else np.zeros_like(h0)
+        da[:, t], dprev_c = _lstm_gate_grad(
+            dh[:, t] + dprev_h, dprev_c, i, f, o, g, tc[:, t], prev_c
+        )
+        dprev_h = da[:, t] @ Wh.T
+    hprev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)  # (N, T, H)
+    da2 = da.reshape(N * T, 4 * H)
+    dx = (da2 @ Wx.T).reshape(N, T, D)
+    return dx, dprev_h, x.reshape(N * T, D).T @ da2, hprev.reshape(N * T, H).T @ da2, da2.sum(0)
+
+
+def temporal_affine_forward(x, w, b):
+    """Affine layer at every time step: ``out[n, t] = x[n, t] @ w + b``.
+
+    x: (N, T, D), w: (D, M), b: (M,). Returns out: (N, T, M), cache = (x, w, b, out).
+    """
+    _check("temporal_affine_forward", "x", x, (None, None, None))
+    N, T, D = x.shape
+    _check("temporal_affine_forward", "w", w, (D, None))
+    M = w.shape[1]
+    _check("temporal_affine_forward", "b", b, (M,))
+    out = (x.reshape(N * T, D) @ w).reshape(N, T, M) + b
+    return out, (x, w, b, out)
+
+
+def temporal_affine_backward(dout, cache):
+    """Backward of :func:`temporal_affine_forward`.
+
+    dout: (N, T, M). Returns dx: (N, T, D), dw: (D, M), db: (M,).
+    """
+    x, w, b, out = cache
+    _check("temporal_affine_backward", "dout", dout, out.shape)
+    N, T, D = x.shape
+    M = w.shape[1]
+    d2 = dout.reshape(N * T, M)
+    return (d2 @ w.T).reshape(N, T, D), x.reshape(N * T, D).T @ d2, d2.sum(axis=0)
+
+
+def temporal_softmax_loss(x, y, mask, verbose=False):
+    """Masked softmax loss summed over time and averaged over the minibatch (divided by N only).
+
+    x: (N, T, V) scores, y: (N, T) integer labels in [0, V), mask: (N, T) booleans saying which
+    steps count. Returns loss (float) and dx: (N, T, V).
+    """
+    _check("temporal_softmax_loss", "x", x, (None, None, None))
+    N, T, V = x.shape
+    _check("temporal_softmax_loss", "y", y, (N, T))
+    _check("temporal_softmax_loss", "mask", mask, (N, T))
+    x_flat = x.reshape(N * T, V)
+    y_flat = np.asarray(y).reshape(N * T)
+    mask_flat = np.asarray(mask).reshape(N * T)
+    shifted = x_flat - x_flat.max(axis=1, keepdims=True)  # log-sum-exp shift: no overflow
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(N * T)
+    loss = -np.sum(mask_flat * log_probs[rows, y_flat]) / N
+    dx = np.exp(log_probs)
+    dx[rows, y_flat] -= 1
+    dx = dx / N * mask_flat[:, None]
+    if verbose:
+        print("dx_flat: ", dx.shape)
+    return float(loss), dx.reshape(N, T, V)
