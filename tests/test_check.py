@@ -376,3 +376,62 @@ def test_a_worker_that_dies_before_it_is_ready_is_a_clear_error(tmp_path):
 
     with pytest.raises(RuntimeError, match="worker process did not start"):
         grade(tmp_path, select(1)[:1])
+
+
+# Appended to a copy of our rnn_layers.py: each planted function replaces ours under its own
+# name, so the plant does not depend on how ours is written.
+RNN_BUGS = {
+    # backpropagation through time that adds the loss gradient dh[:, t] at the last step only
+    "rnn_layers.rnn_backward": """
+_right_rnn_backward = rnn_backward
+
+
+def rnn_backward(dh, cache):
+    last_only = np.zeros_like(dh)
+    last_only[:, -1] = dh[:, -1]
+    return _right_rnn_backward(last_only, cache)
+""",
+    # dW[x] += dout counts a word that repeats in the minibatch once
+    "rnn_layers.word_embedding_backward": """
+def word_embedding_forward(x, W):
+    return W[x], (x, W.shape)
+
+
+def word_embedding_backward(dout, cache):
+    x, shape = cache
+    dW = np.zeros(shape)
+    dW[x] += dout
+    return dW
+""",
+    # the gates in PyTorch's order i, f, g, o instead of the course's i, f, o, g (the cache is
+    # the right one, so that lstm_step_backward, graded on this cache, stays right)
+    "rnn_layers.lstm_step_forward": """
+_right_lstm_step_forward = lstm_step_forward
+
+
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = x @ Wx + prev_h @ Wh + b
+    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), sigmoid(a[:, 3 * H :])
+    g = np.tanh(a[:, 2 * H : 3 * H])
+    next_c = f * prev_c + i * g
+    cache = _right_lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)[2]
+    return o * np.tanh(next_c), next_c, cache
+""",
+}
+
+
+def test_captioning_bugs_are_flagged_and_a_correct_copy_passes(tmp_path, capsys):
+    names = [e.qualname for e in ENTRIES if e.module == "rnn_layers"]
+    root = copy_package(tmp_path / "student")
+    code, text, rows = graded(tmp_path, capsys, root, "--only", *names)
+    assert code == 0 and set(rows) == {f"rnn_layers.{n}" for n in names}, text
+    path = root / "cs231n" / "rnn_layers.py"
+    path.write_text(path.read_text(encoding="utf-8") + "".join(RNN_BUGS.values()), "utf-8")
+    code, text, rows = graded(tmp_path, capsys, root, "--only", *names)
+    flagged = {n for n, r in rows.items() if r["status"] != "pass"}
+    assert flagged == set(RNN_BUGS), text
+    assert all(rows[n]["status"] == "wrong" for n in RNN_BUGS), text
+    assert code == 1
+    assert re.search(r"dx.*np.random.seed\(231\)", rows["rnn_layers.rnn_backward"]["detail"])
+    assert rows["rnn_layers.rnn_backward"]["note"] == "notes/rnn_backprop.md"

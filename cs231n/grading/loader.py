@@ -18,16 +18,17 @@ the top (for the image transforms of ``preprocess``, which are not graded); wher
 does not import (this machine: its builds need CUDA), the student's module gets a
 placeholder (:class:`_Unavailable`) that fails only when something of it is called.
 
-Grading in isolation: :meth:`StudentPackage.function` returns the student's function
-with its global names rebound, so that every official function it calls by name
+Grading in isolation: :meth:`StudentPackage.function` returns the student's function with
+its global names rebound, so that every official function it calls by name
 (``affine_forward`` inside ``affine_relu_forward``, ``batchnorm_forward`` inside
-``spatial_batchnorm_forward``) is OUR version. A method is called with an instance of
-OUR class, so ``self.loss`` inside ``train`` is ours too. A bug is then reported in the
-function that has it and nowhere else. Only the function's own globals are rebound:
-private helpers of the student's keep calling what they called. With ``isolation`` off,
-:meth:`StudentPackage.function` returns the student's functions as written (the worker
-uses that as a second try for a function that fails in isolation, e.g. a layer norm that
-calls the student's batch norm with an extra flag only the student's batch norm knows).
+``spatial_batchnorm_forward``, ``rnn_step_forward`` inside ``rnn_forward``) is OUR version.
+A method is called with an instance of OUR class, so ``self.loss`` inside ``train`` is ours
+too. A bug is then reported in the function that has it and nowhere else. Only the
+function's own globals are rebound: private helpers of the student's keep calling what they
+called. With ``isolation`` off, :meth:`StudentPackage.function` returns the student's
+functions as written (the worker uses that as a second try for a function that fails in
+isolation, e.g. a layer norm that calls the student's batch norm with an extra flag only the
+student's batch norm knows).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ REFERENCE_MODULES = (
     "cs231n.fast_layers",
     "cs231n.layer_utils",
     "cs231n.optim",
+    "cs231n.rnn_layers",
     "cs231n.classifiers.linear_svm",
     "cs231n.classifiers.softmax",
 )

@@ -11,7 +11,9 @@ Left out of this first version:
 * the PyTorch and TensorFlow notebooks of assignment 2 (their functions are written in
   the notebooks, not in ``cs231n/``);
 * assignment 3: each assignment 3 issue adds its functions here as it lands (now: network
-  visualization and the style-transfer losses, both frameworks).
+  visualization and the style-transfer losses, both frameworks; the recurrent layers of the
+  captioning notebooks, but not ``temporal_affine_forward/backward``,
+  ``temporal_softmax_loss`` and ``sigmoid``, which the 2020 starter code gives).
 
 Some entries are given in the starter code but are graded all the same because the
 fully connected and convolutional nets build on them (the ``layer_utils`` sandwiches).
@@ -195,6 +197,21 @@ ENTRIES: tuple[Entry, ...] = tuple(
         "gram_matrix",
         "style_loss",
         "tv_loss",
+    )
+    + _entries(
+        "rnn_layers",
+        3,
+        "rnn_backprop.md",
+        "rnn_step_forward",
+        "rnn_step_backward",
+        "rnn_forward",
+        "rnn_backward",
+        "word_embedding_forward",
+        "word_embedding_backward",
+        "lstm_step_forward",
+        "lstm_step_backward",
+        "lstm_forward",
+        "lstm_backward",
     )
 )
 
