@@ -6,6 +6,7 @@
     cs231n data fetch cifar10 [...]       # download and check them
     cs231n data verify [NAME ...]         # check checksums of what is here
     cs231n data build squeezenet [--force]  # convert data into what the package uses
+    cs231n data build flickr8k-captions     # the offline captioning set (COCO layout)
     cs231n run [NOTEBOOK ...] [--quick]   # execute notebooks headless
     cs231n results [--write-readme]       # print the results table
     cs231n results --stale                # notebooks whose recorded run predates the code
@@ -238,7 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Download the named datasets into the data folder and verify them.",
     )
     fetch.add_argument(
-        "names", nargs="+", metavar="NAME", help="dataset name (see 'cs231n data list')"
+        "names",
+        nargs="+",
+        metavar="NAME",
+        help="dataset name (see 'cs231n data list'; coco means coco_captioning)",
     )
     verify = data_sub.add_parser(
         "verify",
@@ -248,15 +252,19 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("names", nargs="*", metavar="NAME", help="dataset name (default: all)")
     build = data_sub.add_parser(
         "build",
-        help="build what the package derives from a dataset (squeezenet: the weights)",
+        help="build what the package derives from a dataset (squeezenet, flickr8k-captions)",
         description=(
             "Convert a dataset of the data folder into what the package uses, written under "
             "$CS231N_CACHE (default ~/.cache/cs231n/built). squeezenet: the SqueezeNet 1.1 "
             "weights from SqueezeNetFP16.mlmodel, for PyTorch and TensorFlow (needs "
-            "coremltools: pip install -e '.[coreml]')."
+            "coremltools: pip install -e '.[coreml]'). flickr8k-captions: the offline "
+            "captioning set in the COCO layout, from flickr8k/ (1,000 photographs, their "
+            "captions and SqueezeNet features)."
         ),
     )
-    build.add_argument("names", nargs="+", metavar="NAME", help="what to build: squeezenet")
+    build.add_argument(
+        "names", nargs="+", metavar="NAME", help="what to build: squeezenet, flickr8k-captions"
+    )
     build.add_argument("--force", action="store_true", help="rebuild even if a valid build exists")
     data.set_defaults(func=cmd_data)
 

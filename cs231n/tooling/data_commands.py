@@ -4,25 +4,84 @@
 work is done by :mod:`cs231n.data.registry` (what exists), :mod:`cs231n.data.checksums`
 (what is here and whether it is official) and :mod:`cs231n.data.download` (fetching);
 ``build`` converts a dataset into what the package uses, under ``cache_root()``
-(:mod:`cs231n.data.squeezenet_weights` for ``squeezenet``).
+(:mod:`cs231n.data.squeezenet_weights` for ``squeezenet``,
+:mod:`cs231n.data.flickr8k_captions` for ``flickr8k-captions``). ``fetch`` and ``verify``
+also take the short names of :data:`ALIASES` (``coco`` for ``coco_captioning``).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from cs231n.data.checksums import file_status, is_bad
 from cs231n.data.download import fetch
-from cs231n.data.registry import REGISTRY, lookup
+from cs231n.data.registry import REGISTRY, DatasetName, lookup
 from cs231n.paths import data_root, data_source
 
-__all__ = ["cli_list", "cli_fetch", "cli_verify", "cli_build", "BUILDABLE"]
+__all__ = ["cli_list", "cli_fetch", "cli_verify", "cli_build", "Buildable", "BUILDABLE", "ALIASES"]
 
-#: Datasets ``cs231n data build`` knows, with what it builds from them.
+#: Short names ``cs231n data fetch|verify`` also accept, for a registry name.
+ALIASES = {"coco": DatasetName.COCO_CAPTIONING}
+
+
+@dataclass(frozen=True)
+class Buildable:
+    """What ``cs231n data build NAME`` builds, through its module's functions.
+
+    Attributes:
+        description: what is built, from what.
+        source: ``() -> Path`` where it reads (raises ``DatasetNotFoundError`` when missing).
+        is_built: ``() -> bool``, True when a valid build is there (the build would be skipped).
+        output: ``() -> Path`` where the build is written.
+        build: ``() -> Path`` rebuilds (even when valid) and returns what it wrote.
+    """
+
+    description: str
+    source: Callable[[], Path]
+    is_built: Callable[[], bool]
+    output: Callable[[], Path]
+    build: Callable[[], Path]
+
+
+def _squeezenet():  # imported when a build runs: the builders pull in torch or coremltools
+    from cs231n.data import squeezenet_weights
+
+    return squeezenet_weights
+
+
+def _flickr8k():
+    from cs231n.data import flickr8k_captions
+
+    return flickr8k_captions
+
+
+#: What ``cs231n data build`` knows, by name.
 BUILDABLE = {
-    "squeezenet": "SqueezeNet 1.1 weights for PyTorch and TensorFlow from SqueezeNetFP16.mlmodel",
+    "squeezenet": Buildable(
+        "SqueezeNet 1.1 weights for PyTorch and TensorFlow from SqueezeNetFP16.mlmodel",
+        source=lambda: _squeezenet().mlmodel_path(),
+        is_built=lambda: _squeezenet().is_built(),
+        output=lambda: _squeezenet().built_path(),
+        build=lambda: _squeezenet().build_squeezenet(force=True),
+    ),
+    "flickr8k-captions": Buildable(
+        "the offline captioning set in the COCO layout (1,000 Flickr8k photographs, their "
+        "captions and SqueezeNet features)",
+        source=lambda: _flickr8k().source_folder(),
+        is_built=lambda: _flickr8k().is_built(),
+        output=lambda: _flickr8k().built_folder(),
+        build=lambda: _flickr8k().build_flickr8k_captions(force=True),
+    ),
 }
+
+
+def _resolve(names: list[str] | None) -> list[str] | None:
+    """Registry names for ``names``, with :data:`ALIASES` replaced."""
+    return None if names is None else [ALIASES.get(n, n) for n in names]
 
 
 def _err(message: str) -> None:
@@ -57,10 +116,13 @@ def cli_list() -> int:
 
 
 def cli_fetch(names: list[str]) -> int:
-    """Fetch each named dataset. Exit code 0 on success, 1 if a download failed
-    (no network, checksum mismatch, derived dataset), 2 for an unknown name."""
+    """Fetch each named dataset (a registry name or an alias of :data:`ALIASES`).
+
+    Exit code 0 on success, 1 if a download failed (no network, checksum mismatch, derived
+    dataset), 2 for an unknown name."""
+    names = _resolve(names or [])
     try:
-        datasets = lookup(names or [])
+        datasets = lookup(names)
     except KeyError as e:
         _err(f"error: {e.args[0]}")
         return 2
@@ -100,6 +162,7 @@ def cli_verify(names: list[str] | None = None) -> int:
     1 when a required file is missing; 2 when a file matches no checksum we know
     (corrupted or unexpected; this wins over 1); also 2 for an unknown name.
     """
+    names = _resolve(names)
     try:
         datasets = lookup(names)
     except KeyError as e:
@@ -147,11 +210,12 @@ _VERIFY_CODES = {
 
 
 def cli_build(names: list[str], force: bool = False) -> int:
-    """Build what the package derives from each named dataset (see :data:`BUILDABLE`).
+    """Build what the package derives from the data folder (see :data:`BUILDABLE`).
 
-    Prints where it reads, then the path written (or that a valid build is already
-    there; ``force`` rebuilds). Exit code 0 on success, 1 if the source is missing or
-    cannot be read (or coremltools is not installed), 2 for a name that cannot be built.
+    Prints where each build reads, then the path written (or that a valid build is already
+    there; ``force`` rebuilds). Exit code 0 on success, 1 if a source is missing or cannot
+    be read (or a builder's dependency, e.g. coremltools, is not installed), 2 for a name
+    that cannot be built.
     """
     unknown = [n for n in names if n not in BUILDABLE]
     if unknown or not names:
@@ -160,19 +224,18 @@ def cli_build(names: list[str], force: bool = False) -> int:
             f"buildable: {', '.join(BUILDABLE)}"
         )
         return 2
-    from cs231n.data import squeezenet_weights as sw  # the only builder so far
-
     _header()
     code = 0
     for name in names:
+        b = BUILDABLE[name]
         try:
-            src = sw.mlmodel_path()
-            if not force and sw.is_built(src):
-                print(f"{name}: already built: {sw.built_path()} (from {src}; --force rebuilds)")
+            src = b.source()
+            if not force and b.is_built():
+                print(f"{name}: already built: {b.output()} (from {src}; --force rebuilds)")
                 continue
-            print(f"{name}: building {BUILDABLE[name]} ({src}) ...", flush=True)
+            print(f"{name}: building {b.description} ({src}) ...", flush=True)
             t0 = time.perf_counter()
-            out = sw.build_squeezenet(force=True, source=src)
+            out = b.build()
         except (OSError, ImportError, ValueError) as e:  # includes DatasetNotFoundError
             _err(f"{name}: error: {e}")
             code = 1
