@@ -14,6 +14,10 @@ official ``coco_captioning.zip``:
 
 Captions are word indices padded with ``<NULL>`` (index 0); each starts with
 ``<START>`` and ends with ``<END>``. ``T`` is 17 in the official file.
+
+Offline, :func:`cs231n.data.flickr8k_captions.captioning_folder` returns a folder in this
+layout built from real Flickr8k photographs (``cs231n data build flickr8k-captions``), which
+these functions read unchanged.
 """
 
 from __future__ import annotations
