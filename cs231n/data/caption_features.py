@@ -53,7 +53,7 @@ def image_features(
         :func:`cs231n.image_utils.preprocess_image`, through ``trunk``, mean over ``h, w``.
     """
     import torch
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain text bar: works without ipywidgets
 
     from cs231n.image_utils import preprocess_image
 
