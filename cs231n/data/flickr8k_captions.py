@@ -53,14 +53,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from cs231n.data.built_folder import MANIFEST, commit_folder, manifest_matches, sha256, write_h5
 from cs231n.data.caption_features import IMAGE_SIZE, fit_pca, image_features
 from cs231n.data.caption_tokens import MAX_LENGTH, build_vocabulary, encode_captions, tokenize
 from cs231n.paths import DatasetNotFoundError, cache_root, data_root
@@ -103,13 +101,8 @@ COCO_FILES = (
     *(f"{s}2014_{kind}" for s in ("train", "val") for kind in ("urls.txt", "images.txt")),
     *(f"{s}2014_vgg16_fc7{p}.h5" for s in ("train", "val") for p in ("", "_pca")),
 )
-MANIFEST = "MANIFEST.json"
 
 _KEY = re.compile(r"^(?P<image>[^\s#]+)#(?P<k>\d+)[\t ](?P<caption>.*)$")
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def parse_token_file(path) -> dict[str, list[str]]:
@@ -212,38 +205,26 @@ def built_folder() -> Path:
 def _sources(src: Path) -> dict:
     """What the build is made from, as the manifest records it."""
     images = sorted(p for p in (src / "images").iterdir() if p.suffix.lower() == ".jpg")
-    listing = "".join(f"{_sha256(p)}  {p.name}\n" for p in images)
+    listing = "".join(f"{sha256(p)}  {p.name}\n" for p in images)
     return {
         "folder": str(src),
-        "token_file_sha256": _sha256(src / TOKEN_FILE),
+        "token_file_sha256": sha256(src / TOKEN_FILE),
         "num_image_files": len(images),
         "images_sha256": hashlib.sha256(listing.encode()).hexdigest(),  # of 'sha256  name' lines
         "weights": _weights_source(),
     }
 
 
-def _manifest_matches(folder: Path, seed: int, sources: dict) -> bool:
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        ok = manifest["build_version"] == BUILD_VERSION and manifest["seed"] == seed
-        ok = ok and manifest["sources"] == sources and set(COCO_FILES) <= set(manifest["files"])
-        return ok and all(_sha256(folder / n) == h for n, h in manifest["files"].items())
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
+def _expected(seed: int, sources: dict) -> dict:
+    """What a valid build's manifest must say."""
+    return {"build_version": BUILD_VERSION, "seed": seed, "sources": sources}
 
 
 def is_built(seed: int = 0) -> bool:
     """True when :func:`built_folder` holds a valid build from the current sources with
     ``seed`` (:func:`build_flickr8k_captions` would reuse it)."""
-    return _manifest_matches(built_folder(), seed, _sources(source_folder()))
-
-
-def _write_h5(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    import h5py
-
-    with h5py.File(path, "w") as f:
-        for k, v in arrays.items():
-            f.create_dataset(k, data=v, track_times=False)  # no timestamps: same bytes each build
+    expected = _expected(seed, _sources(source_folder()))
+    return manifest_matches(built_folder(), expected, COCO_FILES)
 
 
 def _write_set(tmp: Path, src: Path, seed: int, sources: dict) -> None:
@@ -266,7 +247,7 @@ def _write_set(tmp: Path, src: Path, seed: int, sources: dict) -> None:
             np.arange(len(per_image), dtype=np.int32), [len(c) for c in per_image]
         )
         stats[s] = {"images": len(per_image), "captions": len(flat), "truncated": truncated}
-    _write_h5(tmp / "coco2014_captions.h5", h5)
+    write_h5(tmp / "coco2014_captions.h5", h5)
     vocab = {"idx_to_word": idx_to_word, "word_to_idx": word_to_idx}
     (tmp / "coco2014_vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
     for s, names_s in splits.items():
@@ -283,9 +264,9 @@ def _write_set(tmp: Path, src: Path, seed: int, sources: dict) -> None:
     dim = min(PCA_DIM, *feats["train"].shape)
     mean, comps, explained = fit_pca(feats["train"], dim)
     for s, f in feats.items():
-        _write_h5(tmp / f"{s}2014_vgg16_fc7.h5", {"features": f})
+        write_h5(tmp / f"{s}2014_vgg16_fc7.h5", {"features": f})
         pca = ((f.astype(np.float64) - mean) @ comps.T).astype(np.float32)  # (M, K)
-        _write_h5(tmp / f"{s}2014_vgg16_fc7_pca.h5", {"features": pca})
+        write_h5(tmp / f"{s}2014_vgg16_fc7_pca.h5", {"features": pca})
     manifest = {
         "name": FOLDER,
         "description": (
@@ -311,7 +292,7 @@ def _write_set(tmp: Path, src: Path, seed: int, sources: dict) -> None:
             "image_size": IMAGE_SIZE,
         },
         "sources": sources,
-        "files": {n: _sha256(tmp / n) for n in COCO_FILES},
+        "files": {n: sha256(tmp / n) for n in COCO_FILES},
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
@@ -337,27 +318,9 @@ def build_flickr8k_captions(force: bool = False, seed: int = 0) -> Path:
     src = source_folder()
     sources = _sources(src)
     out = built_folder()
-    if not force and _manifest_matches(out, seed, sources):
+    if not force and manifest_matches(out, _expected(seed, sources), COCO_FILES):
         return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-", suffix=".tmp", dir=out.parent))
-    old = None
-    try:
-        _write_set(tmp, src, seed, sources)
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the cache is an ordinary folder
-        if out.exists():  # a directory cannot be replaced in one rename: move it aside first
-            old = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-", suffix=".old", dir=out.parent))
-            os.replace(out, old / FOLDER)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not out.exists() and (old / FOLDER).exists():
-            os.replace(old / FOLDER, out)  # put the previous build back
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    return out
+    return commit_folder(out, lambda tmp: _write_set(tmp, src, seed, sources))
 
 
 def captioning_folder() -> tuple[Path, str]:
