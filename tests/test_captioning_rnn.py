@@ -366,3 +366,18 @@ def test_overfits_50_captions_in_100_iterations(cell_type):
     sampled = model.sample(data["train_features"][:10], max_length=8)
     expected = data["train_captions"][:10, 1:]
     assert np.mean(model._pad_after_end(sampled) == expected) > 0.9
+
+
+def test_top_k_is_a_stable_argsort_prefix():
+    from cs231n.classifiers.rnn import _top_k
+
+    rng = np.random.default_rng(8)
+    for k, M in ((1, 7), (3, 12), (5, 40), (12, 12)):
+        values = rng.integers(0, 4, size=(50, M)).astype(float)  # many ties
+        values[rng.random(values.shape) < 0.2] = -np.inf
+        expected = np.argsort(-values, axis=1, kind="stable")[:, :k]
+        np.testing.assert_array_equal(_top_k(values, k), expected)
+        smooth = rng.standard_normal((50, M))
+        np.testing.assert_array_equal(
+            _top_k(smooth, k), np.argsort(-smooth, axis=1, kind="stable")[:, :k]
+        )

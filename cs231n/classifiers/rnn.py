@@ -47,6 +47,20 @@ def _log_softmax(scores: np.ndarray) -> np.ndarray:
     return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
 
 
+def _top_k(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices (N, k) of the k largest entries of each row of values (N, M), largest first,
+    ties by lower index: the first k of a stable argsort of ``-values``, found with an
+    O(M) argpartition (a full sort only for rows with a tie across the k-th place)."""
+    part = np.argpartition(-values, k - 1, axis=1)[:, :k]  # (N, k), in no order
+    picked = np.take_along_axis(values, part, axis=1)
+    kth = picked.min(axis=1, keepdims=True)  # (N, 1)
+    tie = (values == kth).sum(axis=1) != (picked == kth).sum(axis=1)  # (N,)
+    top = np.take_along_axis(part, np.lexsort((part, -picked)), axis=1)
+    if tie.any():
+        top[tie] = np.argsort(-values[tie], axis=1, kind="stable")[:, :k]
+    return top
+
+
 class CaptioningRNN:
     """Image captioning with a recurrent neural network (official 2020 constructor).
 
@@ -281,8 +295,8 @@ class CaptioningRNN:
             logp[done] = -np.inf
             logp[done, self._null] = 0.0
             cand = (score[:, :, None] + logp).reshape(N, k * V)  # (N, k V)
-            # Best first; the stable sort breaks ties by beam, then word index, like argmax.
-            top = np.argsort(-cand, axis=1, kind="stable")[:, :k]  # (N, k)
+            # Best first, ties by beam, then word index (as argmax breaks them).
+            top = _top_k(cand, k)  # (N, k)
             parent, words = np.divmod(top, V)
             words = words.astype(np.int32)
             score = np.take_along_axis(cand, top, axis=1)
