@@ -7,6 +7,7 @@
     cs231n data verify [NAME ...]         # check checksums of what is here
     cs231n data build squeezenet [--force]  # convert data into what the package uses
     cs231n data build flickr8k-captions     # the offline captioning set (COCO layout)
+    cs231n data build mnist-captions        # MNIST digit strips read aloud (COCO layout)
     cs231n run [NOTEBOOK ...] [--quick]   # execute notebooks headless
     cs231n results [--write-readme]       # print the results table
     cs231n results --stale                # notebooks whose recorded run predates the code
@@ -252,18 +253,22 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("names", nargs="*", metavar="NAME", help="dataset name (default: all)")
     build = data_sub.add_parser(
         "build",
-        help="build what the package derives from a dataset (squeezenet, flickr8k-captions)",
+        help="build what the package derives from the data (squeezenet, *-captions)",
         description=(
             "Convert a dataset of the data folder into what the package uses, written under "
             "$CS231N_CACHE (default ~/.cache/cs231n/built). squeezenet: the SqueezeNet 1.1 "
             "weights from SqueezeNetFP16.mlmodel, for PyTorch and TensorFlow (needs "
             "coremltools: pip install -e '.[coreml]'). flickr8k-captions: the offline "
             "captioning set in the COCO layout, from flickr8k/ (1,000 photographs, their "
-            "captions and SqueezeNet features)."
+            "captions and SqueezeNet features). mnist-captions: strips of real MNIST digits "
+            "with captions that read them, in the same layout."
         ),
     )
     build.add_argument(
-        "names", nargs="+", metavar="NAME", help="what to build: squeezenet, flickr8k-captions"
+        "names",
+        nargs="+",
+        metavar="NAME",
+        help="what to build: squeezenet, flickr8k-captions, mnist-captions",
     )
     build.add_argument("--force", action="store_true", help="rebuild even if a valid build exists")
     data.set_defaults(func=cmd_data)

@@ -5,7 +5,8 @@ work is done by :mod:`cs231n.data.registry` (what exists), :mod:`cs231n.data.che
 (what is here and whether it is official) and :mod:`cs231n.data.download` (fetching);
 ``build`` converts a dataset into what the package uses, under ``cache_root()``
 (:mod:`cs231n.data.squeezenet_weights` for ``squeezenet``,
-:mod:`cs231n.data.flickr8k_captions` for ``flickr8k-captions``). ``fetch`` and ``verify``
+:mod:`cs231n.data.flickr8k_captions` for ``flickr8k-captions``,
+:mod:`cs231n.data.mnist_captions` for ``mnist-captions``). ``fetch`` and ``verify``
 also take the short names of :data:`ALIASES` (``coco`` for ``coco_captioning``).
 """
 
@@ -59,6 +60,12 @@ def _flickr8k():
     return flickr8k_captions
 
 
+def _mnist_captions():
+    from cs231n.data import mnist_captions
+
+    return mnist_captions
+
+
 #: What ``cs231n data build`` knows, by name.
 BUILDABLE = {
     "squeezenet": Buildable(
@@ -75,6 +82,14 @@ BUILDABLE = {
         is_built=lambda: _flickr8k().is_built(),
         output=lambda: _flickr8k().built_folder(),
         build=lambda: _flickr8k().build_flickr8k_captions(force=True),
+    ),
+    "mnist-captions": Buildable(
+        "the controlled captioning set in the COCO layout (strips of 1..15 real MNIST digits "
+        "captioned by reading them)",
+        source=lambda: data_root() / "mnist",
+        is_built=lambda: _mnist_captions().is_built(),
+        output=lambda: _mnist_captions().built_folder(),
+        build=lambda: _mnist_captions().build_mnist_captions(force=True),
     ),
 }
 
