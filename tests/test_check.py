@@ -421,17 +421,85 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
 }
 
 
-def test_captioning_bugs_are_flagged_and_a_correct_copy_passes(tmp_path, capsys):
-    names = [e.qualname for e in ENTRIES if e.module == "rnn_layers"]
-    root = copy_package(tmp_path / "student")
-    code, text, rows = graded(tmp_path, capsys, root, "--only", *names)
-    assert code == 0 and set(rows) == {f"rnn_layers.{n}" for n in names}, text
-    path = root / "cs231n" / "rnn_layers.py"
-    path.write_text(path.read_text(encoding="utf-8") + "".join(RNN_BUGS.values()), "utf-8")
-    code, text, rows = graded(tmp_path, capsys, root, "--only", *names)
-    flagged = {n for n, r in rows.items() if r["status"] != "pass"}
-    assert flagged == set(RNN_BUGS), text
+CAPTIONING_BUGS = {  # appended to a copy of our classifiers/rnn.py, the same way
+    # the loss divided by N * T (a mean over time steps) instead of N, gradients alike
+    "rnn.CaptioningRNN.loss": """
+_right_loss = CaptioningRNN.loss
+
+
+def _loss_per_step(self, features, captions):
+    loss, grads = _right_loss(self, features, captions)
+    T = captions.shape[1] - 1
+    return loss / T, {k: v / T for k, v in grads.items()}
+
+
+CaptioningRNN.loss = _loss_per_step
+""",
+    # <START> written into column 0, so every caption is one word late; the bug is in a
+    # helper method of the student's own class, which the grader must call
+    "rnn.CaptioningRNN.sample": """
+_right_sample = CaptioningRNN.sample
+
+
+def _sample_by_helper(self, features, max_length=30, beam_size=1):
+    return self._late_by_one(features, max_length)
+
+
+def _late_by_one(self, features, max_length):
+    captions = _right_sample(self, features, max_length)
+    start = np.full((captions.shape[0], 1), self._start, dtype=captions.dtype)
+    return np.hstack([start, captions[:, :-1]])
+
+
+CaptioningRNN.sample = _sample_by_helper
+CaptioningRNN._late_by_one = _late_by_one
+""",
+}
+
+
+# Not a bug: a greedy sample that stops at <END> and pads with <NULL> (decode_captions shows the
+# same caption as the official one, which samples on after <END>).
+PADDED_SAMPLE = """
+_official_sample = CaptioningRNN.sample
+
+
+def _sample_padded_after_end(self, features, max_length=30):
+    captions = np.array(_official_sample(self, features, max_length))
+    after_end = np.cumsum(captions == self._end, axis=1) - (captions == self._end) > 0
+    captions[after_end] = self._null
+    return captions
+
+
+CaptioningRNN.sample = _sample_padded_after_end
+"""
+
+
+def _append(root: Path, rel: str, bugs: dict) -> None:
+    path = root / "cs231n" / rel
+    path.write_text(path.read_text(encoding="utf-8") + "".join(bugs.values()), "utf-8")
+
+
+def test_captioning_bugs_are_flagged_where_they_are_and_a_correct_copy_passes(tmp_path, capsys):
+    graded_here = [e for e in ENTRIES if e.module in ("rnn_layers", "classifiers.rnn")]
+    names = [f"{e.module}.{e.qualname}" for e in graded_here]
+    correct = copy_package(tmp_path / "correct")
+    _append(correct, "classifiers/rnn.py", {"padded": PADDED_SAMPLE})
+    code, text, rows = graded(tmp_path, capsys, correct, "--only", *names)
+    assert code == 0 and set(rows) == {e.name for e in graded_here}, text
+    # Layer bugs: CaptioningRNN, which calls the layers, is graded with ours and passes.
+    layers = copy_package(tmp_path / "layers")
+    _append(layers, "rnn_layers.py", RNN_BUGS)
+    code, text, rows = graded(tmp_path, capsys, layers, "--only", *names)
+    assert {n for n, r in rows.items() if r["status"] != "pass"} == set(RNN_BUGS), text
     assert all(rows[n]["status"] == "wrong" for n in RNN_BUGS), text
     assert code == 1
     assert re.search(r"dx.*np.random.seed\(231\)", rows["rnn_layers.rnn_backward"]["detail"])
     assert rows["rnn_layers.rnn_backward"]["note"] == "notes/rnn_backprop.md"
+    # Model bugs: the layers pass.
+    model = copy_package(tmp_path / "model")
+    _append(model, "classifiers/rnn.py", CAPTIONING_BUGS)
+    code, text, rows = graded(tmp_path, capsys, model, "--only", *names)
+    assert {n for n, r in rows.items() if r["status"] != "pass"} == set(CAPTIONING_BUGS), text
+    assert all(rows[n]["status"] == "wrong" for n in CAPTIONING_BUGS), text
+    assert "the official check, cell_type='rnn'" in rows["rnn.CaptioningRNN.loss"]["detail"]
+    assert "captions (up to <END>)" in rows["rnn.CaptioningRNN.sample"]["detail"]

@@ -11,17 +11,29 @@ then against ours on small random float64 inputs (N = 1, T = 1, odd sizes). Each
 the cache of the student's own forward and is compared with ours, and on the first input
 (the notebook's own, drawn as ``np.random.seed(231)`` draws them) with centred differences of
 our forward. ``word_embedding_backward`` is checked with words that repeat, the usual bug.
+
+``CaptioningRNN.loss`` and ``CaptioningRNN.sample`` (its ``__init__`` is given) are called
+with an instance that OUR ``__init__`` built, in float64, that also has the student's own
+helper methods, with the layers of ``rnn_layers`` and ``layers`` rebound to ours. The loss:
+the notebooks' losses 9.83235591003 (rnn) and 9.82445935443 (lstm) of their deterministic
+models, to 1e-10; loss and gradients against ours on random captions with ``<NULL>``
+padding, both cells; and on the notebooks' gradient-check model (``np.random.seed(231)``),
+both cells, the gradients against centred differences of our loss. The greedy sample: the
+captions of ours on the same parameters, word by word up to the first ``<END>`` (what
+``decode_captions`` shows; a sample that pads with ``<NULL>`` after ``<END>`` and one that
+goes on sampling both pass).
 """
 
 from __future__ import annotations
 
 import copy
+import types
 
 import numpy as np
 
-from cs231n.gradient_check import eval_numerical_gradient_array
+from cs231n.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
 from cs231n.grading.checks import Subject, cases_rng, check_backward, check_forward
-from cs231n.grading.compare import Grade, pair
+from cs231n.grading.compare import Grade, NotDone, pair
 
 _OFFICIAL_SEED = "np.random.seed(231), as the notebook"
 
@@ -262,8 +274,170 @@ def lstm_backward(s: Subject) -> float:
     return check_backward(s, "lstm_forward", _lstm_cases(), names, range(5))
 
 
+# --------------------------------------------------------------------- CaptioningRNN
+_TINY_VOCAB = {"<NULL>": 0, "cat": 2, "dog": 3}  # the notebooks' check vocabulary (V = 3)
+_VOCAB = {w: i for i, w in enumerate("<NULL> <START> <END> a cat dog on mat".split())}
+
+
+def _with_student_methods(s: Subject, obj):
+    """``obj`` (built by our ``__init__``) with the methods of the student's class too, each
+    isolated: a ``loss`` or ``sample`` that calls a helper method of the student's own
+    (``self._step(...)``) is graded with that helper, not with ours or with none."""
+    try:
+        theirs = s.package.obj(s.entry.module, "CaptioningRNN")
+    except Exception:
+        return obj  # the graded method itself reports what is wrong with the class
+    if not isinstance(theirs, type):
+        return obj
+    methods = {
+        name: s.package.isolate(fn)
+        for name, fn in vars(theirs).items()
+        if isinstance(fn, types.FunctionType) and name != "__init__"
+    }
+    obj.__class__ = type("CaptioningRNN", (type(obj),), methods)
+    return obj
+
+
+def _model(s: Subject, word_to_idx: dict, D: int, W: int, H: int, cell: str, seed: int):
+    """Our CaptioningRNN in float64 (our ``__init__``, plus the student's extra attributes
+    and methods)."""
+    from cs231n.grading.checks_models import _instance
+
+    kwargs = {"input_dim": D, "wordvec_dim": W, "hidden_dim": H, "cell_type": cell}
+    obj = _instance(s, "CaptioningRNN", (word_to_idx,), {**kwargs, "dtype": np.float64}, seed)
+    return _with_student_methods(s, obj)
+
+
+def _official_losses(s: Subject):
+    """The notebooks' deterministic models: every parameter a linspace, and their losses."""
+    N, D, W, H, T = 10, 20, 30, 40, 13
+    out = []
+    for cell, (lo, hi), value, notebook in (
+        ("rnn", (-1.5, 0.3), 9.83235591003, "RNN_Captioning.ipynb"),
+        ("lstm", (-0.5, 1.7), 9.82445935443, "LSTM_Captioning.ipynb"),
+    ):
+        model = _model(s, _TINY_VOCAB, D, W, H, cell, 0)
+        for k, v in model.params.items():
+            model.params[k] = np.linspace(-1.4, 1.3, num=v.size).reshape(v.shape)
+        features = _lin(lo, hi, N, D)
+        captions = (np.arange(N * T) % len(_TINY_VOCAB)).reshape(N, T)
+        out.append((f"the official check, cell_type={cell!r} ({notebook})", model, features,
+                    captions, value))  # fmt: skip
+    return out
+
+
+def _loss_cases(s: Subject):
+    """Random captions with <NULL> padding (masked targets), both cells, N = 1 too."""
+    out = []
+    for seed, (cell, N, T1, D, W, H) in enumerate(
+        [("rnn", 3, 6, 4, 5, 6), ("lstm", 3, 6, 4, 5, 6), ("lstm", 1, 2, 3, 2, 3)]
+    ):
+        r = cases_rng(70 + seed)
+        model = _model(s, _VOCAB, D, W, H, cell, seed)
+        for k, v in model.params.items():  # larger weights than the init: non-trivial scores
+            model.params[k] = r.standard_normal(v.shape)
+        captions = r.integers(3, len(_VOCAB), size=(N, T1))
+        captions[:, 0] = _VOCAB["<START>"]
+        lengths = r.integers(1, T1, size=N)
+        for n, length in enumerate(lengths):
+            captions[n, length] = _VOCAB["<END>"]
+            captions[n, length + 1 :] = _VOCAB["<NULL>"]
+        features = r.standard_normal((N, D))
+        case = f"cell_type={cell!r}, features ({N}, {D}), captions ({N}, {T1}), W={W}, H={H}"
+        out.append((case, model, features, captions))
+    return out
+
+
+def _notebook_gradient_case(s: Subject, cell: str):
+    """The notebook's gradient check: np.random.seed(231), then captions, features, model."""
+    np.random.seed(231)  # noqa: NPY002 (the notebook's recipe draws the model from it too)
+    N, T, D, W, H = 2, 3, 4, 5, 6
+    captions = np.random.randint(len(_TINY_VOCAB), size=(N, T))  # noqa: NPY002
+    features = np.random.randn(N, D)  # noqa: NPY002
+    from cs231n.grading.checks_models import _adopt
+
+    kwargs = {"input_dim": D, "wordvec_dim": W, "hidden_dim": H, "cell_type": cell}
+    kwargs["dtype"] = np.float64
+    model = _adopt(s, "CaptioningRNN", s.ours("CaptioningRNN")(_TINY_VOCAB, **kwargs),
+                   (_TINY_VOCAB,), kwargs)  # fmt: skip
+    model = _with_student_methods(s, model)
+    case = f"cell_type={cell!r}, the notebook's gradient check ({_OFFICIAL_SEED})"
+    return case, model, features, captions
+
+
+def captioning_loss(s: Subject) -> float:
+    """The official losses, then loss and every gradient against ours, then the gradients
+    against centred differences of our loss on the notebook's gradient-check model."""
+    g = Grade()
+    loss, ours = s.student(), s.ours()
+    for case, model, features, captions, value in _official_losses(s):
+        got = pair(loss(copy.deepcopy(model), features.copy(), captions.copy()), "loss")
+        g.scalar("loss", got[0], value, case, 1e-10)
+    cases = [(*c, False) for c in _loss_cases(s)]
+    cases += [(*_notebook_gradient_case(s, cell), True) for cell in ("rnn", "lstm")]
+    for case, model, features, captions, numeric in cases:
+        got = pair(loss(copy.deepcopy(model), features.copy(), captions.copy()), "loss")
+        want = ours(copy.deepcopy(model), features.copy(), captions.copy())
+        g.scalar("loss", got[0], want[0], case, 1e-10)
+        grads = got[1]
+        if not isinstance(grads, dict) or not grads:
+            raise NotDone("grads is empty")
+        g.check(set(grads) == set(want[1]), f"grads keys {sorted(grads)}", case)
+        for key in sorted(set(grads) & set(want[1])):
+            g.array(f"grads[{key!r}]", grads[key], want[1][key], case, 1e-7)
+            if numeric:
+                work = copy.deepcopy(model)
+
+                def f(_, work=work, x=features, y=captions):
+                    return ours(work, x, y)[0]
+
+                num = eval_numerical_gradient(f, work.params[key], verbose=False)
+                g.array(f"grads[{key!r}]", grads[key], num, case, 1e-7, numeric=True)
+    return g.result()
+
+
+def _upto_end(captions: np.ndarray, end: int) -> np.ndarray:
+    """(N, L) booleans: the words of each caption up to and including its first ``<END>``
+    (what ``decode_captions`` shows); the words after it may be anything."""
+    seen = np.cumsum(captions == end, axis=1)
+    return (seen == 0) | ((seen == 1) & (captions == end))
+
+
+def captioning_sample(s: Subject) -> float:
+    """Greedy captions against ours on the same parameters, word by word up to ``<END>``;
+    column 0 must be the first sampled word (not ``<START>``)."""
+    g = Grade()
+    sample, ours = s.student(), s.ours()
+    end = _VOCAB["<END>"]
+    for seed, (cell, N, D, W, H, L) in enumerate(
+        [("rnn", 6, 4, 5, 7, 9), ("lstm", 6, 4, 5, 7, 9), ("lstm", 1, 3, 2, 3, 4)]
+    ):
+        r = cases_rng(80 + seed)
+        model = _model(s, _VOCAB, D, W, H, cell, seed)
+        for k, v in model.params.items():
+            model.params[k] = 2 * r.standard_normal(v.shape)  # peaked scores: no near ties
+        features = r.standard_normal((N, D))
+        case = f"cell_type={cell!r}, features ({N}, {D}), W={W}, H={H}, max_length={L}"
+        want = np.asarray(ours(copy.deepcopy(model), features.copy(), max_length=L))
+        got = sample(copy.deepcopy(model), features.copy(), max_length=L)
+        if got is None:
+            raise NotDone("sample returns None")
+        got = np.asarray(got)
+        if got.shape != want.shape:
+            g.check(False, f"captions have shape {got.shape}, expected {want.shape}", case)
+            continue
+        keep = _upto_end(want, end)
+        g.array("captions (up to <END>)", np.where(keep, got, 0), np.where(keep, want, 0), case,
+                1e-12)  # fmt: skip
+    return g.result()
+
+
 CHECKS = {
     name: fn
     for name, fn in list(globals().items())
-    if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__
+    if callable(fn)
+    and not name.startswith(("_", "captioning_"))
+    and getattr(fn, "__module__", None) == __name__
 }
+CHECKS["CaptioningRNN.loss"] = captioning_loss
+CHECKS["CaptioningRNN.sample"] = captioning_sample

@@ -12,8 +12,9 @@ Left out of this first version:
   the notebooks, not in ``cs231n/``);
 * assignment 3: each assignment 3 issue adds its functions here as it lands (now: network
   visualization and the style-transfer losses, both frameworks; the recurrent layers of the
-  captioning notebooks, but not ``temporal_affine_forward/backward``,
-  ``temporal_softmax_loss`` and ``sigmoid``, which the 2020 starter code gives).
+  captioning notebooks and ``CaptioningRNN.loss`` and ``.sample``, but not
+  ``temporal_affine_forward/backward``, ``temporal_softmax_loss``, ``sigmoid`` and
+  ``CaptioningRNN.__init__``, which the 2020 starter code gives).
 
 Some entries are given in the starter code but are graded all the same because the
 fully connected and convolutional nets build on them (the ``layer_utils`` sandwiches).
@@ -212,6 +213,9 @@ ENTRIES: tuple[Entry, ...] = tuple(
         "lstm_step_backward",
         "lstm_forward",
         "lstm_backward",
+    )
+    + _entries(
+        "classifiers.rnn", 3, "rnn_backprop.md", "CaptioningRNN.loss", "CaptioningRNN.sample"
     )
 )
 
