@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cs231n.classifiers.rnn import CaptioningRNN
 from cs231n.gradient_check import eval_numerical_gradient_array
 from cs231n.rnn_layers import (
     lstm_backward,
@@ -332,3 +333,41 @@ def test_note_temporal_softmax_scaling(rng):
     assert abs(twice_the_batch - loss) < 1e-12
     per_token = loss * x.shape[0] / mask.sum()  # what a mean over the counted tokens would give
     assert abs(per_token - loss) > 1e-3
+
+
+def _coco_like_vocab(V):
+    """A vocabulary of V words with the course's four special words first."""
+    words = ["<NULL>", "<START>", "<END>", "<UNK>"] + [f"w{i}" for i in range(4, V)]
+    return {w: i for i, w in enumerate(words)}
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_note_initial_captioning_loss(rng, cell):
+    """At the course's initialization the first loss is about (tokens per caption) * log V."""
+    V, N, T1 = 1004, 50, 17
+    np.random.seed(231)  # noqa: NPY002 (the model draws its weights from the global state)
+    model = CaptioningRNN(_coco_like_vocab(V), input_dim=512, wordvec_dim=256, hidden_dim=512,
+                          cell_type=cell)  # fmt: skip
+    captions = rng.integers(4, V, size=(N, T1))
+    captions[:, 0] = 1  # <START>
+    for n, length in enumerate(rng.integers(5, 16, size=N)):
+        captions[n, length], captions[n, length + 1 :] = 2, 0  # <END>, then <NULL>
+    loss, _ = model.loss(rng.standard_normal((N, 512)), captions)
+    tokens = (captions[:, 1:] != 0).sum() / N
+    assert abs(loss / (tokens * np.log(V)) - 1) < 0.03, (loss, tokens * np.log(V))
+
+
+def test_note_char_vs_word_parameters():
+    """The share of CaptioningRNN's parameters that grows with V (W_embed, W_vocab, b_vocab)
+    at the notebooks' sizes (W = 256, H = 512, D = 512): words (V = 1004) or characters."""
+
+    def share(V, cell):
+        model = CaptioningRNN(_coco_like_vocab(V), input_dim=512, wordvec_dim=256,
+                              hidden_dim=512, cell_type=cell)  # fmt: skip
+        sizes = {k: v.size for k, v in model.params.items()}
+        by_vocab = sizes["W_embed"] + sizes["W_vocab"] + sizes["b_vocab"]
+        return by_vocab, by_vocab / sum(sizes.values())
+
+    assert share(1004, "rnn") == (772076, pytest.approx(0.540, abs=1e-3))
+    assert share(1004, "lstm")[1] == pytest.approx(0.296, abs=1e-3)
+    assert share(40, "rnn") == (30760, pytest.approx(0.045, abs=1e-3))
