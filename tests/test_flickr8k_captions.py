@@ -279,6 +279,8 @@ def test_a_valid_build_is_reused_a_damaged_or_stale_one_rebuilt(fake, monkeypatc
     assert not fc.is_built()
     fc.build_flickr8k_captions()
     assert len(fake["calls"]) == 3 and fc.is_built()
+    monkeypatch.setattr(fc, "MIN_WORD_COUNT", 3)  # stale: another setting of the build
+    assert not fc.is_built()
     assert sorted(p.name for p in out.parent.iterdir()) == [fc.FOLDER]  # no temporary folders
 
 

@@ -91,7 +91,7 @@ def test_every_caption_reads_the_digits_of_its_strip(fake):
     assert set(manifest["files"]) == set(_digests(out)) - {"MANIFEST.json"}
 
 
-def test_same_seed_same_bytes_reuse_and_rebuild_when_damaged(fake):
+def test_same_seed_same_bytes_reuse_and_rebuild_when_damaged(fake, monkeypatch):
     out = mc.build_mnist_captions()
     good = _digests(out)
     mc.build_mnist_captions(force=True)
@@ -107,6 +107,9 @@ def test_same_seed_same_bytes_reuse_and_rebuild_when_damaged(fake):
     mc.build_mnist_captions(seed=1)
     assert _digests(out)["coco2014_captions.h5"] != good["coco2014_captions.h5"]
     assert sorted(p.name for p in out.parent.iterdir()) == [mc.FOLDER]  # no temporary folders
+    assert mc.is_built(seed=1)
+    monkeypatch.setattr(mc, "PCA_DIM", 8)  # stale: another setting of the build
+    assert not mc.is_built(seed=1)
 
 
 def test_cli_data_build_mnist_captions(fake, capsys):

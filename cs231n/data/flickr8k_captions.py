@@ -216,8 +216,15 @@ def _sources(src: Path) -> dict:
 
 
 def _expected(seed: int, sources: dict) -> dict:
-    """What a valid build's manifest must say."""
-    return {"build_version": BUILD_VERSION, "seed": seed, "sources": sources}
+    """What a valid build's manifest must say: the inputs and every setting of the build."""
+    settings = {
+        "min_word_count": MIN_WORD_COUNT,
+        "max_length": MAX_LENGTH,
+        "val_fraction": VAL_FRACTION,
+        "pca_dim": PCA_DIM,
+        "image_size": IMAGE_SIZE,
+    }
+    return {"build_version": BUILD_VERSION, "seed": seed, "settings": settings, "sources": sources}
 
 
 def is_built(seed: int = 0) -> bool:
@@ -279,19 +286,14 @@ def _write_set(tmp: Path, src: Path, seed: int, sources: dict) -> None:
             f"VGG16 fc7; *2014_vgg16_fc7_pca.h5 hold their {dim}-d PCA fitted on the training "
             "images only"
         ),
-        "build_version": BUILD_VERSION,
-        "seed": seed,
+        **_expected(seed, sources),
         "split": stats,
         "vocab_size": len(idx_to_word),
-        "min_word_count": MIN_WORD_COUNT,
-        "max_length": MAX_LENGTH,
         "features": {
             "dim": int(feats["train"].shape[1]),
             "pca_dim": dim,
             "pca_explained_variance": round(explained, 6),
-            "image_size": IMAGE_SIZE,
         },
-        "sources": sources,
         "files": {n: sha256(tmp / n) for n in COCO_FILES},
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -135,6 +135,7 @@ def _expected(seed: int, sources: dict) -> dict:
         "build_version": BUILD_VERSION,
         "seed": seed,
         "num_images": NUM_IMAGES,
+        "settings": {"max_digits": MAX_DIGITS, "pca_dim": PCA_DIM},
         "sources": sources,
     }
 
