@@ -77,13 +77,33 @@ def rnn_forward(x, h0, Wx, Wh, b):
     _check("rnn_forward", "h0", h0, (N, H))
     _check("rnn_forward", "Wh", Wh, (H, H))
     _check("rnn_forward", "b", b, (H,))
-    xw = (x.reshape(N * T, D) @ Wx).reshape(N, T, H) + b  # input part for all steps at once
+    # The step of rnn_step_forward, tanh(x_t @ Wx + prev_h @ Wh + b), with the input part of
+    # every step in one GEMM and the loop writing into arrays made once.
+    xw = x.reshape(N * T, D) @ Wx  # (N*T, H)
+    xw += b
+    xw = xw.reshape(N, T, H)
     h = np.empty((N, T, H), dtype=np.result_type(x, h0, Wx))
+    a = np.empty((N, H), dtype=np.result_type(xw, h0, Wh))  # the pre-activation of a step
     prev = h0
     for t in range(T):
-        prev = np.tanh(xw[:, t] + prev @ Wh)
-        h[:, t] = prev
+        np.matmul(prev, Wh, out=a)
+        a += xw[:, t]
+        np.tanh(a, out=h[:, t])
+        prev = h[:, t]
     return h, (x, h0, Wx, Wh, h)
+
+
+def _transposed(W):
+    """``W.T`` (for the GEMM of every backward step) as a C-contiguous copy in float32, the view
+    otherwise. OpenBLAS's sgemm runs faster on the contiguous copy (worth one copy for T
+    GEMMs), its dgemm does not. The copy goes by blocks of 64 rows, which keeps the reads and
+    writes in cache (``np.ascontiguousarray(W.T)`` takes about 2.5 times longer)."""
+    if W.dtype != np.float32:
+        return W.T
+    out = np.empty(W.shape[::-1], dtype=W.dtype)
+    for k in range(0, W.shape[0], 64):
+        out[:, k : k + 64] = W[k : k + 64].T
+    return out
 
 
 def rnn_backward(dh, cache):
@@ -97,12 +117,19 @@ def rnn_backward(dh, cache):
     N, T, D = x.shape
     H = h0.shape[1]
     da = np.empty_like(h)  # (N, T, H) gradient of the pre-activations
-    dprev = np.zeros_like(h0)
+    dprev = np.zeros((N, H), dtype=np.result_type(h, Wh))
+    work = np.empty((N, H), dtype=h.dtype)
+    WhT = _transposed(Wh)  # (H, H)
     for t in reversed(range(T)):
         # dh[:, t] comes from the loss at step t; dprev is carried back from step t+1
-        da[:, t] = (dh[:, t] + dprev) * (1.0 - h[:, t] ** 2)
-        dprev = da[:, t] @ Wh.T
+        da_t = da[:, t]
+        np.add(dh[:, t], dprev, out=da_t)
+        np.multiply(h[:, t], h[:, t], out=work)
+        np.subtract(1.0, work, out=work)  # tanh' = 1 - tanh^2
+        da_t *= work
+        np.matmul(da_t, WhT, out=dprev)
     hprev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)  # (N, T, H)
+    # the input and weight gradients of all steps, each in one GEMM
     da2 = da.reshape(N * T, H)
     dx = (da2 @ Wx.T).reshape(N, T, D)
     dWx = x.reshape(N * T, D).T @ da2
@@ -140,9 +167,22 @@ def word_embedding_backward(dout, cache):
 def sigmoid(x):
     """Numerically stable logistic function, elementwise; x: any shape, returns the same shape."""
     x = np.asarray(x)
-    # exp of a non-positive number never overflows: use exp(-|x|) on both branches
+    # exp of a non-positive number never overflows: exp(min(x, 0)) / (1 + exp(-|x|)) is
+    # 1 / (1 + exp(-x)) for x >= 0 and exp(x) / (1 + exp(x)) for x < 0, with no branch to select
     z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+    z += 1.0
+    return np.exp(np.minimum(x, 0)) / z
+
+
+def _sigmoid_into(x, out, work):
+    """:func:`sigmoid` of ``x`` written into ``out`` by the same operations; work: like x."""
+    np.abs(x, out=work)
+    np.negative(work, out=work)
+    np.exp(work, out=work)
+    work += 1.0
+    np.minimum(x, 0, out=out)
+    np.exp(out, out=out)
+    np.divide(out, work, out=out)
 
 
 def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
@@ -220,21 +260,31 @@ def lstm_forward(x, h0, Wx, Wh, b):
     _check("lstm_forward", "Wh", Wh, (H, H4))
     _check("lstm_forward", "b", b, (H4,))
     dtype = np.result_type(x, h0, Wx)
-    xw = (x.reshape(N * T, D) @ Wx).reshape(N, T, H4) + b  # (N, T, 4H)
+    # The step of lstm_step_forward, with the input part of every step in one GEMM and the
+    # loop writing into arrays made once (it allocates nothing).
+    xw = x.reshape(N * T, D) @ Wx  # (N*T, 4H)
+    xw += b
+    xw = xw.reshape(N, T, H4)
     gates = np.empty((N, T, H4), dtype=dtype)
     c = np.empty((N, T, H), dtype=dtype)
     tc = np.empty((N, T, H), dtype=dtype)
     h = np.empty((N, T, H), dtype=dtype)
+    a = np.empty((N, H4), dtype=np.result_type(xw, h0, Wh))  # the pre-activations of a step
+    work = np.empty((N, 3 * H), dtype=a.dtype)
+    ig = np.empty((N, H), dtype=dtype)
     prev_h, prev_c = h0, np.zeros_like(h0)
     for t in range(T):
-        a = xw[:, t] + prev_h @ Wh
-        gates[:, t, : 3 * H] = sigmoid(a[:, : 3 * H])
-        gates[:, t, 3 * H :] = np.tanh(a[:, 3 * H :])
+        np.matmul(prev_h, Wh, out=a)
+        a += xw[:, t]
+        _sigmoid_into(a[:, : 3 * H], gates[:, t, : 3 * H], work)
+        np.tanh(a[:, 3 * H :], out=gates[:, t, 3 * H :])
         i, f, o, g = (gates[:, t, k * H : (k + 1) * H] for k in range(4))
-        prev_c = f * prev_c + i * g
-        tc[:, t] = np.tanh(prev_c)
-        prev_h = o * tc[:, t]
-        c[:, t], h[:, t] = prev_c, prev_h
+        np.multiply(f, prev_c, out=c[:, t])  # next_c = f * prev_c + i * g
+        np.multiply(i, g, out=ig)
+        c[:, t] += ig
+        np.tanh(c[:, t], out=tc[:, t])
+        np.multiply(o, tc[:, t], out=h[:, t])  # next_h = o * tanh(next_c)
+        prev_h, prev_c = h[:, t], c[:, t]
     return h, (x, h0, Wx, Wh, gates, c, tc, h)
 
 
@@ -247,17 +297,43 @@ def lstm_backward(dh, cache):
     _check("lstm_backward", "dh", dh, h.shape)
     N, T, D = x.shape
     H = h0.shape[1]
-    da = np.empty_like(gates)  # (N, T, 4H)
-    dprev_h = np.zeros_like(h0)
-    dprev_c = np.zeros_like(h0)
+    da = np.empty_like(gates)  # (N, T, 4H) gradient of the pre-activations
+    dprev_h = np.zeros((N, H), dtype=np.result_type(gates, Wh))
+    dnext_h = np.empty((N, H), dtype=np.result_type(dh, dprev_h))
+    dc = np.zeros((N, H), dtype=np.result_type(dnext_h, gates))  # carried back: dc * f
+    work, work3 = np.empty((N, H), dtype=gates.dtype), np.empty((N, 3 * H), dtype=gates.dtype)
+    zeros = np.zeros((N, H), dtype=c.dtype)  # the cell state before step 0
+    WhT = _transposed(Wh)  # (4H, H)
     for t in reversed(range(T)):
+        sig = gates[:, t, : 3 * H]  # i | f | o
         i, f, o, g = (gates[:, t, k * H : (k + 1) * H] for k in range(4))
-        prev_c = c[:, t - 1] if t > 0 else np.zeros_like(h0)
-        da[:, t], dprev_c = _lstm_gate_grad(
-            dh[:, t] + dprev_h, dprev_c, i, f, o, g, tc[:, t], prev_c
-        )
-        dprev_h = da[:, t] @ Wh.T
+        da_t = da[:, t]
+        di, df, do, dg = (da_t[:, k * H : (k + 1) * H] for k in range(4))
+        prev_c = c[:, t - 1] if t > 0 else zeros
+        np.add(dh[:, t], dprev_h, out=dnext_h)
+        # _lstm_gate_grad's products in the same order, written into da[:, t]:
+        # dc = dnext_c + dnext_h * o * (1 - tanh(c)^2): the cell state is the gradient highway
+        np.multiply(dnext_h, o, out=do)
+        np.multiply(tc[:, t], tc[:, t], out=work)
+        np.subtract(1.0, work, out=work)
+        do *= work
+        dc += do
+        # di = dc * g * i * (1 - i), df = dc * prev_c * f * (1 - f), do = dnext_h * tanh(c) *
+        # o * (1 - o): the three sigmoid gates side by side, (N, 3H)
+        np.multiply(dc, g, out=di)
+        np.multiply(dc, prev_c, out=df)
+        np.multiply(dnext_h, tc[:, t], out=do)
+        da_t[:, : 3 * H] *= sig
+        np.subtract(1, sig, out=work3)
+        da_t[:, : 3 * H] *= work3
+        np.multiply(dc, i, out=dg)  # dg = dc * i * (1 - g^2)
+        np.multiply(g, g, out=work)
+        np.subtract(1, work, out=work)
+        dg *= work
+        dc *= f  # dprev_c
+        np.matmul(da_t, WhT, out=dprev_h)
     hprev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)  # (N, T, H)
+    # the input and weight gradients of all steps, each in one GEMM
     da2 = da.reshape(N * T, 4 * H)
     dx = (da2 @ Wx.T).reshape(N, T, D)
     return dx, dprev_h, x.reshape(N * T, D).T @ da2, hprev.reshape(N * T, H).T @ da2, da2.sum(0)
