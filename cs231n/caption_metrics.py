@@ -179,16 +179,19 @@ def perplexity(model, features, captions, batch_size: int = 100) -> float:
     """Per-token perplexity ``exp(mean NLL)`` of ``captions`` under ``model``.
 
     The mean runs over every non-null target token (the words and ``<END>`` of
-    ``captions[:, 1:]``, as the model's loss masks them). It comes from ``model.loss``, which
-    (the course's ``temporal_softmax_loss``) returns the NLL summed over those tokens and
-    divided by the minibatch size only: ``loss * batch`` summed over minibatches, divided by
-    the number of tokens. A uniform model over V words has perplexity V.
+    ``captions[:, 1:]``, as the model's loss masks them). The summed NLL comes from
+    ``model.log_likelihoods`` when the model has it (:class:`cs231n.classifiers.rnn.CaptioningRNN`
+    does: float64, no backward pass), else from ``model.loss``, which (the course's
+    ``temporal_softmax_loss``) returns the NLL summed over those tokens and divided by the
+    minibatch size only, so ``loss * batch`` summed over minibatches is the total. A uniform
+    model over V words has perplexity V.
 
     Args:
-        model: has ``loss(features (B, D), captions (B, T)) -> (loss, grads)`` and ``_null``.
+        model: has ``_null`` and ``log_likelihoods(features (B, D), captions (B, T)) -> (B,)``
+            or ``loss(features, captions) -> (loss, grads)``.
         features: (N, D) one image feature row per caption.
         captions: (N, T) integer captions starting with ``<START>``, T >= 2.
-        batch_size: captions per call of ``model.loss``.
+        batch_size: captions per call of the model.
 
     Returns:
         perplexity (float, >= 1).
@@ -211,11 +214,15 @@ def perplexity(model, features, captions, batch_size: int = 100) -> float:
     count = int((captions[:, 1:] != null).sum())
     if count == 0:
         raise ValueError("perplexity: captions hold no non-null target token")
+    log_likelihoods = getattr(model, "log_likelihoods", None)
     total = 0.0  # summed NLL, float64 whatever the model's dtype
     for start in range(0, captions.shape[0], batch_size):
-        batch = captions[start : start + batch_size]
-        loss, _ = model.loss(features[start : start + batch_size], batch)
-        total += float(loss) * batch.shape[0]  # undo the division by the minibatch size
+        f, batch = features[start : start + batch_size], captions[start : start + batch_size]
+        if log_likelihoods is not None:
+            total -= float(np.sum(log_likelihoods(f, batch)))
+        else:
+            loss, _ = model.loss(f, batch)
+            total += float(loss) * batch.shape[0]  # undo the division by the minibatch size
     return math.exp(total / count)
 
 

@@ -285,6 +285,41 @@ def test_perplexity_equals_exp_of_torch_mean_nll(rng):
         )
 
 
+class _LossOnly:
+    """A model seen through its loss only (no log_likelihoods)."""
+
+    def __init__(self, model):
+        self._null, self.loss = model._null, model.loss
+
+
+class _LikelihoodsOnly:
+    """A model seen through its log_likelihoods only (its loss must not be called)."""
+
+    def __init__(self, model):
+        self._null, self.log_likelihoods = model._null, model.log_likelihoods
+
+    def loss(self, features, captions):
+        raise AssertionError("perplexity called loss although log_likelihoods exists")
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_perplexity_of_captioning_rnn_from_log_likelihoods_equals_that_from_its_loss(cell):
+    from cs231n.classifiers.rnn import CaptioningRNN
+
+    model = CaptioningRNN(
+        W2I, input_dim=3, wordvec_dim=4, hidden_dim=5, cell_type=cell, dtype=np.float64
+    )
+    data = _tiny_data()
+    features = data["train_features"][data["train_image_idxs"]]
+    caps = data["train_captions"]
+    by_ll = perplexity(_LikelihoodsOnly(model), features, caps, batch_size=4)
+    assert by_ll == perplexity(model, features, caps, batch_size=4)  # the model has both
+    assert by_ll == pytest.approx(
+        perplexity(_LossOnly(model), features, caps, batch_size=4), rel=1e-12
+    )
+    assert 1 < by_ll < 2 * len(IDX_TO_WORD)  # small random weights: about uniform
+
+
 def test_perplexity_of_a_uniform_model_is_the_vocabulary_size():
     data = _tiny_data()
     caps = data["train_captions"]
@@ -360,6 +395,27 @@ def test_evaluate_scores_samples_of_every_image_of_the_split():
         match=r"evaluate: max_length, beam_size and batch_size must be >= 1, got 5, 0, 100",
     ):
         evaluate(model, data, beam_size=0, max_length=5)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_evaluate_runs_on_captioning_rnn_greedy_and_beam(cell):
+    from cs231n.classifiers.rnn import CaptioningRNN
+
+    data = _tiny_data()
+    model = CaptioningRNN(W2I, input_dim=3, wordvec_dim=4, hidden_dim=5, cell_type=cell)
+    for beam in (1, 3):
+        scores = evaluate(model, data, "val", beam_size=beam)
+        assert sorted(scores) == [
+            "bleu1",
+            "bleu2",
+            "bleu3",
+            "bleu4",
+            "exact",
+            "images",
+            "perplexity",
+        ]
+        assert all(0 <= scores[f"bleu{n}"] <= 1 for n in range(1, 5))
+        assert scores["perplexity"] >= 1 and scores["images"] == 2
 
 
 def test_most_frequent_caption_baseline():
