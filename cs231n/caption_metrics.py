@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -46,8 +46,6 @@ __all__ = [
 #: The course's special words: dropped by :func:`tokens`.
 SPECIAL = ("<NULL>", "<START>", "<END>")
 SPLITS = ("train", "val")
-
-Tokens = Sequence[Hashable]
 
 
 def _token_list(fn: str, name: str, seq) -> tuple:
@@ -104,7 +102,7 @@ def corpus_bleu(references, hypotheses, max_n: int = 4) -> np.ndarray:
         raise ValueError(f"corpus_bleu: max_n must be an integer >= 1, got {max_n!r}")
     refs, hyps = _check_corpus("corpus_bleu", references, hypotheses)
     matches = np.zeros(max_n, dtype=np.int64)  # clipped n-gram matches, summed over images
-    totals = np.zeros(max_n, dtype=np.int64)  # n-grams in the hypotheses
+    totals = np.zeros(max_n, dtype=np.int64)  # n-grams in the hypotheses, >= 1 per image
     hyp_len = ref_len = 0
     for rs, h in zip(refs, hyps):
         for n in range(1, max_n + 1):
