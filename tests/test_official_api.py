@@ -19,7 +19,6 @@ from cs231n.tooling.modules import OFFICIAL_MANIFEST
 # list shrinks) and when any other official module is missing.
 NOT_YET_WRITTEN = frozenset(
     {
-        "cs231n.gan_pytorch",
         "cs231n.gan_tf",
     }
 )
