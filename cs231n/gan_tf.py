@@ -1,0 +1,506 @@
+"""GANs in TensorFlow/Keras 3: the course's models, losses, Adam solvers, MNIST batches and loop.
+
+The official 2020 names and signatures of ``cs231n/gan_tf.py`` (``leaky_relu``, ``sample_noise``,
+``discriminator``, ``generator``, ``discriminator_loss``, ``generator_loss``, ``get_solvers``,
+``ls_discriminator_loss``, ``ls_generator_loss``, ``dc_discriminator``, ``dc_generator``,
+``run_a_gan``, ``MNIST``, ``preprocess_img``, ``deprocess_img``, ``rel_error``,
+``count_params``), plus seeds, :func:`gan_step` (one training step of both networks) and the
+keyword-only extras of :func:`run_a_gan` that the notebook uses (an iteration limit, snapshots
+from a fixed noise batch, a loss history, no plotting).
+
+Differences from the official code, each documented where it happens:
+
+* :class:`MNIST` really shuffles every epoch (seeded); the official iterator drew a
+  permutation and then sliced the data in its stored order (``legacy=True`` keeps that). The
+  official default was ``shuffle=False``; here it is ``True`` (the official loop always passed
+  ``True``, which had no effect).
+* :func:`gan_step` calls the models with ``training=True``: the official loop called them
+  without it, so Keras ran every ``BatchNormalization`` in inference mode (moving statistics
+  at their initial 0 and 1, never updated) and the DCGAN generator trained without batchnorm.
+
+**Parameter counts.** :func:`count_params` sums ``model.weights``, which in Keras includes the
+non-trainable moving mean and variance of every ``BatchNormalization``; PyTorch's
+``count_params`` sums ``parameters()``, where the running statistics are buffers. The DC
+generator has three batchnorms (1024, 7*7*128 = 6272 and 64 channels), so its Keras count
+exceeds PyTorch's by ``2 * (1024 + 6272 + 64) = 14720``: the course's check values,
+``dc_generator(4)`` 6595521 here and ``build_dc_generator(4)`` 6580801 in PyTorch, are counted
+with ``noise_dim = 4`` (``dc_generator(96)`` has 6689729).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import tensorflow as tf
+
+from cs231n.gradient_check import rel_error
+
+__all__ = [
+    "MNIST",
+    "NOISE_DIM",
+    "count_params",
+    "dc_discriminator",
+    "dc_generator",
+    "deprocess_img",
+    "discriminator",
+    "discriminator_loss",
+    "gan_step",
+    "generator",
+    "generator_loss",
+    "get_solvers",
+    "leaky_relu",
+    "ls_discriminator_loss",
+    "ls_generator_loss",
+    "preprocess_img",
+    "rel_error",
+    "run_a_gan",
+    "sample_noise",
+]
+
+NOISE_DIM = 96
+IMAGE_DIM = 784  # 28 * 28
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def leaky_relu(x, alpha: float = 0.01) -> tf.Tensor:
+    """Leaky ReLU ``max(x, alpha * x)`` (for ``0 <= alpha <= 1``), elementwise.
+
+    Args:
+        x: a tensor of any shape (its dtype is kept, e.g. float64 for the check).
+        alpha: the slope for negative inputs.
+
+    Returns:
+        a tensor of the shape of ``x``.
+    """
+    return tf.maximum(x, alpha * x)
+
+
+def sample_noise(batch_size: int, dim: int, seed: int | None = None) -> tf.Tensor:
+    """Uniform noise in ``[-1, 1)``.
+
+    Args:
+        batch_size: N, the number of noise vectors.
+        dim: D, their dimension.
+        seed: an int gives the same noise on every call (``tf.random.stateless_uniform``);
+            ``None`` draws from TensorFlow's global generator.
+
+    Returns:
+        ``(N, D)`` float32 tensor.
+    """
+    for name, value in (("batch_size", batch_size), ("dim", dim)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"sample_noise: {name} must be a positive int, got {value!r}")
+    shape = (int(batch_size), int(dim))
+    if seed is None:
+        return tf.random.uniform(shape, minval=-1.0, maxval=1.0)
+    return tf.random.stateless_uniform(shape, seed=(int(seed), 0), minval=-1.0, maxval=1.0)
+
+
+def preprocess_img(x):
+    """Pixels from ``[0, 1]`` to ``[-1, 1]``: ``2 x - 1`` (any shape)."""
+    return 2 * x - 1.0
+
+
+def deprocess_img(x):
+    """Pixels from ``[-1, 1]`` to ``[0, 1]``: ``(x + 1) / 2`` (any shape)."""
+    return (x + 1.0) / 2.0
+
+
+def count_params(model: tf.keras.Model) -> int:
+    """Number of scalars in ``model.weights`` (trainable and not: batchnorm moving stats too)."""
+    return int(sum(math.prod(w.shape) for w in model.weights))
+
+
+def _init(seed: int | None, i: int):
+    """Glorot-uniform (Keras's default) seeded with ``seed + i`` for layer i, or unseeded."""
+    return tf.keras.initializers.GlorotUniform(seed=None if seed is None else seed + i)
+
+
+# --------------------------------------------------------------------------- the models
+
+
+def discriminator(seed: int | None = None) -> tf.keras.Sequential:
+    """The vanilla discriminator: Dense(256), LeakyReLU(0.01), Dense(256), LeakyReLU, Dense(1).
+
+    Args:
+        seed: seeds the Glorot-uniform kernels (biases start at zero); ``None``: unseeded.
+
+    Returns:
+        a Keras model ``(N, 784) -> (N, 1)`` logits; 267009 parameters.
+    """
+    layers = tf.keras.layers
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input(shape=(IMAGE_DIM,)),
+            layers.Dense(256, kernel_initializer=_init(seed, 0)),
+            layers.LeakyReLU(negative_slope=0.01),
+            layers.Dense(256, kernel_initializer=_init(seed, 1)),
+            layers.LeakyReLU(negative_slope=0.01),
+            layers.Dense(1, kernel_initializer=_init(seed, 2)),
+        ],
+        name="discriminator",
+    )
+
+
+def generator(noise_dim: int = NOISE_DIM, seed: int | None = None) -> tf.keras.Sequential:
+    """The vanilla generator: Dense(1024) ReLU, Dense(1024) ReLU, Dense(784) tanh.
+
+    Args:
+        noise_dim: D, the noise dimension.
+        seed: seeds the Glorot-uniform kernels; ``None``: unseeded.
+
+    Returns:
+        a Keras model ``(N, D) -> (N, 784)`` images in ``[-1, 1]``; 1858320 parameters at D = 4.
+    """
+    layers = tf.keras.layers
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input(shape=(noise_dim,)),
+            layers.Dense(1024, activation="relu", kernel_initializer=_init(seed, 0)),
+            layers.Dense(1024, activation="relu", kernel_initializer=_init(seed, 1)),
+            layers.Dense(IMAGE_DIM, activation="tanh", kernel_initializer=_init(seed, 2)),
+        ],
+        name="generator",
+    )
+
+
+def dc_discriminator(*, seed: int | None = None) -> tf.keras.Sequential:
+    """The DCGAN discriminator of the course (a 2-conv classifier), valid convolutions.
+
+    Reshape to ``(28, 28, 1)``; Conv2D(32, 5x5), LeakyReLU(0.01), MaxPool(2x2, stride 2)
+    -> ``(12, 12, 32)``; Conv2D(64, 5x5), LeakyReLU, MaxPool -> ``(4, 4, 64)``; Flatten;
+    Dense(4*4*64), LeakyReLU; Dense(1).
+
+    Args:
+        seed: seeds the Glorot-uniform kernels (ours; the official function takes no
+            arguments).
+
+    Returns:
+        a Keras model ``(N, 784) -> (N, 1)`` logits; 1102721 parameters.
+    """
+    layers = tf.keras.layers
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input(shape=(IMAGE_DIM,)),
+            layers.Reshape((28, 28, 1)),
+            layers.Conv2D(32, 5, kernel_initializer=_init(seed, 0)),  # (N, 24, 24, 32)
+            layers.LeakyReLU(negative_slope=0.01),
+            layers.MaxPool2D(2, strides=2),  # (N, 12, 12, 32)
+            layers.Conv2D(64, 5, kernel_initializer=_init(seed, 1)),  # (N, 8, 8, 64)
+            layers.LeakyReLU(negative_slope=0.01),
+            layers.MaxPool2D(2, strides=2),  # (N, 4, 4, 64)
+            layers.Flatten(),  # (N, 1024)
+            layers.Dense(4 * 4 * 64, kernel_initializer=_init(seed, 2)),
+            layers.LeakyReLU(negative_slope=0.01),
+            layers.Dense(1, kernel_initializer=_init(seed, 3)),
+        ],
+        name="dc_discriminator",
+    )
+
+
+def dc_generator(noise_dim: int = NOISE_DIM, *, seed: int | None = None) -> tf.keras.Sequential:
+    """The DCGAN generator of the course (InfoGAN's), channels-last.
+
+    Dense(1024) ReLU, BatchNorm; Dense(7*7*128) ReLU, BatchNorm; Reshape ``(7, 7, 128)``;
+    Conv2DTranspose(64, 4x4, stride 2, 'same') ReLU -> ``(14, 14, 64)``, BatchNorm;
+    Conv2DTranspose(1, 4x4, stride 2, 'same') tanh -> ``(28, 28, 1)``; Reshape ``(784,)``.
+
+    Args:
+        noise_dim: D, the noise dimension.
+        seed: seeds the Glorot-uniform kernels (ours).
+
+    Returns:
+        a Keras model ``(N, D) -> (N, 784)`` in ``[-1, 1]``. :func:`count_params` gives 6595521
+        at D = 4, 14720 more than PyTorch's 6580801: the moving mean and variance of the three
+        batchnorms, ``2 * (1024 + 6272 + 64)`` (see the module docstring).
+    """
+    layers = tf.keras.layers
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input(shape=(noise_dim,)),
+            layers.Dense(1024, activation="relu", kernel_initializer=_init(seed, 0)),
+            layers.BatchNormalization(),
+            layers.Dense(7 * 7 * 128, activation="relu", kernel_initializer=_init(seed, 1)),
+            layers.BatchNormalization(),
+            layers.Reshape((7, 7, 128)),
+            layers.Conv2DTranspose(
+                64, 4, strides=2, padding="same", activation="relu",
+                kernel_initializer=_init(seed, 2),
+            ),  # (N, 14, 14, 64)
+            layers.BatchNormalization(),
+            layers.Conv2DTranspose(
+                1, 4, strides=2, padding="same", activation="tanh",
+                kernel_initializer=_init(seed, 3),
+            ),  # (N, 28, 28, 1)
+            layers.Reshape((IMAGE_DIM,)),
+        ],
+        name="dc_generator",
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the losses
+
+
+def _bce_with_logits(logits, target: float) -> tf.Tensor:
+    """Mean binary cross-entropy of logits against a constant target, in the logits' dtype."""
+    logits = tf.convert_to_tensor(logits)
+    labels = tf.fill(tf.shape(logits), tf.constant(target, logits.dtype))
+    # max(s, 0) - s*y + log(1 + exp(-|s|)): stable for any s (notes/gan_losses.md)
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+
+
+def discriminator_loss(logits_real, logits_fake) -> tf.Tensor:
+    """The discriminator's loss: the SUM of the mean BCEs of real against 1 and fake against 0.
+
+    Args:
+        logits_real: ``(N, 1)`` discriminator logits on real images.
+        logits_fake: ``(N, 1)`` discriminator logits on generated images.
+
+    Returns:
+        ``()`` scalar tensor in the logits' dtype.
+    """
+    return _bce_with_logits(logits_real, 1.0) + _bce_with_logits(logits_fake, 0.0)
+
+
+def generator_loss(logits_fake) -> tf.Tensor:
+    """The generator's (non-saturating) loss: mean BCE of the fake logits against 1.
+
+    Args:
+        logits_fake: ``(N, 1)`` discriminator logits on generated images.
+
+    Returns:
+        ``()`` scalar tensor.
+    """
+    return _bce_with_logits(logits_fake, 1.0)
+
+
+def ls_discriminator_loss(scores_real, scores_fake) -> tf.Tensor:
+    """LSGAN discriminator loss ``0.5 mean((D(x) - 1)^2) + 0.5 mean(D(G(z))^2)``.
+
+    Args:
+        scores_real, scores_fake: ``(N, 1)`` discriminator scores.
+
+    Returns:
+        ``()`` scalar tensor.
+    """
+    return 0.5 * tf.reduce_mean(tf.square(scores_real - 1)) + 0.5 * tf.reduce_mean(
+        tf.square(scores_fake)
+    )
+
+
+def ls_generator_loss(scores_fake) -> tf.Tensor:
+    """LSGAN generator loss ``0.5 mean((D(G(z)) - 1)^2)``; ``scores_fake: (N, 1)`` -> ``()``."""
+    return 0.5 * tf.reduce_mean(tf.square(scores_fake - 1))
+
+
+def get_solvers(learning_rate: float = 1e-3, beta1: float = 0.5):
+    """Two Adam optimizers ``(D_solver, G_solver)``, ``beta_2 = 0.999``, Keras's epsilon 1e-7.
+
+    Keras adds epsilon to ``sqrt(v)`` before bias correction, PyTorch after it: at step t the
+    two agree when Keras's epsilon is PyTorch's times ``sqrt(1 - beta_2**t)``.
+    """
+    return (
+        tf.keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1),
+        tf.keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1),
+    )
+
+
+# --------------------------------------------------------------------------- data
+
+
+class MNIST:
+    """Batches ``(x: (B, 784) float32 in [0, 1], y: (B,) int64)`` over the 60,000 training digits.
+
+    Args:
+        batch_size: B; the last batch of an epoch is smaller when B does not divide N.
+        shuffle: draw a new permutation every epoch (from ``seed``).
+        legacy: the official iterator: it draws a permutation from ``np.random`` when
+            ``shuffle`` and does not use it, so every epoch yields the digits in stored order.
+        seed: seeds the per-epoch permutations (ours); ``None``: fresh entropy.
+        data: ``(X, y)`` to iterate instead of MNIST (ours, for tests): ``X (N, 784)`` in
+            ``[0, 1]``, ``y (N,)``.
+
+    ``iter(mnist)`` starts an epoch; ``len(mnist)`` is the number of batches ``ceil(N / B)``.
+    Attributes ``X (N, 784)``, ``y (N,)`` as official.
+    """
+
+    def __init__(
+        self,
+        batch_size: int,
+        shuffle: bool = True,
+        legacy: bool = False,
+        *,
+        seed: int | None = None,
+        data: tuple | None = None,
+    ):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+            raise ValueError(f"MNIST: batch_size must be a positive int, got {batch_size!r}")
+        if batch_size < 1:
+            raise ValueError(f"MNIST: batch_size must be a positive int, got {batch_size!r}")
+        if data is None:
+            from cs231n.data_utils import load_mnist
+
+            images, y = load_mnist("train")
+            X = images.reshape(len(images), -1).astype(np.float32) / 255  # (N, 784)
+        else:
+            X, y = (np.asarray(a) for a in data)
+            if X.ndim != 2 or X.shape[1] != IMAGE_DIM or len(y) != len(X):
+                raise ValueError(
+                    f"MNIST: data must be (X (N, 784), y (N,)), got shapes {X.shape}, {y.shape}"
+                )
+        self.X, self.y = X, y
+        self.batch_size, self.shuffle, self.legacy = int(batch_size), shuffle, legacy
+        self._rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return -(-len(self.X) // self.batch_size)
+
+    def __iter__(self):
+        N, B = len(self.X), self.batch_size
+        if self.legacy:
+            idxs = np.arange(N)
+            if self.shuffle:
+                np.random.shuffle(idxs)  # noqa: NPY002 (the official code: drawn, then not used)
+            return iter((self.X[i : i + B], self.y[i : i + B]) for i in range(0, N, B))
+        order = self._rng.permutation(N) if self.shuffle else np.arange(N)
+        return iter((self.X[order[i : i + B]], self.y[order[i : i + B]]) for i in range(0, N, B))
+
+
+# --------------------------------------------------------------------------- training
+
+
+def gan_step(
+    D, G, D_solver, G_solver, discriminator_loss, generator_loss, x, z_d, z_g
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """One training step of the official loop: a D update, then a G update against the new D.
+
+    Args:
+        D, G: Keras models ``(N, 784) -> (N, 1)`` and ``(M, D) -> (M, 784)`` (any shape with
+            784 values per sample: the output is reshaped).
+        D_solver, G_solver: Keras optimizers.
+        discriminator_loss, generator_loss: ``(logits_real, logits_fake) -> ()`` and
+            ``(logits_fake) -> ()``.
+        x: ``(N, 784)`` real images in ``[0, 1]`` (preprocessed to ``[-1, 1]`` here).
+        z_d, z_g: ``(M, D)`` noise for the D step and for the G step.
+
+    Returns:
+        ``(d_loss, g_loss)`` scalar tensors, each computed before its own update.
+    """
+    with tf.GradientTape() as tape:
+        logits_real = D(preprocess_img(x), training=True)
+        fake = tf.reshape(G(z_d, training=True), (-1, IMAGE_DIM))  # (M, 784)
+        d_loss = discriminator_loss(logits_real, D(fake, training=True))
+    D_solver.apply_gradients(
+        zip(tape.gradient(d_loss, D.trainable_variables), D.trainable_variables)
+    )
+    with tf.GradientTape() as tape:
+        fake = tf.reshape(G(z_g, training=True), (-1, IMAGE_DIM))
+        g_loss = generator_loss(D(fake, training=True))
+    G_solver.apply_gradients(
+        zip(tape.gradient(g_loss, G.trainable_variables), G.trainable_variables)
+    )
+    return d_loss, g_loss
+
+
+def run_a_gan(
+    D,
+    G,
+    D_solver,
+    G_solver,
+    discriminator_loss: Callable,
+    generator_loss: Callable,
+    show_every: int = 20,
+    print_every: int = 20,
+    batch_size: int = 128,
+    num_epochs: int = 10,
+    noise_size: int = NOISE_DIM,
+    *,
+    max_iterations: int | None = None,
+    snapshot_every: int | None = None,
+    snapshot_size: int = 16,
+    show: bool = True,
+    seed: int | None = None,
+    data: Iterable | None = None,
+) -> dict:
+    """Train a GAN as the official loop: per batch one D step then one G step (:func:`gan_step`).
+
+    Official arguments: ``show_every`` (print and plot 16 samples of the batch), ``print_every``
+    (print ``Epoch: e, Iter: i, D: ..., G: ...``), ``batch_size`` (real batch and noise rows),
+    ``num_epochs``, ``noise_size``. Keyword-only (ours): ``max_iterations`` stops early;
+    ``snapshot_every`` keeps ``G(z_fixed)`` for ``snapshot_size`` fixed noise vectors at
+    iterations 0, k, 2k, ... and after the last one; ``show=False`` neither prints nor plots;
+    ``seed`` seeds the data order and every noise batch (the models' seeds are their own);
+    ``data`` replaces ``MNIST(batch_size, shuffle=True, seed=seed)`` with any iterable of
+    ``(x (B, 784) in [0, 1], y)`` batches that can be iterated once per epoch.
+
+    Returns:
+        ``{'d_loss': [float] * T, 'g_loss': [float] * T, 'snapshots': {iteration: (n, 784)
+        float32 numpy in [-1, 1]}, 'iterations': T}``; with ``show`` the final 16 samples are
+        plotted as in the official loop.
+    """
+    if max_iterations is not None and max_iterations < 0:
+        raise ValueError(f"run_a_gan: max_iterations must be >= 0 or None, got {max_iterations}")
+    if snapshot_every is not None and snapshot_every < 1:
+        raise ValueError(f"run_a_gan: snapshot_every must be >= 1 or None, got {snapshot_every}")
+    mnist = MNIST(batch_size, shuffle=True, seed=seed) if data is None else data
+    rng = np.random.default_rng(seed)
+
+    def noise(n: int) -> tf.Tensor:
+        return sample_noise(n, noise_size, seed=None if seed is None else int(rng.integers(2**31)))
+
+    z_fixed = noise(snapshot_size) if snapshot_every else None
+    for solver, model in ((D_solver, D), (G_solver, G)):
+        if not solver.built:  # make the slots before tracing (no variables created in a trace)
+            solver.build(model.trainable_variables)
+    step = tf.function(
+        lambda x, z_d, z_g: gan_step(
+            D, G, D_solver, G_solver, discriminator_loss, generator_loss, x, z_d, z_g
+        ),
+        reduce_retracing=True,
+    )
+
+    def snapshot() -> np.ndarray:
+        # training=True: the generator as it trains (batchnorm on this batch's statistics)
+        return tf.reshape(G(z_fixed, training=True), (-1, IMAGE_DIM)).numpy()
+
+    history: dict = {"d_loss": [], "g_loss": [], "snapshots": {}, "iterations": 0}
+    it = 0
+    done = max_iterations == 0
+    for epoch in range(num_epochs):
+        if done:
+            break
+        for x, _ in mnist:
+            if snapshot_every and it % snapshot_every == 0:
+                history["snapshots"][it] = snapshot()
+            x = tf.convert_to_tensor(x, tf.float32)
+            d_loss, g_loss = step(x, noise(batch_size), noise(batch_size))
+            history["d_loss"].append(float(d_loss))
+            history["g_loss"].append(float(g_loss))
+            if show and it % print_every == 0:
+                print(f"Epoch: {epoch}, Iter: {it}, D: {float(d_loss):.4}, G:{float(g_loss):.4}")
+            if show and it % show_every == 0:  # unseeded noise: the history does not depend on show
+                _show(G(sample_noise(16, noise_size), training=True), f"Iteration {it}")
+            it += 1
+            if max_iterations is not None and it >= max_iterations:
+                done = True
+                break
+    history["iterations"] = it
+    if snapshot_every and it not in history["snapshots"]:
+        history["snapshots"][it] = snapshot()
+    if show:
+        print("Final images")
+        _show(G(sample_noise(16, noise_size), training=True), "Final images")
+    return history
+
+
+def _show(images, title: str) -> None:
+    import matplotlib.pyplot as plt
+
+    from cs231n.plots.gan import show_images
+
+    show_images(tf.reshape(images, (-1, IMAGE_DIM)).numpy()[:16], title=title)
+    plt.show()
