@@ -30,6 +30,7 @@ with ``noise_dim = 4`` (``dc_generator(96)`` has 6689729).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -40,6 +41,7 @@ from cs231n.gradient_check import rel_error
 __all__ = [
     "MNIST",
     "NOISE_DIM",
+    "SNAPSHOT_SEED",
     "count_params",
     "dc_discriminator",
     "dc_generator",
@@ -406,6 +408,24 @@ def gan_step(
     return d_loss, g_loss
 
 
+#: The seed of the default fixed noise batch of :func:`run_a_gan`'s snapshots.
+SNAPSHOT_SEED = 0
+
+
+def _snapshot(G, noise) -> np.ndarray:
+    """``G(noise)`` in training mode as ``(n, 784)`` numpy, leaving G's variables as they were.
+
+    Training mode (batchnorm on this batch's statistics, as for the images the loop trains on);
+    Keras updates the moving statistics in such a call, so they are put back: taking snapshots
+    changes nothing in the run.
+    """
+    saved = [v.numpy() for v in G.non_trainable_variables]
+    out = tf.reshape(G(noise, training=True), (len(noise), IMAGE_DIM)).numpy()  # (n, 784)
+    for v, value in zip(G.non_trainable_variables, saved):
+        v.assign(value)
+    return out
+
+
 def run_a_gan(
     D,
     G,
@@ -421,38 +441,64 @@ def run_a_gan(
     *,
     max_iterations: int | None = None,
     snapshot_every: int | None = None,
-    snapshot_size: int = 16,
+    snapshot_noise=None,
     show: bool = True,
     seed: int | None = None,
     data: Iterable | None = None,
 ) -> dict:
     """Train a GAN as the official loop: per batch one D step then one G step (:func:`gan_step`).
 
-    Official arguments: ``show_every`` (print and plot 16 samples of the batch), ``print_every``
-    (print ``Epoch: e, Iter: i, D: ..., G: ...``), ``batch_size`` (real batch and noise rows),
-    ``num_epochs``, ``noise_size``. Keyword-only (ours): ``max_iterations`` stops early;
-    ``snapshot_every`` keeps ``G(z_fixed)`` for ``snapshot_size`` fixed noise vectors at
-    iterations 0, k, 2k, ... and after the last one; ``show=False`` neither prints nor plots;
-    ``seed`` seeds the data order and every noise batch (the models' seeds are their own);
-    ``data`` replaces ``MNIST(batch_size, shuffle=True, seed=seed)`` with any iterable of
-    ``(x (B, 784) in [0, 1], y)`` batches that can be iterated once per epoch.
+    Every batch of the epoch is used, the last shorter one too (the noise keeps
+    ``batch_size`` rows, as official).
+
+    Args:
+        D, G, D_solver, G_solver, discriminator_loss, generator_loss: as :func:`gan_step`.
+        show_every: plot 16 generated images every that many iterations when ``show``.
+        print_every: print ``Epoch: e, Iter: i, D: ..., G: ...`` every that many iterations
+            (``0``/``None``: never). (The official loop printed at ``show_every``.)
+        batch_size, num_epochs, noise_size: as the course.
+        max_iterations: stop after that many iterations in all (``None``: all the epochs).
+        snapshot_every: record ``G(snapshot_noise)`` before iterations 0, k, 2k, ... and after
+            the last one (``None``: no snapshots); see :func:`_snapshot`.
+        snapshot_noise: ``(n, noise_size)`` fixed noise; default
+            ``sample_noise(100, noise_size, seed=SNAPSHOT_SEED)``.
+        show: plot images (``False``: plot nothing; the losses are still printed).
+        seed: seeds the data order and every noise batch (the models have their own seeds);
+            ``None``: unseeded.
+        data: any iterable of ``(x (B, 784) in [0, 1], y)`` batches, iterated once per epoch,
+            instead of ``MNIST(batch_size, shuffle=True, seed=seed)``.
 
     Returns:
-        ``{'d_loss': [float] * T, 'g_loss': [float] * T, 'snapshots': {iteration: (n, 784)
-        float32 numpy in [-1, 1]}, 'iterations': T}``; with ``show`` the final 16 samples are
-        plotted as in the official loop.
+        dict: ``"d_loss"``, ``"g_loss"``: ``(T,)`` float64 arrays, the losses of the T
+        iterations run; ``"snapshots"``: {number of generator steps taken: ``(n, 784)``
+        float32 samples in [-1, 1]}; ``"seconds"``: wall time of the loop (float).
     """
-    if max_iterations is not None and max_iterations < 0:
-        raise ValueError(f"run_a_gan: max_iterations must be >= 0 or None, got {max_iterations}")
-    if snapshot_every is not None and snapshot_every < 1:
-        raise ValueError(f"run_a_gan: snapshot_every must be >= 1 or None, got {snapshot_every}")
+    if max_iterations is not None and (
+        isinstance(max_iterations, bool)
+        or not isinstance(max_iterations, (int, np.integer))
+        or max_iterations < 0
+    ):
+        raise ValueError(
+            f"run_a_gan: max_iterations must be an int >= 0 or None, got {max_iterations!r}"
+        )
+    if snapshot_every is not None and (
+        isinstance(snapshot_every, bool)
+        or not isinstance(snapshot_every, (int, np.integer))
+        or snapshot_every < 1
+    ):
+        raise ValueError(
+            f"run_a_gan: snapshot_every must be an int >= 1 or None, got {snapshot_every!r}"
+        )
     mnist = MNIST(batch_size, shuffle=True, seed=seed) if data is None else data
     rng = np.random.default_rng(seed)
 
     def noise(n: int) -> tf.Tensor:
         return sample_noise(n, noise_size, seed=None if seed is None else int(rng.integers(2**31)))
 
-    z_fixed = noise(snapshot_size) if snapshot_every else None
+    if snapshot_every is not None:
+        if snapshot_noise is None:
+            snapshot_noise = sample_noise(100, noise_size, seed=SNAPSHOT_SEED)
+        snapshot_noise = tf.convert_to_tensor(snapshot_noise, tf.float32)
     for solver, model in ((D_solver, D), (G_solver, G)):
         if not solver.built:  # make the slots before tracing (no variables created in a trace)
             solver.build(model.trainable_variables)
@@ -463,38 +509,39 @@ def run_a_gan(
         reduce_retracing=True,
     )
 
-    def snapshot() -> np.ndarray:
-        # training=True: the generator as it trains (batchnorm on this batch's statistics)
-        return tf.reshape(G(z_fixed, training=True), (-1, IMAGE_DIM)).numpy()
-
-    history: dict = {"d_loss": [], "g_loss": [], "snapshots": {}, "iterations": 0}
+    d_losses, g_losses, snapshots = [], [], {}
     it = 0
-    done = max_iterations == 0
+    start = time.perf_counter()
     for epoch in range(num_epochs):
-        if done:
-            break
         for x, _ in mnist:
-            if snapshot_every and it % snapshot_every == 0:
-                history["snapshots"][it] = snapshot()
-            x = tf.convert_to_tensor(x, tf.float32)
+            if max_iterations is not None and it >= max_iterations:
+                break
+            if snapshot_every is not None and it % snapshot_every == 0:
+                snapshots[it] = _snapshot(G, snapshot_noise)
+            x = tf.convert_to_tensor(x, tf.float32)  # (B, 784)
             d_loss, g_loss = step(x, noise(batch_size), noise(batch_size))
-            history["d_loss"].append(float(d_loss))
-            history["g_loss"].append(float(g_loss))
-            if show and it % print_every == 0:
+            d_losses.append(float(d_loss))
+            g_losses.append(float(g_loss))
+            if print_every and it % print_every == 0:
                 print(f"Epoch: {epoch}, Iter: {it}, D: {float(d_loss):.4}, G:{float(g_loss):.4}")
-            if show and it % show_every == 0:  # unseeded noise: the history does not depend on show
+            if show and show_every and it % show_every == 0:
+                # unseeded noise: the run does not depend on show
                 _show(G(sample_noise(16, noise_size), training=True), f"Iteration {it}")
             it += 1
-            if max_iterations is not None and it >= max_iterations:
-                done = True
-                break
-    history["iterations"] = it
-    if snapshot_every and it not in history["snapshots"]:
-        history["snapshots"][it] = snapshot()
+        if max_iterations is not None and it >= max_iterations:
+            break
+    if snapshot_every is not None and it not in snapshots:
+        snapshots[it] = _snapshot(G, snapshot_noise)
+    seconds = time.perf_counter() - start
     if show:
         print("Final images")
         _show(G(sample_noise(16, noise_size), training=True), "Final images")
-    return history
+    return {
+        "d_loss": np.asarray(d_losses, dtype=np.float64),
+        "g_loss": np.asarray(g_losses, dtype=np.float64),
+        "snapshots": snapshots,
+        "seconds": seconds,
+    }
 
 
 def _show(images, title: str) -> None:
