@@ -503,3 +503,111 @@ def test_captioning_bugs_are_flagged_where_they_are_and_a_correct_copy_passes(tm
     assert all(rows[n]["status"] == "wrong" for n in CAPTIONING_BUGS), text
     assert "the official check, cell_type='rnn'" in rows["rnn.CaptioningRNN.loss"]["detail"]
     assert "captions (up to <END>)" in rows["rnn.CaptioningRNN.sample"]["detail"]
+
+
+# Appended to copies of our gan_pytorch.py and gan_tf.py, the same way: each replaces ours.
+GAN_TORCH_BUGS = {
+    # noise in [0, 1): the official check's "both signs" fails
+    "gan_pytorch.sample_noise": """
+def sample_noise(batch_size, dim, seed=None):
+    return torch.rand(batch_size, dim)
+""",
+    # ReLU instead of LeakyReLU(0.01): the parameter count is right, the outputs are not
+    "gan_pytorch.discriminator": """
+def discriminator(seed=None):
+    return nn.Sequential(Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256),
+                         nn.ReLU(), nn.Linear(256, 1))
+""",
+    # the MEAN of the two cross-entropies instead of their sum
+    "gan_pytorch.discriminator_loss": """
+_right_discriminator_loss = discriminator_loss
+
+
+def discriminator_loss(logits_real, logits_fake):
+    return 0.5 * _right_discriminator_loss(logits_real, logits_fake)
+""",
+    # the saturating loss: minimize log(1 - D(G(z)))
+    "gan_pytorch.generator_loss": """
+def generator_loss(logits_fake):
+    return -bce_loss(logits_fake, torch.zeros_like(logits_fake))
+""",
+    # Adam's default betas (0.9, 0.999)
+    "gan_pytorch.get_optimizer": """
+def get_optimizer(model):
+    return torch.optim.Adam(model.parameters(), lr=1e-3)
+""",
+    # batchnorm before the ReLU: the same parameter shapes, other outputs
+    "gan_pytorch.build_dc_generator": """
+def build_dc_generator(noise_dim=NOISE_DIM):
+    return nn.Sequential(
+        nn.Linear(noise_dim, 1024), nn.BatchNorm1d(1024), nn.ReLU(),
+        nn.Linear(1024, 7 * 7 * 128), nn.BatchNorm1d(7 * 7 * 128), nn.ReLU(),
+        Unflatten(-1, 128, 7, 7),
+        nn.ConvTranspose2d(128, 64, kernel_size=4, stride=2, padding=1), nn.BatchNorm2d(64),
+        nn.ReLU(),
+        nn.ConvTranspose2d(64, 1, kernel_size=4, stride=2, padding=1), nn.Tanh(), Flatten(),
+    )
+""",
+}
+
+GAN_TF_BUGS = {
+    # alpha ignored: right on the official check (alpha 0.01), wrong at other slopes
+    "gan_tf.leaky_relu": """
+def leaky_relu(x, alpha=0.01):
+    return tf.maximum(x, 0.01 * x)
+""",
+    # a loss that leaves the graph: the right value, no gradient
+    "gan_tf.discriminator_loss": """
+_right_discriminator_loss = discriminator_loss
+
+
+def discriminator_loss(logits_real, logits_fake):
+    return float(_right_discriminator_loss(logits_real, logits_fake))
+""",
+    # one optimizer for both networks
+    "gan_tf.get_solvers": """
+def get_solvers(learning_rate=1e-3, beta1=0.5):
+    solver = tf.keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1)
+    return solver, solver
+""",
+    # no 1/2
+    "gan_tf.ls_generator_loss": """
+def ls_generator_loss(scores_fake):
+    return tf.reduce_mean(tf.square(scores_fake - 1))
+""",
+    # 'same' convolutions: 7 x 7 x 64 features, not the official 4 x 4 x 64 (parameter count)
+    "gan_tf.dc_discriminator": """
+def dc_discriminator():
+    layers = tf.keras.layers
+    return tf.keras.Sequential([
+        tf.keras.Input(shape=(784,)), layers.Reshape((28, 28, 1)),
+        layers.Conv2D(32, 5, padding="same"), layers.LeakyReLU(0.01), layers.MaxPool2D(2, 2),
+        layers.Conv2D(64, 5, padding="same"), layers.LeakyReLU(0.01), layers.MaxPool2D(2, 2),
+        layers.Flatten(), layers.Dense(1024), layers.LeakyReLU(0.01), layers.Dense(1),
+    ])
+""",
+}
+
+
+def test_gan_bugs_are_flagged_where_they_are_and_the_rest_passes(tmp_path, capsys):
+    graded_here = [e for e in ENTRIES if e.module in ("gan_pytorch", "gan_tf")]
+    assert len(graded_here) == 21
+    names = [f"{e.module}.{e.qualname}" for e in graded_here]
+    root = copy_package(tmp_path / "student")
+    _append(root, "gan_pytorch.py", GAN_TORCH_BUGS)
+    _append(root, "gan_tf.py", GAN_TF_BUGS)
+    code, text, rows = graded(tmp_path, capsys, root, "--only", *names)
+    assert set(rows) == {e.name for e in graded_here}, text
+    bugs = set(GAN_TORCH_BUGS) | set(GAN_TF_BUGS)
+    assert {n for n, r in rows.items() if r["status"] != "pass"} == bugs, text
+    assert all(rows[n]["status"] == "wrong" for n in bugs), text
+    assert code == 1
+    detail = {n: rows[n]["detail"] for n in bugs}
+    assert "not both signs" in detail["gan_pytorch.sample_noise"]
+    assert "official check" in detail["gan_pytorch.discriminator_loss"]
+    assert "betas (0.9, 0.999)" in detail["gan_pytorch.get_optimizer"]
+    assert "alpha 0.5" in detail["gan_tf.leaky_relu"]  # the worst of 0.2 and 0.5
+    assert "not differentiable" in detail["gan_tf.discriminator_loss"]
+    assert "share one optimizer" in detail["gan_tf.get_solvers"]
+    assert "expected 1102721" in detail["gan_tf.dc_discriminator"]
+    assert rows["gan_tf.leaky_relu"]["note"] == "notes/gan_losses.md"

@@ -13,8 +13,8 @@ backward, never looked into.
 
 :data:`CHECKS` maps the manifest's check keys to the functions of
 :mod:`cs231n.grading.checks_a1`, :mod:`cs231n.grading.checks_layers`,
-:mod:`cs231n.grading.checks_models`, :mod:`cs231n.grading.checks_a3` and
-:mod:`cs231n.grading.checks_rnn`.
+:mod:`cs231n.grading.checks_models`, :mod:`cs231n.grading.checks_a3`,
+:mod:`cs231n.grading.checks_rnn` and :mod:`cs231n.grading.checks_gan`.
 """
 
 from __future__ import annotations
@@ -140,10 +140,17 @@ def check_loss_layer(s: Subject, cases: Sequence[tuple[str, tuple]]) -> float:
 
 
 def _registry() -> dict[str, Callable[[Subject], float]]:
-    from cs231n.grading import checks_a1, checks_a3, checks_layers, checks_models, checks_rnn
+    from cs231n.grading import (
+        checks_a1,
+        checks_a3,
+        checks_gan,
+        checks_layers,
+        checks_models,
+        checks_rnn,
+    )
 
     table: dict[str, Callable[[Subject], float]] = {}
-    for module in (checks_a1, checks_layers, checks_models, checks_a3, checks_rnn):
+    for module in (checks_a1, checks_layers, checks_models, checks_a3, checks_rnn, checks_gan):
         table.update(module.CHECKS)
     return table
 

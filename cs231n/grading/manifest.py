@@ -14,7 +14,8 @@ Left out of this first version:
   visualization and the style-transfer losses, both frameworks; the recurrent layers of the
   captioning notebooks and ``CaptioningRNN.loss`` and ``.sample``, but not
   ``temporal_affine_forward/backward``, ``temporal_softmax_loss``, ``sigmoid`` and
-  ``CaptioningRNN.__init__``, which the 2020 starter code gives).
+  ``CaptioningRNN.__init__``, which the 2020 starter code gives; the functions of both GAN
+  notebooks, but not ``bce_loss``, ``run_a_gan`` and the helpers, which the starters give).
 
 Some entries are given in the starter code but are graded all the same because the
 fully connected and convolutional nets build on them (the ``layer_utils`` sandwiches).
@@ -69,6 +70,8 @@ _PREFIXED = {
     "style_transfer_tensorflow",
     "net_visualization_pytorch",  # the same three functions in two frameworks
     "net_visualization_tensorflow",
+    "gan_pytorch",  # the same GAN functions in two frameworks
+    "gan_tf",
 }
 _KNN = "KNearestNeighbor."
 
@@ -216,6 +219,37 @@ ENTRIES: tuple[Entry, ...] = tuple(
     )
     + _entries(
         "classifiers.rnn", 3, "rnn_backprop.md", "CaptioningRNN.loss", "CaptioningRNN.sample"
+    )
+    + _entries(
+        "gan_pytorch",
+        3,
+        "gan_losses.md",
+        "sample_noise",
+        "discriminator",
+        "generator",
+        "discriminator_loss",
+        "generator_loss",
+        "get_optimizer",
+        "ls_discriminator_loss",
+        "ls_generator_loss",
+        "build_dc_classifier",
+        "build_dc_generator",
+    )
+    + _entries(
+        "gan_tf",
+        3,
+        "gan_losses.md",
+        "leaky_relu",
+        "sample_noise",
+        "discriminator",
+        "generator",
+        "discriminator_loss",
+        "generator_loss",
+        "get_solvers",
+        "ls_discriminator_loss",
+        "ls_generator_loss",
+        "dc_discriminator",
+        "dc_generator",
     )
 )
 
