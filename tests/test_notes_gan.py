@@ -211,3 +211,42 @@ def test_note_chance_losses():
     assert_close(d_loss, 2 * np.log(2), 1e-15, "d_loss at chance")
     assert_close(g_loss, np.log(2), 1e-15, "g_loss at chance")
     assert round(d_loss, 3) == 1.386 and round(g_loss, 3) == 0.693
+
+
+# ============================================================== the package
+def test_note_package_losses(rng):
+    """The formulas above against both modules' losses, in float64, with their gradients."""
+    import tensorflow as tf
+
+    from cs231n import gan_pytorch as gp
+    from cs231n import gan_tf as gt
+
+    real, fake = rng.normal(0, 4, size=(9, 1)), rng.normal(0, 4, size=(9, 1))
+    real[0], fake[0] = 100.0, -100.0  # the stable form on logits far from 0
+    want = {
+        "discriminator_loss": _bce_stable(real, 1).mean() + _bce_stable(fake, 0).mean(),
+        "generator_loss": _bce_stable(fake, 1).mean(),
+        "ls_discriminator_loss": 0.5 * np.mean((real - 1) ** 2) + 0.5 * np.mean(fake**2),
+        "ls_generator_loss": 0.5 * np.mean((fake - 1) ** 2),
+    }
+    # gradients of the generator losses with respect to the fake scores
+    want_grad = {
+        "generator_loss": (_sig(fake) - 1) / len(fake),
+        "ls_generator_loss": (fake - 1) / len(fake),
+    }
+    for name, value in want.items():
+        args = (real, fake) if name.startswith(("discriminator", "ls_disc")) else (fake,)
+        ts = [torch.tensor(a, requires_grad=True) for a in args]
+        out = getattr(gp, name)(*ts)
+        assert out.dtype == torch.float64
+        assert_close(out.item(), value, 1e-12, f"gan_pytorch.{name}")
+        vs = [tf.Variable(a) for a in args]
+        with tf.GradientTape() as tape:
+            tf_out = getattr(gt, name)(*vs)
+        assert_close(float(tf_out.numpy()), value, 1e-12, f"gan_tf.{name}")
+        if name in want_grad:
+            (g_torch,) = torch.autograd.grad(out, ts)
+            assert_close(g_torch.numpy(), want_grad[name], 1e-12, f"d gan_pytorch.{name}")
+            assert_close(tape.gradient(tf_out, vs)[0].numpy(), want_grad[name], 1e-12, name)
+    assert_close(gp.bce_loss(torch.tensor(real), torch.ones(9, 1, dtype=torch.float64)).item(),
+                 _bce_stable(real, 1).mean(), 1e-12, "gan_pytorch.bce_loss")  # fmt: skip
