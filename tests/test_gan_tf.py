@@ -405,3 +405,20 @@ def test_snapshot_keeps_the_batchnorm_statistics():
     assert snap.shape == (10, 784)
     for a, v in zip(before, G.non_trainable_variables):
         np.testing.assert_array_equal(a, v.numpy())
+
+
+def test_run_a_gan_show_plots_16_samples_and_changes_nothing(tiny_digits, monkeypatch, capsys):
+    import matplotlib.pyplot as plt
+
+    from cs231n.plots import gan as gan_plots
+
+    shown = []
+    monkeypatch.setattr(gan_plots, "show_images", lambda im, title="": shown.append((im, title)))
+    monkeypatch.setattr(plt, "show", lambda: None)
+    h, _ = _tiny_run(tiny_digits, max_iterations=3, seed=0, show=True, show_every=2)
+    assert [t for _, t in shown] == ["Iteration 0", "Iteration 2", "Final images"]
+    assert all(im.shape == (16, 784) and -1 <= im.min() <= im.max() <= 1 for im, _ in shown)
+    assert "Final images" in capsys.readouterr().out
+    quiet, _ = _tiny_run(tiny_digits, max_iterations=3, seed=0)
+    np.testing.assert_array_equal(h["d_loss"], quiet["d_loss"])
+    np.testing.assert_array_equal(h["g_loss"], quiet["g_loss"])
