@@ -12,11 +12,14 @@ models, losses and optimizers:
 * **dcgan**: ``build_dc_classifier(128)`` / ``build_dc_generator()`` (TensorFlow:
   ``dc_discriminator()`` / ``dc_generator()``) with the vanilla losses.
 
-Each framework's ``run_a_gan`` is timed itself (PyTorch eager, as the course; TensorFlow's
-step is a ``tf.function``, traced at the first iteration of each call): a repeat runs
-``run_a_gan(..., max_iterations=1)`` and ``max_iterations=1 + K`` and takes the difference of
-the loop times they report (``history["seconds"]``), divided by K, so the first iteration's
-costs (the trace, the optimizers' first allocations) cancel. The batches are random images
+PyTorch (eager, as the course): a repeat runs :func:`cs231n.gan_pytorch.run_a_gan` with
+``max_iterations=1`` and ``max_iterations=1 + K`` and takes the difference of the loop times
+they report (``history["seconds"]``), divided by K, so the first iteration's costs cancel.
+TensorFlow: ``run_a_gan`` makes its step a ``tf.function`` and traces it at the first
+iteration of every call (seconds on a loaded machine, with a noise larger than K steps), so a
+repeat times K iterations of the same loop body with a ``tf.function`` of
+:func:`cs231n.gan_tf.gan_step` traced once in the warm-up (:func:`tf_run`): the steady
+state of a training run. The batches are random images
 in [0, 1] of the loaders' shapes (``(128, 1, 28, 28)`` PyTorch, ``(128, 784)`` TensorFlow):
 the step does not depend on the pixel values, and no time goes to reading MNIST. Nothing is
 plotted or printed inside the loops.
@@ -26,6 +29,16 @@ inter-op threads, :func:`cs231n.frameworks.tf_cifar.set_threads`): ``--threads``
 sets both frameworks alike, and the record says what they got. After one warm-up call of each
 function, the PyTorch and TensorFlow repeats alternate (so a change of machine load hits
 both); the figures are medians over the repeats.
+
+On a machine whose cores are busy with other work, PyTorch's 2 threads can be several times
+slower than 1: every operator is an OpenMP parallel region, and libgomp's threads spin at
+the region's barrier waiting for a partner that the scheduler has not run (a DCGAN step of
+the notebooks' sizes: 2.0-2.2 s at 2 threads against 0.42 s at 1 on a 2-core machine at load
+4, its batch norms 37 ms instead of 1.4 ms each, in ``torch.profiler``). TensorFlow's
+thread pool lets the calling thread do the work instead and degrades gently. ``--omp-passive``
+sets ``OMP_WAIT_POLICY=PASSIVE`` (waiting threads sleep; 0.43 s at 2 threads on the same
+loaded machine), for a fresh process only: libgomp reads it when torch is imported. The
+default is the notebooks' setting, which does not set it.
 
 Usage::
 
@@ -70,6 +83,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         choices=MODELS,
         default=list(MODELS),
         help="which GANs to time (default: all three)",
+    )
+    p.add_argument(
+        "--omp-passive",
+        action="store_true",
+        help="set OMP_WAIT_POLICY=PASSIVE before torch is imported (see the module docstring)",
     )
     p.add_argument("--quick", action="store_true", help="K = 2, 1 repeat, quick mode")
     p.add_argument("--no-record", action="store_true", help="print only, write no results")
@@ -132,9 +150,19 @@ def torch_run(model: str, batches: int):
     return run
 
 
-def tf_run(model: str, batches: int):
-    """``run(steps) -> seconds`` of TensorFlow's ``run_a_gan`` on ``model`` (built once)."""
+def tf_run(model: str, steps: int):
+    """``per_step() -> seconds`` of TensorFlow's training step on ``model`` (built once).
+
+    The body of :func:`cs231n.gan_tf.run_a_gan`'s loop, ``steps`` times: the batch to a tensor,
+    two noise batches of :func:`~cs231n.gan_tf.sample_noise`, the step (``gan_step`` in a
+    ``tf.function``, made once as ``run_a_gan`` makes it) and both losses to floats. The trace
+    happens in the warm-up call; ``run_a_gan`` traces again in every call, a cost of its
+    first iteration that the difference of two runs would only cancel up to its noise.
+    """
+    import time
+
     import numpy as np
+    import tensorflow as tf
 
     from cs231n import gan_tf as gt
 
@@ -148,17 +176,27 @@ def tf_run(model: str, batches: int):
         else (gt.discriminator_loss, gt.generator_loss)
     )
     D_solver, G_solver = gt.get_solvers()
-    rng = np.random.default_rng(0)
-    x = rng.uniform(0, 1, (BATCH_SIZE, 784)).astype(np.float32)
-    data = [(x, np.zeros(BATCH_SIZE, dtype=np.int64))] * batches  # as MNIST: (B, 784)
+    for solver, net in ((D_solver, D), (G_solver, G)):
+        solver.build(net.trainable_variables)  # as run_a_gan: the slots before the trace
+    step = tf.function(
+        lambda x, z_d, z_g: gt.gan_step(D, G, D_solver, G_solver, *losses, x, z_d, z_g),
+        reduce_retracing=True,
+    )
+    x_np = np.random.default_rng(0).uniform(0, 1, (BATCH_SIZE, 784)).astype(np.float32)
 
-    def run(steps: int) -> float:
-        hist = gt.run_a_gan(D, G, D_solver, G_solver, *losses, print_every=0,
-                            batch_size=BATCH_SIZE, num_epochs=1, noise_size=NOISE_DIM,
-                            max_iterations=steps, show=False, data=data)  # fmt: skip
-        return hist["seconds"]
+    def per_step() -> float:
+        d_losses, g_losses = [], []
+        start = time.perf_counter()
+        for _ in range(steps):
+            x = tf.convert_to_tensor(x_np, tf.float32)  # (B, 784), as MNIST's batches
+            z_d = gt.sample_noise(BATCH_SIZE, NOISE_DIM)
+            z_g = gt.sample_noise(BATCH_SIZE, NOISE_DIM)
+            d_loss, g_loss = step(x, z_d, z_g)
+            d_losses.append(float(d_loss))
+            g_losses.append(float(g_loss))
+        return (time.perf_counter() - start) / steps
 
-    return run
+    return per_step
 
 
 def measure(args: argparse.Namespace) -> tuple[dict, str]:
@@ -171,11 +209,11 @@ def measure(args: argparse.Namespace) -> tuple[dict, str]:
     import tensorflow as tf
     import torch
 
-    runs = {}
+    fns = {}
     for model in args.models:
-        runs[(model, "pytorch")] = torch_run(model, 1 + args.steps)
-        runs[(model, "tensorflow")] = tf_run(model, 1 + args.steps)
-    fns = {key: (lambda run=run: _per_step(run, args.steps)) for key, run in runs.items()}
+        run = torch_run(model, 1 + args.steps)
+        fns[(model, "pytorch")] = lambda run=run: _per_step(run, args.steps)
+        fns[(model, "tensorflow")] = tf_run(model, args.steps)
     times = _alternate(fns, args.repeats)
 
     intra = tf.config.threading.get_intra_op_parallelism_threads()
@@ -186,10 +224,12 @@ def measure(args: argparse.Namespace) -> tuple[dict, str]:
         for n, kind in ((intra, "intra-op"), (inter, "inter-op"))
     )
     setting = (
-        f"one D + G training step of run_a_gan, batch {BATCH_SIZE}, noise {NOISE_DIM}, random "
-        f"[0, 1] images; per step = (max_iterations 1+K minus 1) / K, K = {args.steps}, "
+        f"one D + G training step, batch {BATCH_SIZE}, noise {NOISE_DIM}, random [0, 1] images; "
+        f"PyTorch (run_a_gan max_iterations 1+K minus 1) / K, TF K steps of run_a_gan's loop "
+        f"body (gan_step traced once) / K, K = {args.steps}, "
         f"median of {args.repeats}, PyTorch and TF alternating; PyTorch "
-        f"{torch.get_num_threads()} thread(s) eager, TF {tf_threads} tf.function; "
+        f"{torch.get_num_threads()} thread(s) eager (OMP_WAIT_POLICY "
+        f"{os.environ.get('OMP_WAIT_POLICY', 'not set')}), TF {tf_threads} tf.function; "
         f"load avg {os.getloadavg()[0]:.1f} on {cores} CPUs"
     )
     return times, setting
@@ -257,6 +297,11 @@ def _quick_mode(on: bool):
 def main(argv=None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up logs short
+    if args.omp_passive:
+        if "torch" in sys.modules:
+            print("bench_gan: --omp-passive needs a fresh process (torch is already imported)")
+            return 2
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"  # read by libgomp when torch loads it
     import torch
 
     from cs231n.frameworks.tf_cifar import set_threads

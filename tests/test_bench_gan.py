@@ -80,5 +80,13 @@ def test_quick_run_prints_the_table_and_records_nothing(tmp_path, monkeypatch, c
     assert "vanilla_iterations_per_second_pytorch" in out and "vanilla_pytorch_tf_ratio" in out
     assert "dcgan" not in out  # only the models asked for
     assert "batch 128" in out and "PyTorch 1 thread(s)" in out and "CPU: " in out
+    assert "gan_step traced once" in out
     assert not (tmp_path / "bench_gan.json").exists()
     assert os.environ.get("CS231N_QUICK") == quick_before  # main() restores quick mode
+
+
+def test_omp_passive_needs_a_fresh_process(capsys):
+    import torch  # noqa: F401  (imported, as in any test process)
+
+    assert _bench().main(["--quick", "--no-record", "--omp-passive"]) == 2
+    assert "fresh process" in capsys.readouterr().out
