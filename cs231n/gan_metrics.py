@@ -21,11 +21,28 @@ Framework-neutral: numpy arrays in, numpy numbers out. Every metric reads either
   precision is the share of generated samples inside the real manifold (the union of balls
   around every real sample reaching its k-th nearest real neighbour), recall the share of real
   samples inside the generated manifold.
+
+The features and probabilities come from a small CNN trained by the package
+(:func:`mnist_classifier`: two 3x3 conv + max-pool blocks, a 128-unit hidden layer whose
+ReLU output is the feature vector, and a 10-way linear layer), trained with a fixed seed on
+the 60,000 training digits (:data:`TRAINING`) and cached under
+``cache_root()/gan_metrics/mnist_cnn/`` with the sha256 of its weights and its measured
+accuracy on the 10,000 test digits (:func:`classifier_info`). Images go in as the GANs'
+generators make them: values in [-1, 1] (``tanh``); :func:`to_tanh_range` maps the course's
+uint8 digits there. :func:`sample_quality` reports every metric against the real test digits.
 """
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
+
 import numpy as np
+
+from cs231n.data.built_folder import MANIFEST, commit_folder, manifest_matches, sha256
+from cs231n.data_utils import load_mnist
+from cs231n.paths import cache_root
 
 __all__ = [
     "frechet_distance_gaussians",
@@ -34,6 +51,16 @@ __all__ = [
     "class_coverage",
     "confident_share",
     "precision_recall",
+    "TRAINING",
+    "to_tanh_range",
+    "mnist_cnn",
+    "classifier_path",
+    "mnist_classifier",
+    "classifier_info",
+    "features",
+    "probabilities",
+    "reference_features",
+    "sample_quality",
 ]
 
 NUM_CLASSES = 10
@@ -236,3 +263,257 @@ def precision_recall(real_f, fake_f, k: int = 5, chunk: int = 1024) -> tuple[flo
     precision = _inside(fake, real, r_real, chunk).mean()
     recall = _inside(real, fake, r_fake, chunk).mean()
     return float(precision), float(recall)
+
+
+# --- the classifier -------------------------------------------------------------------------
+
+#: Bumped whenever the network or its training changes: older caches are rebuilt.
+VERSION = 1
+#: How :func:`mnist_classifier` trains: Adam under a one-cycle learning rate, seeded.
+TRAINING = {"epochs": 3, "batch_size": 64, "max_lr": 3e-3, "seed": 231}
+FEATURE_DIM = 128
+_STATE = "state_dict.pt"
+_LOADED: dict = {}  # (folder, sha256) -> the loaded network
+_REFERENCE: dict = {}  # (reference, n, sha256) -> (n, FEATURE_DIM) features
+
+
+def to_tanh_range(images) -> np.ndarray:
+    """The course's uint8 digits ``(N, ...)`` in 0..255 as float32 in [-1, 1]: ``x / 127.5 - 1``
+    (the inverse of the notebooks' ``deprocess_img``, ``(x + 1) / 2`` in [0, 1])."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise ValueError(f"to_tanh_range: images must be uint8 (0..255), got {images.dtype}")
+    return images.astype(np.float32) / 127.5 - 1.0
+
+
+def _as_images(name: str, images) -> np.ndarray:
+    """Check and reshape images to ``(N, 1, 28, 28)`` float32."""
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim not in (2, 3, 4) or x.shape[1:] not in ((784,), (28, 28), (1, 28, 28)):
+        raise ValueError(
+            f"{name}: images must have shape (N, 784), (N, 28, 28) or (N, 1, 28, 28), "
+            f"got {np.shape(images)}"
+        )
+    if len(x) == 0 or not np.isfinite(x).all():
+        raise ValueError(f"{name}: images must be a non-empty finite array, got {np.shape(images)}")
+    lo, hi = float(x.min()), float(x.max())
+    if lo < -1 - 1e-4 or hi > 1 + 1e-4:
+        raise ValueError(
+            f"{name}: images must have values in [-1, 1] (the generators' tanh output; "
+            f"uint8 digits via to_tanh_range, [0, 1] images as 2 * x - 1), got [{lo:.4g}, {hi:.4g}]"
+        )
+    return x.reshape(len(x), 1, 28, 28)  # (N, 1, 28, 28)
+
+
+def mnist_cnn(seed: int | None = None):
+    """The classifier's (untrained) network, a ``torch.nn.Sequential``.
+
+    ``(N, 1, 28, 28)`` -> conv 3x3 16, ReLU, pool 2 -> ``(N, 16, 14, 14)`` -> conv 3x3 32, ReLU,
+    pool 2 -> ``(N, 32, 7, 7)`` -> flatten 1568 -> linear 128, ReLU (the features) -> linear 10
+    (the logits). ``net[:-1]`` gives the features. ``seed`` seeds the initialization without
+    touching torch's global generator.
+    """
+    import torch
+    from torch import nn
+
+    with torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(seed)
+        return nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(32 * 7 * 7, FEATURE_DIM), nn.ReLU(),
+            nn.Linear(FEATURE_DIM, 10),
+        )  # fmt: skip
+
+
+def classifier_path() -> Path:
+    """The classifier's cache folder, ``cache_root()/gan_metrics/mnist_cnn``."""
+    return cache_root() / "gan_metrics" / "mnist_cnn"
+
+
+def _run(net, x: np.ndarray, batch_size: int, head: bool) -> np.ndarray:
+    """``net`` (or its feature part) on ``x: (N, 1, 28, 28)`` in batches, as float64."""
+    import torch
+
+    part = net if head else net[:-1]
+    out = []
+    with torch.no_grad():
+        for s in range(0, len(x), batch_size):
+            out.append(part(torch.from_numpy(x[s : s + batch_size])).double().numpy())
+    return np.concatenate(out)
+
+
+def _train(folder: Path, num_train: int | None, threads: int | None) -> None:
+    """Train :func:`mnist_cnn` as :data:`TRAINING` says and write it with its manifest."""
+    import torch
+    from torch.nn.functional import cross_entropy
+
+    xtr, ytr = load_mnist("train")
+    xte, yte = load_mnist("test")
+    n = len(xtr) if num_train is None else int(num_train)
+    x = torch.from_numpy(to_tanh_range(xtr[:n])[:, None])  # (n, 1, 28, 28)
+    y = torch.from_numpy(ytr[:n])
+    old_threads = torch.get_num_threads()
+    start = time.perf_counter()
+    try:
+        if threads is not None:
+            torch.set_num_threads(threads)
+        net = mnist_cnn(seed=TRAINING["seed"])
+        bs = TRAINING["batch_size"]
+        steps = TRAINING["epochs"] * -(-n // bs)
+        opt = torch.optim.Adam(net.parameters(), lr=TRAINING["max_lr"])
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=TRAINING["max_lr"], total_steps=steps, pct_start=0.2
+        )
+        gen = torch.Generator().manual_seed(TRAINING["seed"])
+        net.train()
+        for _ in range(TRAINING["epochs"]):
+            order = torch.randperm(n, generator=gen)
+            for s in range(0, n, bs):
+                idx = order[s : s + bs]
+                loss = cross_entropy(net(x[idx]), y[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+        net.eval()
+        seconds = time.perf_counter() - start
+        pred = _run(net, to_tanh_range(xte)[:, None], 1000, head=True).argmax(1)
+        used = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(old_threads)
+
+    def write(tmp: Path) -> None:
+        torch.save(net.state_dict(), tmp / _STATE)
+        manifest = {
+            "version": VERSION,
+            **TRAINING,
+            "num_train": n,
+            "test_accuracy": float((pred == yte).mean()),
+            "num_test": len(yte),
+            "train_seconds": round(seconds, 1),
+            "threads": used,
+            "torch": torch.__version__,
+            "files": {_STATE: sha256(tmp / _STATE)},
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+    commit_folder(folder, write)
+
+
+def mnist_classifier(force: bool = False, *, num_train: int | None = None, threads=None):
+    """The package's MNIST classifier (a ``torch.nn.Sequential`` in eval mode, see
+    :func:`mnist_cnn`), trained on first use and then read from :func:`classifier_path`.
+
+    Args:
+        force: retrain even when a valid cache is there.
+        num_train: train on the first ``num_train`` training digits (default all 60,000: the
+            classifier the metrics use; fewer only for quick tests, with lower accuracy).
+        threads: torch threads while training (default: torch's current setting).
+
+    Returns:
+        the network; ``net.info`` is the manifest (``test_accuracy`` on the 10,000 test digits,
+        ``train_seconds``, the :data:`TRAINING` settings, ``files`` with the sha256). A cache
+        whose manifest, version, settings or checksum do not match (damaged, stale, another
+        ``num_train``) is retrained; it is written atomically (temporary folder, then rename).
+    """
+    import torch
+
+    folder = classifier_path()
+    n = 60_000 if num_train is None else int(num_train)
+    expected = {"version": VERSION, **TRAINING, "num_train": n}
+    if force or not manifest_matches(folder, expected, [_STATE]):
+        _train(folder, num_train, threads)
+    info = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    key = (str(folder), info["files"][_STATE])
+    if key not in _LOADED:
+        net = mnist_cnn()
+        net.load_state_dict(torch.load(folder / _STATE, weights_only=True))
+        net.eval()
+        net.info = info
+        _LOADED[key] = net
+    return _LOADED[key]
+
+
+def classifier_info() -> dict:
+    """The manifest of the default classifier (building it if needed): ``test_accuracy``,
+    ``num_test``, ``train_seconds``, ``threads``, ``seed``, ``epochs``, ``version``, ``files``."""
+    return dict(mnist_classifier().info)
+
+
+def features(images, classifier=None, batch_size: int = 1000) -> np.ndarray:
+    """Penultimate-layer features of the classifier.
+
+    Args:
+        images: ``(N, 784)``, ``(N, 28, 28)`` or ``(N, 1, 28, 28)`` with values in [-1, 1].
+        classifier: a network from :func:`mnist_classifier` (default: the default one).
+        batch_size: images per forward pass.
+
+    Returns:
+        ``(N, 128)`` float64, the ReLU output of the hidden layer.
+    """
+    x = _as_images("features", images)
+    return _run(mnist_classifier() if classifier is None else classifier, x, batch_size, head=False)
+
+
+def probabilities(images, classifier=None, batch_size: int = 1000) -> np.ndarray:
+    """Class probabilities ``(N, 10)`` float64 (softmax of the logits) of ``images`` as in
+    :func:`features`."""
+    x = _as_images("probabilities", images)
+    logits = _run(
+        mnist_classifier() if classifier is None else classifier, x, batch_size, head=True
+    )  # (N, 10)
+    e = np.exp(logits - logits.max(1, keepdims=True))  # shifted: no overflow
+    return e / e.sum(1, keepdims=True)
+
+
+def reference_features(reference: str = "test", max_reference: int = 10_000) -> np.ndarray:
+    """Features ``(n, 128)`` of the first ``max_reference`` real digits of the ``'test'`` or
+    ``'train'`` split, computed once per classifier and kept in memory."""
+    if reference not in ("test", "train"):
+        raise ValueError(
+            f"reference_features: reference must be 'test' or 'train', got {reference!r}"
+        )
+    net = mnist_classifier()
+    key = (reference, int(max_reference), net.info["files"][_STATE])
+    if key not in _REFERENCE:
+        digits, _ = load_mnist(reference)
+        _REFERENCE[key] = features(to_tanh_range(digits[:max_reference]), net)
+    return _REFERENCE[key]
+
+
+def sample_quality(
+    images, reference: str = "test", max_reference: int = 10_000, k: int = 5
+) -> dict:
+    """Every metric of this module for ``images`` against real digits.
+
+    Args:
+        images: ``(N, 784)``, ``(N, 28, 28)`` or ``(N, 1, 28, 28)`` in [-1, 1], N > k.
+        reference: ``'test'`` (the 10,000 test digits, never trained on) or ``'train'``.
+        max_reference: use the first this many digits of the reference split.
+        k: the neighbour of :func:`precision_recall`.
+
+    Returns:
+        ``{'fid', 'inception_score', 'class_entropy' (nats), 'classes_covered' (share of the 10
+        with >= 5% of samples), 'confident_share' (top probability >= 0.9), 'precision',
+        'recall', 'num_samples', 'num_reference'}``; FID and precision/recall depend on N, so
+        compare samples of the same size.
+    """
+    x = _as_images("sample_quality", images)
+    net = mnist_classifier()
+    real = reference_features(reference, max_reference)
+    fake, p = _run(net, x, 1000, head=False), probabilities(x, net)
+    entropy, covered = class_coverage(p)
+    precision, recall = precision_recall(real, fake, k=k)
+    return {
+        "fid": frechet_distance(real, fake),
+        "inception_score": inception_score(p),
+        "class_entropy": entropy,
+        "classes_covered": covered,
+        "confident_share": confident_share(p),
+        "precision": precision,
+        "recall": recall,
+        "num_samples": len(x),
+        "num_reference": len(real),
+    }
