@@ -37,8 +37,9 @@ the notebooks' sizes: 2.0-2.2 s at 2 threads against 0.42 s at 1 on a 2-core mac
 4, its batch norms 37 ms instead of 1.4 ms each, in ``torch.profiler``). TensorFlow's
 thread pool lets the calling thread do the work instead and degrades gently. ``--omp-passive``
 sets ``OMP_WAIT_POLICY=PASSIVE`` (waiting threads sleep; 0.43 s at 2 threads on the same
-loaded machine), for a fresh process only: libgomp reads it when torch is imported. The
-default is the notebooks' setting, which does not set it.
+loaded machine), for a fresh process only: libgomp reads it when torch is imported. When
+the cores are free it costs a wake-up per operator instead (the small MLP steps of the vanilla
+GAN get slower), so the default is the notebooks' setting, which does not set it.
 
 Usage::
 
