@@ -185,7 +185,7 @@ def class_coverage(p, min_share: float = 0.05) -> tuple[float, float]:
     p = _probabilities("class_coverage", p)
     hist = np.bincount(p.argmax(1), minlength=NUM_CLASSES) / len(p)  # (10,)
     nz = hist[hist > 0]
-    entropy = float(-(nz * np.log(nz)).sum())
+    entropy = float((nz * np.log(1.0 / nz)).sum())  # >= 0, never -0.0 for a single class
     return entropy, float((hist >= min_share - 1e-12).sum() / NUM_CLASSES)
 
 

@@ -105,6 +105,7 @@ def test_class_coverage_and_confidence_on_constructed_p():
     even = np.eye(10)[np.arange(100) % 10]
     assert gm.class_coverage(even) == pytest.approx((math.log(10), 1.0))
     assert gm.class_coverage(np.eye(10)[np.zeros(7, int)]) == pytest.approx((0.0, 0.1))
+    assert math.copysign(1.0, gm.class_coverage(np.eye(10)[np.zeros(7, int)])[0]) == 1.0  # not -0.0
     # exactly 5% counts as covered
     edge = np.eye(10)[np.r_[np.zeros(19, int), 1]]
     assert gm.class_coverage(edge)[1] == pytest.approx(0.2)
