@@ -35,13 +35,18 @@ def test_show_captioned_rejects_a_caption_list_of_the_wrong_length():
         cplots.show_captioned([None, None], {"GT": ["a"]})
 
 
-def test_plot_losses_puts_validation_points_at_epoch_ends():
-    fig = cplots.plot_losses(
-        {"rnn": {"loss": np.linspace(5, 1, 20), "val_loss": [3.0, 2.0], "iterations_per_epoch": 10}}
-    )
+def test_plot_losses_puts_validation_points_at_their_iterations():
+    run = {
+        "loss": np.linspace(5, 1, 20),
+        "val_loss": [4.0, 3.0, 2.0],
+        "val_iterations": [1, 10, 20],
+    }
+    fig = cplots.plot_losses({"rnn": run})
     lines = fig.axes[0].get_lines()
     assert len(lines) == 2
-    np.testing.assert_array_equal(lines[1].get_xdata(), [10, 20])
+    np.testing.assert_array_equal(lines[1].get_xdata(), [1, 10, 20])
+    with pytest.raises(ValueError, match=r"runs\['rnn'\] needs 'val_iterations'.*\(3\), got None"):
+        cplots.plot_losses({"rnn": {"loss": run["loss"], "val_loss": run["val_loss"]}})
 
 
 def test_plot_metrics_draws_one_bar_per_method_and_key():

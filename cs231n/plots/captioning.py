@@ -54,11 +54,13 @@ def show_captioned(images: Sequence, captions: Mapping[str, Sequence[str]], titl
 
 def plot_losses(runs: Mapping[str, Mapping[str, Sequence[float]]], title: str = ""):
     """Training curves: for each run, its per-iteration training loss (thin) and, when given,
-    its validation loss at epoch ends (markers).
+    its validation losses (markers) at the iterations they were measured after.
 
     Args:
-        runs: label -> ``{"loss": per-iteration losses, "val_loss": per-epoch losses,
-            "iterations_per_epoch": int}`` (the last two optional).
+        runs: label -> ``{"loss": per-iteration losses, "val_loss": validation losses,
+            "val_iterations": the 1-based iteration of each}`` (the last two optional, together;
+            e.g. a :class:`cs231n.captioning_solver.CaptioningSolver`'s ``val_loss_history`` and
+            ``val_loss_iterations``).
         title: the figure's title.
     """
     import matplotlib.pyplot as plt
@@ -68,9 +70,13 @@ def plot_losses(runs: Mapping[str, Mapping[str, Sequence[float]]], title: str = 
         loss = np.asarray(run["loss"], dtype=float)
         (line,) = ax.plot(np.arange(1, len(loss) + 1), loss, lw=0.8, alpha=0.8, label=label)
         val = run.get("val_loss")
-        if val:
-            per_epoch = run.get("iterations_per_epoch") or max(len(loss) // len(val), 1)
-            x = per_epoch * np.arange(1, len(val) + 1)
+        if val is not None and len(val):
+            x = run.get("val_iterations")
+            if x is None or len(x) != len(val):
+                raise ValueError(
+                    f"plot_losses: runs[{label!r}] needs 'val_iterations' with one iteration "
+                    f"per validation loss ({len(val)}), got {None if x is None else len(x)}"
+                )
             ax.plot(x, val, "o--", color=line.get_color(), label=f"{label} (validation)")
     ax.set_xlabel("iteration")
     ax.set_ylabel("loss (summed over time, per caption)")
