@@ -47,7 +47,6 @@ in quick mode: its records go to ``$CS231N_RESULTS_DIR`` or nowhere.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 
@@ -256,24 +255,6 @@ def report(times: dict, setting: str, record_them: bool) -> list[dict]:
     return entries
 
 
-@contextlib.contextmanager
-def _quick_mode(on: bool):
-    """``$CS231N_QUICK=1`` while inside (when ``on``), restored after: quick records never
-    reach the committed ``results/``."""
-    from cs231n.quick import QUICK_ENV
-
-    old = os.environ.get(QUICK_ENV)
-    if on:
-        os.environ[QUICK_ENV] = "1"
-    try:
-        yield
-    finally:
-        if on and old is None:
-            os.environ.pop(QUICK_ENV, None)
-        elif on:
-            os.environ[QUICK_ENV] = old
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up logs short
@@ -288,7 +269,9 @@ def main(argv=None) -> int:
     previous = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
-        with _quick_mode(args.quick):
+        from cs231n.tooling.benchmark import quick_mode
+
+        with quick_mode(args.quick):
             times, setting = measure(args)
             print(f"seconds per step, PyTorch and TensorFlow ({setting})")
             print(f"CPU: {describe(cpu_description())}")

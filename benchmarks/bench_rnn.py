@@ -32,7 +32,6 @@ or nowhere.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import time
@@ -224,24 +223,6 @@ def report(rows: list[tuple], setting: str, record_them: bool) -> list[dict]:
     return entries
 
 
-@contextlib.contextmanager
-def _quick_mode(on: bool):
-    """``$CS231N_QUICK=1`` while inside (when ``on``), restored after: quick records never
-    reach the committed ``results/``."""
-    from cs231n.quick import QUICK_ENV
-
-    old = os.environ.get(QUICK_ENV)
-    if on:
-        os.environ[QUICK_ENV] = "1"
-    try:
-        yield
-    finally:
-        if on and old is None:
-            os.environ.pop(QUICK_ENV, None)
-        elif on:
-            os.environ[QUICK_ENV] = old
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     # The BLAS thread count is read when numpy loads: set it before the first import (in a
@@ -255,7 +236,9 @@ def main(argv=None) -> int:
     previous = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
-        with _quick_mode(args.quick):
+        from cs231n.tooling.benchmark import quick_mode
+
+        with quick_mode(args.quick):
             rows, setting = measure(args)
             print(f"forward + backward over the sequence, ours / PyTorch CPU ({setting})")
             print(f"CPU: {describe(cpu_description())}")

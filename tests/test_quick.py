@@ -1,5 +1,7 @@
 """Quick mode (:mod:`cs231n.quick`): one environment switch, read at call time."""
 
+import os
+
 import pytest
 
 from cs231n.quick import QUICK_ENV, is_quick, pick
@@ -31,3 +33,19 @@ def test_pick_reads_the_environment_at_each_call(monkeypatch):
     assert pick("full", quick="quick") == "full"
     monkeypatch.setenv(QUICK_ENV, "1")
     assert pick("full", quick="quick") == "quick"
+
+
+@pytest.mark.parametrize("before", [None, "0", "yes"])
+def test_benchmark_quick_mode_switches_on_inside_and_restores_the_old_value(monkeypatch, before):
+    from cs231n.tooling.benchmark import quick_mode
+
+    if before is None:
+        monkeypatch.delenv(QUICK_ENV, raising=False)
+    else:
+        monkeypatch.setenv(QUICK_ENV, before)
+    with pytest.raises(RuntimeError), quick_mode(True):
+        assert is_quick() is True
+        raise RuntimeError("a failing benchmark still restores the environment")
+    assert os.environ.get(QUICK_ENV) == before
+    with quick_mode(False):  # off: the environment is left as it is
+        assert os.environ.get(QUICK_ENV) == before
