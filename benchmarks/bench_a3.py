@@ -50,6 +50,8 @@ import argparse
 import os
 import sys
 
+from cs231n.tooling.benchmark import alternate_self_timed, per_step, quick_mode
+
 GROUP = "bench_a3"
 FRAMEWORKS = ("pytorch", "tensorflow")
 #: The notebooks' thread count (``torch.set_num_threads(2)``, ``tfc.set_threads(2)``).
@@ -119,25 +121,6 @@ def style_params(framework: str, size: int | None = None) -> dict:
     return p
 
 
-def _per_step(run, n: int) -> float:
-    """Seconds per step from ``run(steps) -> seconds``: ``(run(1 + n) - run(1)) / n``."""
-    return (run(1 + n) - run(1)) / n
-
-
-def _alternate(fns: dict, repeats: int) -> dict:
-    """Median of each ``fns[name]()`` (seconds) over ``repeats`` rounds, after one warm-up
-    call each; in every round the functions are called in turn."""
-    import numpy as np
-
-    for f in fns.values():
-        f()
-    times = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, f in fns.items():
-            times[name].append(f())
-    return {name: float(np.median(t)) for name, t in times.items()}
-
-
 def measure(args: argparse.Namespace) -> tuple[dict, str]:
     """Time both tasks in both frameworks (after :func:`main` has set the threads).
 
@@ -196,8 +179,8 @@ def measure(args: argparse.Namespace) -> tuple[dict, str]:
         ("fooling", "tensorflow"): fool_run(fool_tf, x_tf, tf_model),
     }
     steps = {"style": args.style_iters, "fooling": args.fool_steps}
-    fns = {key: (lambda run=run, n=steps[key[0]]: _per_step(run, n)) for key, run in runs.items()}
-    times = _alternate(fns, args.repeats)
+    fns = {key: (lambda run=run, n=steps[key[0]]: per_step(run, n)) for key, run in runs.items()}
+    times = alternate_self_timed(fns, args.repeats)
 
     intra = tf.config.threading.get_intra_op_parallelism_threads()
     inter = tf.config.threading.get_inter_op_parallelism_threads()
@@ -269,8 +252,6 @@ def main(argv=None) -> int:
     previous = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
-        from cs231n.tooling.benchmark import quick_mode
-
         with quick_mode(args.quick):
             times, setting = measure(args)
             print(f"seconds per step, PyTorch and TensorFlow ({setting})")

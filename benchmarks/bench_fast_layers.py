@@ -36,6 +36,8 @@ import os
 import sys
 import time
 
+from cs231n.tooling.benchmark import alternate
+
 GROUP = "bench_fast_layers"
 
 # name, x shape, w shape, stride, pad
@@ -239,24 +241,8 @@ def time_parts(x, w, b, conv_param: dict, dout, repeats: int, tile: int | None =
             wg.conv_backward_winograd(dout, wg.conv_forward_winograd(x, w, b, cp)[1])
 
     fns = {**parts, "layer": layer, "torch": theirs}
-    times = _alternate(list(fns.values()), repeats, time.process_time)
+    times = alternate(list(fns.values()), repeats, time.process_time)
     return dict(zip(fns, times))
-
-
-def _alternate(fns, n: int, clock=time.perf_counter) -> list[float]:
-    """Median seconds (by ``clock``) of each function, calling them in turn n times after a
-    warm-up call each."""
-    import numpy as np
-
-    for f in fns:
-        f()
-    times = [[] for _ in fns]
-    for _ in range(n):
-        for t, f in zip(times, fns):
-            start = clock()
-            f()
-            t.append(clock() - start)
-    return [float(np.median(t)) for t in times]
 
 
 def _slug(part: str) -> str:
@@ -520,7 +506,6 @@ def _run(args: argparse.Namespace) -> int:
     pool_cases = POOL_CASES[:1] if args.quick else POOL_CASES
     rng = np.random.default_rng(231)
 
-    alternate = _alternate
     rows = []  # (case, dtype, ours s, torch s, layer)
     wino_rows = {m: [] for m in WINOGRAD_TILES}  # the same for Winograd, per tile size
     naive_rows = []  # (case, naive ms, fast ms, speedup)

@@ -59,6 +59,8 @@ import argparse
 import os
 import sys
 
+from cs231n.tooling.benchmark import alternate_self_timed, per_step, quick_mode
+
 GROUP = "bench_gan"
 FRAMEWORKS = ("pytorch", "tensorflow")
 MODELS = ("vanilla", "lsgan", "dcgan")
@@ -100,25 +102,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def _per_step(run, n: int) -> float:
-    """Seconds per step from ``run(steps) -> seconds``: ``(run(1 + n) - run(1)) / n``."""
-    return (run(1 + n) - run(1)) / n
-
-
-def _alternate(fns: dict, repeats: int) -> dict:
-    """Median of each ``fns[name]()`` (seconds) over ``repeats`` rounds, after one warm-up
-    call each; in every round the functions are called in turn."""
-    import numpy as np
-
-    for f in fns.values():
-        f()
-    times = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, f in fns.items():
-            times[name].append(f())
-    return {name: float(np.median(t)) for name, t in times.items()}
-
-
 def torch_run(model: str, batches: int):
     """``run(steps) -> seconds`` of PyTorch's ``run_a_gan`` on ``model`` (built once)."""
     import numpy as np
@@ -151,7 +134,7 @@ def torch_run(model: str, batches: int):
 
 
 def tf_run(model: str, steps: int):
-    """``per_step() -> seconds`` of TensorFlow's training step on ``model`` (built once).
+    """``seconds_per_step() -> seconds`` of TensorFlow's training step on ``model`` (built once).
 
     The body of :func:`cs231n.gan_tf.run_a_gan`'s loop, ``steps`` times: the batch to a tensor,
     two noise batches of :func:`~cs231n.gan_tf.sample_noise`, the step (``gan_step`` in a
@@ -184,7 +167,7 @@ def tf_run(model: str, steps: int):
     )
     x_np = np.random.default_rng(0).uniform(0, 1, (BATCH_SIZE, 784)).astype(np.float32)
 
-    def per_step() -> float:
+    def seconds_per_step() -> float:
         d_losses, g_losses = [], []
         start = time.perf_counter()
         for _ in range(steps):
@@ -196,7 +179,7 @@ def tf_run(model: str, steps: int):
             g_losses.append(float(g_loss))
         return (time.perf_counter() - start) / steps
 
-    return per_step
+    return seconds_per_step
 
 
 def measure(args: argparse.Namespace) -> tuple[dict, str]:
@@ -212,9 +195,9 @@ def measure(args: argparse.Namespace) -> tuple[dict, str]:
     fns = {}
     for model in args.models:
         run = torch_run(model, 1 + args.steps)
-        fns[(model, "pytorch")] = lambda run=run: _per_step(run, args.steps)
+        fns[(model, "pytorch")] = lambda run=run: per_step(run, args.steps)
         fns[(model, "tensorflow")] = tf_run(model, args.steps)
-    times = _alternate(fns, args.repeats)
+    times = alternate_self_timed(fns, args.repeats)
 
     intra = tf.config.threading.get_intra_op_parallelism_threads()
     inter = tf.config.threading.get_inter_op_parallelism_threads()
@@ -295,8 +278,6 @@ def main(argv=None) -> int:
     previous = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
-        from cs231n.tooling.benchmark import quick_mode
-
         with quick_mode(args.quick):
             times, setting = measure(args)
             print(f"training steps per second, PyTorch and TensorFlow ({setting})")

@@ -34,7 +34,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
+
+from cs231n.tooling.benchmark import alternate, quick_mode
 
 GROUP = "bench_rnn"
 #: name -> (N, T, D, H)
@@ -66,21 +67,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         if getattr(args, name) < 1:
             p.error(f"--{name} must be >= 1, got {getattr(args, name)}")
     return args
-
-
-def _alternate(fns, n: int) -> list[float]:
-    """Median seconds of each function, calling them in turn n times after a warm-up call each."""
-    import numpy as np
-
-    for f in fns:
-        f()
-    times = [[] for _ in fns]
-    for _ in range(n):
-        for t, f in zip(times, fns):
-            start = time.perf_counter()
-            f()
-            t.append(time.perf_counter() - start)
-    return [float(np.median(t)) for t in times]
 
 
 def pair(cell: str, shape: tuple, dtype: str, seed: int = 231):
@@ -162,7 +148,7 @@ def measure(args: argparse.Namespace) -> tuple[list[tuple], str]:
     for case, shape in cases.items():
         for cell in CELLS:
             for dtype in DTYPES:
-                t_ours, t_torch = _alternate(list(pair(cell, shape, dtype)), args.repeats)
+                t_ours, t_torch = alternate(list(pair(cell, shape, dtype)), args.repeats)
                 rows.append((case, cell, dtype, t_ours, t_torch))
     setting = (
         f"numpy BLAS {args.threads} thread(s), PyTorch {torch.get_num_threads()}, "
@@ -236,8 +222,6 @@ def main(argv=None) -> int:
     previous = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
-        from cs231n.tooling.benchmark import quick_mode
-
         with quick_mode(args.quick):
             rows, setting = measure(args)
             print(f"forward + backward over the sequence, ours / PyTorch CPU ({setting})")
