@@ -21,6 +21,10 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler, SubsetRandomSampler
 
+from cs231n.kernels.geometry import check_int
+from cs231n.validation import check_array
+from cs231n.validation.tensors import check_scores, check_tensor, check_tensor_finite
+
 __all__ = [
     "NOISE_DIM",
     "ChunkSampler",
@@ -51,9 +55,36 @@ NOISE_DIM = 96
 
 
 def _positive_int(fn: str, name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{fn}: {name} must be a positive integer, got {value!r}")
-    return int(value)
+    return check_int(fn, name, value, 1)
+
+
+def _seed(fn: str, seed) -> None:
+    """``seed`` must be ``None`` or an integer >= 0 (what ``torch.manual_seed`` takes)."""
+    if seed is not None:
+        check_int(fn, "seed", seed, 0)
+
+
+def _tensor(fn: str, name: str, t, **kwargs) -> torch.Tensor:
+    return check_tensor(fn, name, t, types=(torch.Tensor,), what="a torch.Tensor", **kwargs)
+
+
+def _scores(fn: str, name: str, t) -> torch.Tensor:
+    return check_scores(fn, name, t, types=(torch.Tensor,), what="a torch.Tensor")
+
+
+def _same_layout(fn: str, names: tuple[str, str], a: torch.Tensor, b: torch.Tensor) -> None:
+    """Real and fake scores: both ``(N,)`` or both ``(N, 1)`` (their N may differ)."""
+    if a.ndim != b.ndim:
+        raise ValueError(
+            f"{fn}: {names[0]} and {names[1]} must both be (N,) or both (N, 1), got "
+            f"{tuple(a.shape)} and {tuple(b.shape)}"
+        )
+
+
+def _module(fn: str, name: str, m) -> nn.Module:
+    if not isinstance(m, nn.Module):
+        raise TypeError(f"{fn}: {name} must be a torch.nn.Module, got {type(m).__name__}")
+    return m
 
 
 # --------------------------------------------------------------------------- noise, models
@@ -72,6 +103,7 @@ def sample_noise(batch_size: int, dim: int, seed: int | None = None) -> torch.Te
     """
     batch_size = _positive_int("sample_noise", "batch_size", batch_size)
     dim = _positive_int("sample_noise", "dim", dim)
+    _seed("sample_noise", seed)
     if seed is not None:
         torch.manual_seed(seed)
     return 2 * torch.rand(batch_size, dim) - 1
@@ -86,6 +118,7 @@ def discriminator(seed: int | None = None) -> nn.Sequential:
     Args:
         seed: if given, seeds torch's global generator before the default initialization.
     """
+    _seed("discriminator", seed)
     if seed is not None:
         torch.manual_seed(seed)
     return nn.Sequential(
@@ -109,6 +142,7 @@ def generator(noise_dim: int = NOISE_DIM, seed: int | None = None) -> nn.Sequent
         seed: if given, seeds torch's global generator before the default initialization.
     """
     noise_dim = _positive_int("generator", "noise_dim", noise_dim)
+    _seed("generator", seed)
     if seed is not None:
         torch.manual_seed(seed)
     return nn.Sequential(
@@ -188,17 +222,37 @@ def bce_loss(input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     ``|x| = 1000`` gives 0 or 1000, not inf or nan.
 
     Args:
-        input: logits x of any shape, e.g. ``(N, 1)`` or ``(N,)``.
+        input: logits x of any shape, e.g. ``(N, 1)`` or ``(N,)``, finite, at least one entry.
         target: targets t in [0, 1], the same shape.
 
     Returns:
         ``()`` scalar tensor, the mean over all entries.
+
+    Raises:
+        TypeError: an argument that is not a float tensor.
+        ValueError: shapes that differ (no broadcasting), no entries, NaN/inf logits (the loss
+            would be NaN) or targets outside [0, 1].
     """
+    fn = "bce_loss"
+    _tensor(fn, "input", input, floating=True, nonempty=True)
+    _tensor(fn, "target", target, floating=True)
     if input.shape != target.shape:
         raise ValueError(
             "bce_loss: input and target must have the same shape (no broadcasting), got "
             f"{tuple(input.shape)} and {tuple(target.shape)}"
         )
+    check_tensor_finite(fn, "input", input)
+    check_tensor_finite(fn, "target", target)
+    if bool((target < 0).any() | (target > 1).any()):
+        raise ValueError(
+            f"bce_loss: target must lie in [0, 1], got min {float(target.min()):g} and max "
+            f"{float(target.max()):g}"
+        )
+    return _bce(input, target)
+
+
+def _bce(input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """:func:`bce_loss` without the checks (for the losses that checked their logits)."""
     loss = input.clamp(min=0) - input * target + torch.log1p(torch.exp(-input.abs()))
     return loss.mean()
 
@@ -207,13 +261,18 @@ def discriminator_loss(logits_real: torch.Tensor, logits_fake: torch.Tensor) -> 
     """``bce(logits_real, 1) + bce(logits_fake, 0)``: the sum of the two means.
 
     Args:
-        logits_real: ``(N, 1)`` discriminator logits of real images.
-        logits_fake: ``(N, 1)`` logits of generated images.
+        logits_real: ``(N, 1)`` (or ``(N,)``) discriminator logits of real images.
+        logits_fake: ``(M, 1)`` (or ``(M,)``, the layout of ``logits_real``) logits of
+            generated images; the course has ``M = N``. Finite, ``N, M >= 1``.
 
     Returns:
         ``()`` scalar tensor.
     """
-    return bce_loss(logits_real, torch.ones_like(logits_real)) + bce_loss(
+    fn = "discriminator_loss"
+    _scores(fn, "logits_real", logits_real)
+    _scores(fn, "logits_fake", logits_fake)
+    _same_layout(fn, ("logits_real", "logits_fake"), logits_real, logits_fake)
+    return _bce(logits_real, torch.ones_like(logits_real)) + _bce(
         logits_fake, torch.zeros_like(logits_fake)
     )
 
@@ -222,24 +281,30 @@ def generator_loss(logits_fake: torch.Tensor) -> torch.Tensor:
     """``bce(logits_fake, 1) = -mean log D(G(z))``, the non-saturating generator loss.
 
     Args:
-        logits_fake: ``(N, 1)`` discriminator logits of generated images.
+        logits_fake: ``(N, 1)`` (or ``(N,)``) finite discriminator logits of generated images.
 
     Returns:
         ``()`` scalar tensor.
     """
-    return bce_loss(logits_fake, torch.ones_like(logits_fake))
+    _scores("generator_loss", "logits_fake", logits_fake)
+    return _bce(logits_fake, torch.ones_like(logits_fake))
 
 
 def ls_discriminator_loss(scores_real: torch.Tensor, scores_fake: torch.Tensor) -> torch.Tensor:
     """Least-squares GAN: ``0.5 mean((D(x) - 1)^2) + 0.5 mean(D(G(z))^2)``.
 
     Args:
-        scores_real: ``(N, 1)`` discriminator scores of real images.
-        scores_fake: ``(N, 1)`` scores of generated images.
+        scores_real: ``(N, 1)`` (or ``(N,)``) discriminator scores of real images.
+        scores_fake: ``(M, 1)`` (or ``(M,)``, the layout of ``scores_real``) scores of
+            generated images (the course has ``M = N``). Finite, ``N, M >= 1``.
 
     Returns:
         ``()`` scalar tensor.
     """
+    fn = "ls_discriminator_loss"
+    _scores(fn, "scores_real", scores_real)
+    _scores(fn, "scores_fake", scores_fake)
+    _same_layout(fn, ("scores_real", "scores_fake"), scores_real, scores_fake)
     return 0.5 * torch.mean((scores_real - 1) ** 2) + 0.5 * torch.mean(scores_fake**2)
 
 
@@ -247,16 +312,23 @@ def ls_generator_loss(scores_fake: torch.Tensor) -> torch.Tensor:
     """Least-squares GAN: ``0.5 mean((D(G(z)) - 1)^2)``.
 
     Args:
-        scores_fake: ``(N, 1)`` discriminator scores of generated images.
+        scores_fake: ``(N, 1)`` (or ``(N,)``) finite discriminator scores of generated images.
 
     Returns:
         ``()`` scalar tensor.
     """
+    _scores("ls_generator_loss", "scores_fake", scores_fake)
     return 0.5 * torch.mean((scores_fake - 1) ** 2)
 
 
 def get_optimizer(model: nn.Module) -> torch.optim.Adam:
-    """Adam on ``model.parameters()`` with learning rate 1e-3 and betas (0.5, 0.999)."""
+    """Adam on ``model.parameters()`` with learning rate 1e-3 and betas (0.5, 0.999).
+
+    ``model`` must be a ``torch.nn.Module`` with at least one parameter.
+    """
+    _module("get_optimizer", "model", model)
+    if next(iter(model.parameters()), None) is None:
+        raise ValueError("get_optimizer: model must have parameters to optimize, got none")
     return torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.5, 0.999))
 
 
@@ -275,6 +347,10 @@ class Unflatten(nn.Module):
 
     def __init__(self, N: int = -1, C: int = 128, H: int = 7, W: int = 7):
         super().__init__()
+        if N != -1:
+            check_int("Unflatten", "N", N, 1)  # -1 (any batch) or a batch size >= 1
+        for name, value in (("C", C), ("H", H), ("W", W)):
+            check_int("Unflatten", name, value, 1)
         self.N, self.C, self.H, self.W = N, C, H, W
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -293,22 +369,28 @@ class Unflatten(nn.Module):
 
 def initialize_weights(m: nn.Module) -> None:
     """Xavier-uniform weights for ``Linear`` and ``ConvTranspose2d`` (use ``model.apply``)."""
+    _module("initialize_weights", "m", m)
     if isinstance(m, nn.Linear | nn.ConvTranspose2d):
         nn.init.xavier_uniform_(m.weight.data)
 
 
 def count_params(model: nn.Module) -> int:
     """The number of entries of all of ``model.parameters()`` (buffers not counted)."""
+    _module("count_params", "model", model)
     return int(sum(p.numel() for p in model.parameters()))
 
 
 def preprocess_img(x):
     """[0, 1] pixels -> [-1, 1]: ``2 x - 1`` (array or tensor, any shape)."""
+    if not torch.is_tensor(x):
+        x = check_array("preprocess_img", "x", x)
     return 2 * x - 1.0
 
 
 def deprocess_img(x):
     """[-1, 1] -> [0, 1]: ``(x + 1) / 2`` (array or tensor, any shape)."""
+    if not torch.is_tensor(x):
+        x = check_array("deprocess_img", "x", x)
     return (x + 1.0) / 2.0
 
 
@@ -323,8 +405,8 @@ class ChunkSampler(Sampler):
     """Indices ``start, start + 1, ..., start + num_samples - 1`` in order, every epoch."""
 
     def __init__(self, num_samples: int, start: int = 0):
-        self.num_samples = num_samples
-        self.start = start
+        self.num_samples = check_int("ChunkSampler", "num_samples", num_samples, 0)
+        self.start = check_int("ChunkSampler", "start", start, 0)
 
     def __iter__(self):
         return iter(range(self.start, self.start + self.num_samples))
@@ -384,8 +466,8 @@ def mnist_loaders(
 
     batch_size = _positive_int("mnist_loaders", "batch_size", batch_size)
     num_train = _positive_int("mnist_loaders", "num_train", num_train)
-    if isinstance(num_val, bool) or not isinstance(num_val, int | np.integer) or num_val < 0:
-        raise ValueError(f"mnist_loaders: num_val must be an integer >= 0, got {num_val!r}")
+    num_val = check_int("mnist_loaders", "num_val", num_val, 0)
+    _seed("mnist_loaders", seed)
     images, labels = load_mnist("train", root=root)
     if num_train + num_val > len(images):
         raise ValueError(
@@ -458,8 +540,10 @@ def run_a_gan(
         discriminator_loss, generator_loss: the loss functions (vanilla or least squares).
         loader_train: yields ``(x, y)``, ``x`` ``(B, 1, 28, 28)`` in [0, 1] (see
             :func:`mnist_loaders`).
-        show_every, batch_size, noise_size, num_epochs: as the course.
-        max_iterations: stop after that many iterations in all (``None``: all the epochs).
+        show_every, batch_size, noise_size, num_epochs: as the course (integers >= 1;
+            ``show_every`` 0 or ``None``: print nothing).
+        max_iterations: stop after that many iterations in all, an integer >= 0 (``None``:
+            all the epochs).
         snapshot_every: record ``G(snapshot_noise)`` before iterations 0, k, 2k, ... and after
             the last one (``None``: no snapshots). Snapshots do not change the run.
         snapshot_noise: ``(n, noise_size)`` fixed noise; default 100 rows of uniform [-1, 1)
@@ -473,14 +557,45 @@ def run_a_gan(
         iterations run; ``"snapshots"``: {number of generator steps taken: ``(n, 784)``
         float32 samples in [-1, 1]}; ``"seconds"``: wall time of the loop (float).
     """
-    if max_iterations is not None and (
-        isinstance(max_iterations, bool) or not isinstance(max_iterations, int | np.integer)
+    fn = "run_a_gan"
+    for name, model in (("D", D), ("G", G)):
+        _module(fn, name, model)
+        if next(iter(model.parameters()), None) is None:
+            raise ValueError(f"run_a_gan: {name} must have parameters, got none")
+    for name, solver in (("D_solver", D_solver), ("G_solver", G_solver)):
+        if not isinstance(solver, torch.optim.Optimizer):
+            raise TypeError(
+                f"run_a_gan: {name} must be a torch.optim.Optimizer, got {type(solver).__name__}"
+            )
+    for name, loss in (
+        ("discriminator_loss", discriminator_loss),
+        ("generator_loss", generator_loss),
     ):
-        raise ValueError(
-            f"run_a_gan: max_iterations must be an int or None, got {max_iterations!r}"
+        if not callable(loss):
+            raise TypeError(f"run_a_gan: {name} must be callable, got {type(loss).__name__}")
+    if not hasattr(loader_train, "__iter__"):
+        raise TypeError(
+            f"run_a_gan: loader_train must be an iterable of (x, y) batches, got "
+            f"{type(loader_train).__name__}"
         )
+    if show_every is not None:
+        show_every = check_int(fn, "show_every", show_every, 0)  # 0 or None: never print
+    batch_size = _positive_int(fn, "batch_size", batch_size)
+    noise_size = _positive_int(fn, "noise_size", noise_size)
+    num_epochs = _positive_int(fn, "num_epochs", num_epochs)
+    if max_iterations is not None:
+        max_iterations = check_int(fn, "max_iterations", max_iterations, 0)
     if snapshot_every is not None:
-        snapshot_every = _positive_int("run_a_gan", "snapshot_every", snapshot_every)
+        snapshot_every = _positive_int(fn, "snapshot_every", snapshot_every)
+    if snapshot_noise is not None:
+        _tensor(
+            fn, "snapshot_noise", snapshot_noise, shape=(None, noise_size), floating=True,
+            nonempty=True,
+        )  # fmt: skip
+        check_tensor_finite(fn, "snapshot_noise", snapshot_noise)
+    if not isinstance(show, bool):
+        raise TypeError(f"run_a_gan: show must be a bool, got {show!r}")
+    _seed(fn, seed)
     if seed is not None:
         torch.manual_seed(seed)
     dtype = next(D.parameters()).dtype

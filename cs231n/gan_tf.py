@@ -37,6 +37,9 @@ import numpy as np
 import tensorflow as tf
 
 from cs231n.gradient_check import rel_error
+from cs231n.kernels.geometry import check_int
+from cs231n.validation import check_array, check_number
+from cs231n.validation.tensors import check_scores, check_tensor
 
 __all__ = [
     "MNIST",
@@ -68,6 +71,39 @@ IMAGE_DIM = 784  # 28 * 28
 # --------------------------------------------------------------------------- helpers
 
 
+def _as_tensor(fn: str, name: str, x):
+    """A tensor or variable as it is; an array or list of numbers via ``tf.convert_to_tensor``
+    (its dtype kept, as TensorFlow's ops would convert it)."""
+    if tf.is_tensor(x) or isinstance(x, tf.Variable):
+        return x
+    return tf.convert_to_tensor(check_array(fn, name, x))
+
+
+def _scores(fn: str, name: str, x):
+    return check_scores(fn, name, _as_tensor(fn, name, x))
+
+
+def _same_layout(fn: str, names: tuple[str, str], a, b) -> None:
+    """Real and fake scores: both ``(N,)`` or both ``(N, 1)`` (N may differ: the official
+    loop's last batch has fewer real images than the ``batch_size`` fakes)."""
+    if len(a.shape) != len(b.shape):
+        raise ValueError(
+            f"{fn}: {names[0]} and {names[1]} must both be (N,) or both (N, 1), got "
+            f"{tuple(a.shape)} and {tuple(b.shape)}"
+        )
+
+
+def _seed(fn: str, seed) -> None:
+    if seed is not None:
+        check_int(fn, "seed", seed, 0)
+
+
+def _model(fn: str, name: str, m):
+    if not isinstance(m, tf.keras.Model):
+        raise TypeError(f"{fn}: {name} must be a Keras model, got {type(m).__name__}")
+    return m
+
+
 def leaky_relu(x, alpha: float = 0.01) -> tf.Tensor:
     """Leaky ReLU ``max(x, alpha * x)`` (for ``0 <= alpha <= 1``), elementwise.
 
@@ -78,6 +114,8 @@ def leaky_relu(x, alpha: float = 0.01) -> tf.Tensor:
     Returns:
         a tensor of the shape of ``x``.
     """
+    alpha = check_number("leaky_relu", "alpha", alpha, low=0, high=1)
+    x = _as_tensor("leaky_relu", "x", x)
     return tf.maximum(x, alpha * x)
 
 
@@ -93,10 +131,11 @@ def sample_noise(batch_size: int, dim: int, seed: int | None = None) -> tf.Tenso
     Returns:
         ``(N, D)`` float32 tensor.
     """
-    for name, value in (("batch_size", batch_size), ("dim", dim)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"sample_noise: {name} must be a positive int, got {value!r}")
-    shape = (int(batch_size), int(dim))
+    shape = (
+        check_int("sample_noise", "batch_size", batch_size, 1),
+        check_int("sample_noise", "dim", dim, 1),
+    )
+    _seed("sample_noise", seed)
     if seed is None:
         return tf.random.uniform(shape, minval=-1.0, maxval=1.0)
     return tf.random.stateless_uniform(shape, seed=(int(seed), 0), minval=-1.0, maxval=1.0)
@@ -104,16 +143,21 @@ def sample_noise(batch_size: int, dim: int, seed: int | None = None) -> tf.Tenso
 
 def preprocess_img(x):
     """Pixels from ``[0, 1]`` to ``[-1, 1]``: ``2 x - 1`` (any shape)."""
+    if not (tf.is_tensor(x) or isinstance(x, tf.Variable)):
+        x = check_array("preprocess_img", "x", x)
     return 2 * x - 1.0
 
 
 def deprocess_img(x):
     """Pixels from ``[-1, 1]`` to ``[0, 1]``: ``(x + 1) / 2`` (any shape)."""
+    if not (tf.is_tensor(x) or isinstance(x, tf.Variable)):
+        x = check_array("deprocess_img", "x", x)
     return (x + 1.0) / 2.0
 
 
 def count_params(model: tf.keras.Model) -> int:
     """Number of scalars in ``model.weights`` (trainable and not: batchnorm moving stats too)."""
+    _model("count_params", "model", model)
     return int(sum(math.prod(w.shape) for w in model.weights))
 
 
@@ -134,6 +178,7 @@ def discriminator(seed: int | None = None) -> tf.keras.Sequential:
     Returns:
         a Keras model ``(N, 784) -> (N, 1)`` logits; 267009 parameters.
     """
+    _seed("discriminator", seed)
     layers = tf.keras.layers
     return tf.keras.Sequential(
         [
@@ -158,6 +203,8 @@ def generator(noise_dim: int = NOISE_DIM, seed: int | None = None) -> tf.keras.S
     Returns:
         a Keras model ``(N, D) -> (N, 784)`` images in ``[-1, 1]``; 1858320 parameters at D = 4.
     """
+    noise_dim = check_int("generator", "noise_dim", noise_dim, 1)
+    _seed("generator", seed)
     layers = tf.keras.layers
     return tf.keras.Sequential(
         [
@@ -184,6 +231,7 @@ def dc_discriminator(*, seed: int | None = None) -> tf.keras.Sequential:
     Returns:
         a Keras model ``(N, 784) -> (N, 1)`` logits; 1102721 parameters.
     """
+    _seed("dc_discriminator", seed)
     layers = tf.keras.layers
     return tf.keras.Sequential(
         [
@@ -220,6 +268,8 @@ def dc_generator(noise_dim: int = NOISE_DIM, *, seed: int | None = None) -> tf.k
         at D = 4, 14720 more than PyTorch's 6580801: the moving mean and variance of the three
         batchnorms, ``2 * (1024 + 6272 + 64)`` (see the module docstring).
     """
+    noise_dim = check_int("dc_generator", "noise_dim", noise_dim, 1)
+    _seed("dc_generator", seed)
     layers = tf.keras.layers
     return tf.keras.Sequential(
         [
@@ -248,7 +298,8 @@ def dc_generator(noise_dim: int = NOISE_DIM, *, seed: int | None = None) -> tf.k
 
 
 def _bce_with_logits(logits, target: float) -> tf.Tensor:
-    """Mean binary cross-entropy of logits against a constant target, in the logits' dtype."""
+    """Mean binary cross-entropy of logits against a constant target, in the logits' dtype
+    (``logits`` checked by the caller)."""
     logits = tf.convert_to_tensor(logits)
     labels = tf.fill(tf.shape(logits), tf.constant(target, logits.dtype))
     # max(s, 0) - s*y + log(1 + exp(-|s|)): stable for any s (notes/gan_losses.md)
@@ -259,12 +310,18 @@ def discriminator_loss(logits_real, logits_fake) -> tf.Tensor:
     """The discriminator's loss: the SUM of the mean BCEs of real against 1 and fake against 0.
 
     Args:
-        logits_real: ``(N, 1)`` discriminator logits on real images.
-        logits_fake: ``(N, 1)`` discriminator logits on generated images.
+        logits_real: ``(N, 1)`` (or ``(N,)``) discriminator logits on real images.
+        logits_fake: ``(M, 1)`` (or ``(M,)``, the layout of ``logits_real``) logits on
+            generated images; M may differ from N (the official loop's last batch). Finite
+            (checked in eager mode), ``N, M >= 1``.
 
     Returns:
         ``()`` scalar tensor in the logits' dtype.
     """
+    fn = "discriminator_loss"
+    logits_real = _scores(fn, "logits_real", logits_real)
+    logits_fake = _scores(fn, "logits_fake", logits_fake)
+    _same_layout(fn, ("logits_real", "logits_fake"), logits_real, logits_fake)
     return _bce_with_logits(logits_real, 1.0) + _bce_with_logits(logits_fake, 0.0)
 
 
@@ -272,11 +329,12 @@ def generator_loss(logits_fake) -> tf.Tensor:
     """The generator's (non-saturating) loss: mean BCE of the fake logits against 1.
 
     Args:
-        logits_fake: ``(N, 1)`` discriminator logits on generated images.
+        logits_fake: ``(N, 1)`` (or ``(N,)``) finite discriminator logits on generated images.
 
     Returns:
         ``()`` scalar tensor.
     """
+    logits_fake = _scores("generator_loss", "logits_fake", logits_fake)
     return _bce_with_logits(logits_fake, 1.0)
 
 
@@ -284,11 +342,16 @@ def ls_discriminator_loss(scores_real, scores_fake) -> tf.Tensor:
     """LSGAN discriminator loss ``0.5 mean((D(x) - 1)^2) + 0.5 mean(D(G(z))^2)``.
 
     Args:
-        scores_real, scores_fake: ``(N, 1)`` discriminator scores.
+        scores_real, scores_fake: ``(N, 1)`` and ``(M, 1)`` (or ``(N,)`` and ``(M,)``) finite
+            discriminator scores, N, M >= 1.
 
     Returns:
         ``()`` scalar tensor.
     """
+    fn = "ls_discriminator_loss"
+    scores_real = _scores(fn, "scores_real", scores_real)
+    scores_fake = _scores(fn, "scores_fake", scores_fake)
+    _same_layout(fn, ("scores_real", "scores_fake"), scores_real, scores_fake)
     return 0.5 * tf.reduce_mean(tf.square(scores_real - 1)) + 0.5 * tf.reduce_mean(
         tf.square(scores_fake)
     )
@@ -296,6 +359,7 @@ def ls_discriminator_loss(scores_real, scores_fake) -> tf.Tensor:
 
 def ls_generator_loss(scores_fake) -> tf.Tensor:
     """LSGAN generator loss ``0.5 mean((D(G(z)) - 1)^2)``; ``scores_fake: (N, 1)`` -> ``()``."""
+    scores_fake = _scores("ls_generator_loss", "scores_fake", scores_fake)
     return 0.5 * tf.reduce_mean(tf.square(scores_fake - 1))
 
 
@@ -304,7 +368,13 @@ def get_solvers(learning_rate: float = 1e-3, beta1: float = 0.5):
 
     Keras adds epsilon to ``sqrt(v)`` before bias correction, PyTorch after it: at step t the
     two agree when Keras's epsilon is PyTorch's times ``sqrt(1 - beta_2**t)``.
+
+    ``learning_rate`` must be a finite number > 0, ``beta1`` in [0, 1).
     """
+    learning_rate = check_number(
+        "get_solvers", "learning_rate", learning_rate, low=0, low_open=True
+    )
+    beta1 = check_number("get_solvers", "beta1", beta1, low=0, high=1, high_open=True)
     return (
         tf.keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1),
         tf.keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta1),
@@ -339,18 +409,24 @@ class MNIST:
         seed: int | None = None,
         data: tuple | None = None,
     ):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise ValueError(f"MNIST: batch_size must be a positive int, got {batch_size!r}")
-        if batch_size < 1:
-            raise ValueError(f"MNIST: batch_size must be a positive int, got {batch_size!r}")
+        batch_size = check_int("MNIST", "batch_size", batch_size, 1)
+        for name, flag in (("shuffle", shuffle), ("legacy", legacy)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"MNIST: {name} must be a bool, got {flag!r}")
+        _seed("MNIST", seed)
         if data is None:
             from cs231n.data_utils import load_mnist
 
             images, y = load_mnist("train")
             X = images.reshape(len(images), -1).astype(np.float32) / 255  # (N, 784)
         else:
-            X, y = (np.asarray(a) for a in data)
-            if X.ndim != 2 or X.shape[1] != IMAGE_DIM or len(y) != len(X):
+            if not isinstance(data, tuple | list) or len(data) != 2:
+                raise TypeError(f"MNIST: data must be a pair (X, y), got {type(data).__name__}")
+            X, y = (
+                check_array("MNIST", "data[0]", data[0]),
+                check_array("MNIST", "data[1]", data[1]),
+            )
+            if X.ndim != 2 or X.shape[1] != IMAGE_DIM or y.shape != (len(X),):
                 raise ValueError(
                     f"MNIST: data must be (X (N, 784), y (N,)), got shapes {X.shape}, {y.shape}"
                 )
@@ -392,6 +468,10 @@ def gan_step(
     Returns:
         ``(d_loss, g_loss)`` scalar tensors, each computed before its own update.
     """
+    fn = "gan_step"
+    check_tensor(fn, "x", _as_tensor(fn, "x", x), shape=(None, IMAGE_DIM), floating=True)
+    for name, z in (("z_d", z_d), ("z_g", z_g)):
+        check_tensor(fn, name, _as_tensor(fn, name, z), ndim=2, floating=True)
     with tf.GradientTape() as tape:
         logits_real = D(preprocess_img(x), training=True)
         fake = tf.reshape(G(z_d, training=True), (-1, IMAGE_DIM))  # (M, 784)
@@ -453,11 +533,13 @@ def run_a_gan(
 
     Args:
         D, G, D_solver, G_solver, discriminator_loss, generator_loss: as :func:`gan_step`.
-        show_every: plot 16 generated images every that many iterations when ``show``.
+        show_every: plot 16 generated images every that many iterations when ``show``
+            (``0``/``None``: never).
         print_every: print ``Epoch: e, Iter: i, D: ..., G: ...`` every that many iterations
             (``0``/``None``: never). (The official loop printed at ``show_every``.)
-        batch_size, num_epochs, noise_size: as the course.
-        max_iterations: stop after that many iterations in all (``None``: all the epochs).
+        batch_size, num_epochs, noise_size: as the course (integers >= 1).
+        max_iterations: stop after that many iterations in all, an integer >= 0 (``None``:
+            all the epochs).
         snapshot_every: record ``G(snapshot_noise)`` before iterations 0, k, 2k, ... and after
             the last one (``None``: no snapshots); see :func:`_snapshot`.
         snapshot_noise: ``(n, noise_size)`` fixed noise; default
@@ -473,21 +555,41 @@ def run_a_gan(
         iterations run; ``"snapshots"``: {number of generator steps taken: ``(n, 784)``
         float32 samples in [-1, 1]}; ``"seconds"``: wall time of the loop (float).
     """
-    if max_iterations is not None and (
-        isinstance(max_iterations, bool)
-        or not isinstance(max_iterations, (int, np.integer))
-        or max_iterations < 0
+    fn = "run_a_gan"
+    for name, model in (("D", D), ("G", G)):
+        _model(fn, name, model)
+    for name, solver in (("D_solver", D_solver), ("G_solver", G_solver)):
+        if not isinstance(solver, tf.keras.optimizers.Optimizer):
+            raise TypeError(
+                f"run_a_gan: {name} must be a Keras optimizer, got {type(solver).__name__}"
+            )
+    for name, loss in (
+        ("discriminator_loss", discriminator_loss),
+        ("generator_loss", generator_loss),
     ):
-        raise ValueError(
-            f"run_a_gan: max_iterations must be an int >= 0 or None, got {max_iterations!r}"
-        )
-    if snapshot_every is not None and (
-        isinstance(snapshot_every, bool)
-        or not isinstance(snapshot_every, (int, np.integer))
-        or snapshot_every < 1
-    ):
-        raise ValueError(
-            f"run_a_gan: snapshot_every must be an int >= 1 or None, got {snapshot_every!r}"
+        if not callable(loss):
+            raise TypeError(f"run_a_gan: {name} must be callable, got {type(loss).__name__}")
+    for name, every in (("show_every", show_every), ("print_every", print_every)):
+        if every is not None:
+            check_int(fn, name, every, 0)  # 0 or None: never
+    batch_size = check_int(fn, "batch_size", batch_size, 1)
+    num_epochs = check_int(fn, "num_epochs", num_epochs, 1)
+    noise_size = check_int(fn, "noise_size", noise_size, 1)
+    if max_iterations is not None:
+        max_iterations = check_int(fn, "max_iterations", max_iterations, 0)
+    if snapshot_every is not None:
+        snapshot_every = check_int(fn, "snapshot_every", snapshot_every, 1)
+    if snapshot_noise is not None:
+        snapshot_noise = check_array(
+            fn, "snapshot_noise", snapshot_noise, shape=(None, noise_size), finite=True,
+            nonempty=True,
+        )  # fmt: skip
+    if not isinstance(show, bool):
+        raise TypeError(f"run_a_gan: show must be a bool, got {show!r}")
+    _seed(fn, seed)
+    if data is not None and not hasattr(data, "__iter__"):
+        raise TypeError(
+            f"run_a_gan: data must be an iterable of (x, y) batches, got {type(data).__name__}"
         )
     mnist = MNIST(batch_size, shuffle=True, seed=seed) if data is None else data
     rng = np.random.default_rng(seed)

@@ -114,9 +114,9 @@ def test_sample_noise_range_shape_type_signs_and_seed():
     torch.manual_seed(1)  # the official form: the global generator, 2 * U[0, 1) - 1
     assert torch.equal(a, 2 * torch.rand(5, 6) - 1)
     for bad in (0, -2, 2.5, True):
-        with pytest.raises(ValueError, match="sample_noise: batch_size must be a positive"):
+        with pytest.raises(ValueError, match="sample_noise: batch_size must be an integer >= 1"):
             gp.sample_noise(bad, 4)
-    with pytest.raises(ValueError, match="sample_noise: dim must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="sample_noise: dim must be an integer >= 1, got 0"):
         gp.sample_noise(3, 0)
 
 
@@ -357,7 +357,7 @@ def test_run_a_gan_history_and_fixed_noise_snapshots(capsys):
     own = torch.zeros(2, NOISE)
     mine = tiny_run(max_iterations=1, snapshot_every=5, snapshot_noise=own)["snapshots"]
     assert sorted(mine) == [0, 1] and mine[0].shape == (2, 784)
-    with pytest.raises(ValueError, match="run_a_gan: snapshot_every must be a positive integer"):
+    with pytest.raises(ValueError, match="run_a_gan: snapshot_every must be an integer >= 1"):
         tiny_run(snapshot_every=0)
 
 

@@ -145,7 +145,7 @@ def test_sample_noise_seed():
 @pytest.mark.parametrize("args", [(0, 3), (3, 0), (2.5, 3), (True, 3)])
 def test_sample_noise_errors_name_the_argument(args):
     name = "batch_size" if args[1] == 3 else "dim"
-    with pytest.raises(ValueError, match=rf"sample_noise: {name} must be a positive int"):
+    with pytest.raises(ValueError, match=rf"sample_noise: {name} must be an integer >= 1"):
         sample_noise(*args)
 
 
@@ -316,8 +316,8 @@ def test_mnist_unshuffled_is_the_stored_order():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"batch_size": 0}, "MNIST: batch_size must be a positive int, got 0"),
-        ({"batch_size": 2.0}, "MNIST: batch_size must be a positive int, got 2.0"),
+        ({"batch_size": 0}, "MNIST: batch_size must be an integer >= 1, got 0"),
+        ({"batch_size": 2.0}, "MNIST: batch_size must be an integer >= 1, got 2.0"),
         ({"batch_size": 2, "data": (np.zeros((3, 5)), np.zeros(3))}, r"MNIST: data must be"),
         ({"batch_size": 2, "data": (np.zeros((3, 784)), np.zeros(2))}, r"MNIST: data must be"),
     ],
@@ -373,9 +373,9 @@ def test_run_a_gan_history_and_seeds(tiny_digits, capsys):
 
 
 def test_run_a_gan_errors(tiny_digits):
-    with pytest.raises(ValueError, match="run_a_gan: max_iterations must be an int >= 0"):
+    with pytest.raises(ValueError, match="run_a_gan: max_iterations must be an integer >= 0"):
         _tiny_run(tiny_digits, max_iterations=-1)
-    with pytest.raises(ValueError, match="run_a_gan: snapshot_every must be an int >= 1"):
+    with pytest.raises(ValueError, match="run_a_gan: snapshot_every must be an integer >= 1"):
         _tiny_run(tiny_digits, snapshot_every=0)
 
 
