@@ -263,15 +263,21 @@ def train_part34(
     val_dset=None,
     print_every: int = 100,
     max_iters: int | None = None,
+    epoch_callback: Callable[[int, float], None] | None = None,
 ):
     """Train the model made by ``model_init_fn()`` with ``optimizer_init_fn()``.
 
     ``is_training`` is passed to the model as ``training`` during the updates
     (it matters for dropout and batch norm). ``max_iters`` caps iterations per epoch.
+    ``epoch_callback(epoch, val_acc)``, when given, is called after each epoch with the
+    epochs done (1, 2, ...) and the accuracy on ``val_dset`` (then required); it may
+    raise to stop the training (a sweep's pruning: :class:`cs231n.sweep.EpochReporter`).
 
     Returns:
         ``(model, losses)``.
     """
+    if epoch_callback is not None and val_dset is None:
+        raise ValueError("train_part34: epoch_callback needs val_dset, got None")
     model = model_init_fn()
     optimizer = optimizer_init_fn()
     loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -296,6 +302,8 @@ def train_part34(
                 print(f"Epoch {epoch}, Iteration {t}, loss = {loss:.4f}")
                 if val_dset is not None:
                     check_accuracy(val_dset, model, None)
+        if epoch_callback is not None:
+            epoch_callback(epoch + 1, check_accuracy(val_dset, model, None, verbose=False))
     return model, losses
 
 

@@ -306,11 +306,17 @@ def train_part34(
     loader_val=None,
     print_every: int = 100,
     max_iters: int | None = None,
+    epoch_callback: Callable[[int, float], None] | None = None,
 ) -> list[float]:
     """Train ``model`` with ``optimizer`` for ``epochs`` epochs of cross-entropy.
 
     Returns the loss of every iteration; ``max_iters`` caps iterations per epoch.
+    ``epoch_callback(epoch, val_acc)``, when given, is called after each epoch with the
+    epochs done (1, 2, ...) and the accuracy on ``loader_val`` (then required); it may
+    raise to stop the training (a sweep's pruning: :class:`cs231n.sweep.EpochReporter`).
     """
+    if epoch_callback is not None and loader_val is None:
+        raise ValueError("train_part34: epoch_callback needs loader_val, got None")
     losses = []
     for e in range(epochs):
         model.train()
@@ -326,6 +332,8 @@ def train_part34(
                 print(f"Epoch {e}, Iteration {t}, loss = {loss.item():.4f}")
                 if loader_val is not None:
                     check_accuracy_part34(loader_val, model)
+        if epoch_callback is not None:
+            epoch_callback(e + 1, check_accuracy_part34(loader_val, model, verbose=False))
     return losses
 
 
