@@ -13,6 +13,7 @@
     cs231n results --stale                # notebooks whose recorded run predates the code
     cs231n modules [--write-readme]       # print the module map of the README
     cs231n check PATH [--assignment N]    # grade a student's own cs231n/ folder
+    cs231n sweep TASK [--trials N] [--workers N] [--storage URL] [--show]  # Optuna sweeps
 
 Every handler returns the process exit code: 0 success, 1 a notebook or a
 check failed, 2 a usage error (bad path, missing module).
@@ -439,6 +440,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="time limit per function (default: 10)",
     )
     check.set_defaults(func=cmd_check)
+
+    # sweep -----------------------------------------------------------------
+    from cs231n.tooling.sweep_command import add_parser as add_sweep_parser
+
+    add_sweep_parser(sub)
     return parser
 
 
