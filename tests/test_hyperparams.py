@@ -1,10 +1,10 @@
-"""The search helpers of the assignment-1 notebooks: grids, random draws, two workers."""
+"""The search helpers of the assignment-1 notebooks: grids, two workers (random draws: test_sweep)."""
 
 import numpy as np
 import pytest
 
 from cs231n.training import hyperparams
-from cs231n.training.hyperparams import fit_linear, grid, log_uniform, parallel_map
+from cs231n.training.hyperparams import fit_linear, grid, parallel_map
 
 pytestmark = pytest.mark.a1
 
@@ -16,14 +16,6 @@ def _square_plus_shared(config):
 def test_grid_is_the_cartesian_product():
     g = grid(a=[1, 2], b=["x", "y", "z"])
     assert len(g) == 6 and g[0] == {"a": 1, "b": "x"} and g[-1] == {"a": 2, "b": "z"}
-
-
-def test_log_uniform_stays_in_range_and_is_seeded():
-    a = log_uniform(50, seed=1, lr=(1e-5, 1e-3))
-    assert all(1e-5 <= c["lr"] <= 1e-3 for c in a)
-    assert a == log_uniform(50, seed=1, lr=(1e-5, 1e-3))
-    with pytest.raises(ValueError, match="lr range must satisfy 0 < low <= high"):
-        log_uniform(1, seed=0, lr=(0, 1))
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -75,12 +67,14 @@ def test_assignment1_splits_on_real_cifar10(real_data):
         assignment1_rows(flatten=False, bias=True)
 
 
-def test_limit_blas_threads_finds_numpys_openblas():
-    # numpy's wheels bundle OpenBLAS; a worker must be able to pin it to one thread.
-    import sys
+def _blas_threads(config):
+    from cs231n.sweep.threads import blas_threads
 
-    from cs231n.training.hyperparams import limit_blas_threads
+    return blas_threads()
 
-    if not sys.platform.startswith("linux"):
-        pytest.skip("reads /proc/self/maps")
-    assert limit_blas_threads(1) is True
+
+def test_parallel_map_workers_use_one_blas_thread():
+    # numpy's wheels bundle OpenBLAS; threadpoolctl must find it and pin every worker to one
+    # thread (two workers with a thread per core each would fight over the cores).
+    per_worker = parallel_map(_blas_threads, [{}, {}], workers=2)
+    assert all(threads and set(threads) == {1} for threads in per_worker), per_worker

@@ -1,10 +1,17 @@
-"""Hyperparameter search for assignment 1: grids, random draws, k-fold CV, two workers.
+"""What Optuna does not do for assignment 1: the kNN k-fold split, and a process pool.
 
-Every search here is "train one model per configuration, keep the best on
-validation". :func:`parallel_map` runs the configurations on ``workers``
-processes; the (large) data go to the workers by ``fork`` (copy-on-write, no
-pickling) through :func:`shared`, and only the small configurations and
-results travel through pipes.
+Sweeps (samplers, pruning, storage, resumption) are :mod:`cs231n.sweep`. What stays here:
+
+* :func:`knn_cross_validate`: k-fold cross-validation of the kNN notebook (one distance
+  matrix per fold serves every k);
+* :func:`parallel_map` / :func:`shared`: ``[fn(c) for c in configs]`` on forked workers that
+  read large data through :func:`shared` (copy-on-write, no pickling), each pinned to one
+  BLAS thread through threadpoolctl (:func:`cs231n.sweep.threads.limit_threads`).
+
+Kept only until the notebooks' tuning cells use :mod:`cs231n.sweep` (then obsolete):
+:func:`grid`, :func:`fit_linear` and :func:`fit_two_layer_net` (thin wrappers of
+:func:`cs231n.sweep.tasks.train_linear` and :func:`~cs231n.sweep.tasks.train_two_layer_net`,
+the trainers of the sweep tasks: one copy of the training code).
 
 Typical use in a notebook::
 
@@ -16,7 +23,6 @@ Typical use in a notebook::
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import multiprocessing as mp
 import os
@@ -40,47 +46,12 @@ def grid(**axes: Sequence) -> list[dict[str, Any]]:
     return [dict(zip(names, values)) for values in itertools.product(*axes.values())]
 
 
-def log_uniform(n: int, seed: int, **ranges: tuple[float, float]) -> list[dict[str, float]]:
-    """``n`` random configurations, each value drawn log-uniformly in its ``(low, high)``."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(n):
-        cfg = {}
-        for name, (lo, hi) in ranges.items():
-            if not 0 < lo <= hi:
-                raise ValueError(
-                    f"log_uniform: {name} range must satisfy 0 < low <= high, got {(lo, hi)}"
-                )
-            cfg[name] = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
-        out.append(cfg)
-    return out
+def _one_blas_thread() -> None:
+    """Initializer of :func:`parallel_map`'s workers: two workers that each start their own
+    BLAS threads would fight over the same cores."""
+    from cs231n.sweep.threads import limit_threads
 
-
-def limit_blas_threads(n: int = 1) -> bool:
-    """Ask every loaded OpenBLAS to use ``n`` threads; True if one was found.
-
-    Each worker of :func:`parallel_map` calls this with ``n = 1``: two workers
-    that each start their own BLAS threads would fight over the same cores.
-    """
-    found = False
-    try:
-        with open("/proc/self/maps", encoding="utf-8") as f:
-            paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
-    except OSError:
-        return False
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
-                     "openblas_set_num_threads"):  # fmt: skip
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                fn(ctypes.c_int(n))
-                found = True
-                break
-    return found
+    limit_threads(1)
 
 
 def default_workers() -> int:
@@ -114,7 +85,7 @@ def parallel_map(
     try:
         if workers <= 1 or len(configs) <= 1 or "fork" not in mp.get_all_start_methods():
             return [fn(c) for c in configs]
-        with mp.get_context("fork").Pool(workers, initializer=limit_blas_threads) as pool:
+        with mp.get_context("fork").Pool(workers, initializer=_one_blas_thread) as pool:
             return pool.map(fn, configs, chunksize=1)
     finally:
         _SHARED.clear()
@@ -131,20 +102,14 @@ def fit_linear(config: dict) -> dict[str, Any]:
     Returns:
         the config plus ``train_acc``, ``val_acc``, ``W`` (D, C) and ``loss_history``.
     """
-    from cs231n.classifiers.linear_classifier import LinearSVM, Softmax
+    from cs231n.sweep.tasks import train_linear
 
     d = shared()
-    kinds = {"svm": LinearSVM, "softmax": Softmax}
-    if config.get("kind") not in kinds:
+    if config.get("kind") not in ("svm", "softmax"):
         raise ValueError(
             f"fit_linear: config['kind'] must be 'svm' or 'softmax', got {config.get('kind')!r}"
         )
-    clf = kinds[config["kind"]]()
-    hist = clf.train(
-        d["X_train"], d["y_train"], learning_rate=config["learning_rate"], reg=config["reg"],
-        num_iters=config["num_iters"], batch_size=config.get("batch_size", 200),
-        seed=config.get("seed", 0),
-    )  # fmt: skip
+    clf, hist = train_linear(config["kind"], d, config)
     return {
         **config,
         "train_acc": float(np.mean(clf.predict(d["X_train"]) == d["y_train"])),
@@ -166,23 +131,10 @@ def fit_two_layer_net(config: dict) -> dict[str, Any]:
     Returns:
         the config plus ``val_acc``, ``params`` and ``stats`` (the histories).
     """
-    from cs231n.classifiers.neural_net import TwoLayerNet
+    from cs231n.sweep.tasks import train_two_layer_net
 
     d = shared()
-    X, y = d["X_train"], d["y_train"]
-    np.random.seed(config.get("seed", 0))  # noqa: NPY002 (TwoLayerNet draws from np.random)
-    net = TwoLayerNet(
-        X.shape[1], config["hidden_size"], int(y.max()) + 1, std=config.get("std", 1e-4)
-    )
-    # float32 halves the cost of the matrix products; pass float32 data with it.
-    dtype = np.dtype(config.get("dtype", "float64"))
-    net.params = {k: v.astype(dtype) for k, v in net.params.items()}
-    stats = net.train(
-        X, y, d["X_val"], d["y_val"], learning_rate=config["learning_rate"],
-        learning_rate_decay=config.get("learning_rate_decay", 0.95), reg=config["reg"],
-        num_iters=config["num_iters"], batch_size=config.get("batch_size", 200),
-        seed=config.get("seed", 0),
-    )  # fmt: skip
+    net, stats = train_two_layer_net(d, config)
     return {
         **config,
         "val_acc": float(np.mean(net.predict(d["X_val"]) == d["y_val"])),
