@@ -2,6 +2,7 @@
 #   make run    create .venv, install everything, check the data, execute every
 #               assignment notebook in full and update the README results table
 #   make test   create .venv if needed, install with the dev extras, run pytest
+#   make ci-deps  the system packages of the tests (PostgreSQL's programs, with apt)
 #   make install  the venv with every extra (dev, torch, tf, lab) and the "cs231n" kernel
 #   make readme regenerate the README's module map and results table (no notebook runs)
 #   make lab    open the notebooks in JupyterLab (127.0.0.1, kernel "Python (cs231n)");
@@ -27,7 +28,7 @@ endif
 RUN_DATASETS ?= cifar10 extras
 NOTEBOOKS ?=
 
-.PHONY: run test lint readme stale install lab notebook clean-venv
+.PHONY: run test lint readme stale install lab notebook clean-venv ci-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +74,17 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# System packages the tests need beyond Python: PostgreSQL's server programs for
+# tests/test_sweep_postgres.py (which starts and stops its own throw-away server on
+# 127.0.0.1). Installed with apt when missing (CI runs as root on Debian).
+ci-deps:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null; then \
+		echo "PostgreSQL programs: present"; \
+	else \
+		echo "PostgreSQL programs: installing Debian's postgresql"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	fi
 
 readme: install
 	$(BIN)/cs231n modules --write-readme

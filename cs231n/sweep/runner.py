@@ -11,10 +11,13 @@ they propose different points. They stop when the study holds ``trials`` finishe
 a trial started just before that may still finish, so a study can end up to
 ``workers - 1`` trials over.
 
-Reproducible: with one worker and a fixed ``seed``, the same command on a new study gives
-the same trials (TPE, random and grid samplers alike; the trainings are seeded with
-``seed`` too). The sampler of a continued study is seeded with ``seed`` plus the number of
-trials already there, so a restart does not draw the first points again.
+Reproducible: with one worker, a file storage (SQLite or journal) and a fixed ``seed``,
+the same command on a new study gives the same trials (TPE, random and grid samplers
+alike; the trainings are seeded with ``seed`` too). With a server database (PostgreSQL...)
+every process mixes its host and pid into the sampler seed, so that the same command
+started on several machines draws different points. The sampler of a continued study is
+seeded with ``seed`` plus the number of trials already there, so a restart does not draw
+the first points again.
 
 Ctrl-C stops cleanly: the running trials are marked failed, every finished trial stays in
 the storage, and the next run goes on from there.
@@ -27,8 +30,10 @@ import dataclasses
 import multiprocessing as mp
 import os
 import signal
+import socket
 import sys
 import time
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -204,6 +209,11 @@ def _open(plan: Plan, workers: int) -> tuple[optuna.storages.BaseStorage, st.Sto
 
 def _make_sampler(plan: Plan, worker: int, existing: int) -> optuna.samplers.BaseSampler:
     seed = plan.seed + 1000 * worker + existing
+    if plan.storage.kind == "rdb" and not plan.storage.is_sqlite:
+        # A server database: the same command runs on many machines at once; each process
+        # needs its own draws (the host and pid make them differ).
+        seed += zlib.crc32(f"{socket.gethostname()}:{os.getpid()}".encode())
+    seed %= 2**32
     if plan.sampler == "grid":
         return optuna.samplers.GridSampler(plan.grid, seed=seed)
     if plan.sampler == "random":

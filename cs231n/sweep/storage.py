@@ -33,6 +33,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import socket
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,13 +179,23 @@ def open_storage(spec: StorageSpec) -> optuna.storages.BaseStorage:
         kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
     else:
         kwargs.update(heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS)
-    try:
-        with warnings.catch_warnings():  # the heartbeat is "experimental" since Optuna 2.9
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(spec.target, **kwargs)
-    except Exception as exc:  # sqlalchemy's OperationalError and friends
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise StorageError(f"cannot use {spec.shown}: {reason}") from None
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    for attempt in range(5):
+        try:
+            with warnings.catch_warnings():  # the heartbeat is "experimental" since Optuna 2.9
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(spec.target, **kwargs)
+        except (IntegrityError, ProgrammingError) as exc:
+            # Workers started together on a new database all create Optuna's tables; the
+            # losers of that race see a duplicate key, and the tables exist when they retry.
+            last = exc
+            time.sleep(0.2 * (attempt + 1))
+        except Exception as exc:  # sqlalchemy's OperationalError and friends
+            last = exc
+            break
+    reason = str(getattr(last, "orig", None) or last).strip().splitlines()[0]
+    raise StorageError(f"cannot use {spec.shown}: {reason}") from None
 
 
 # ----------------------------------------------------------------------------- dead workers
