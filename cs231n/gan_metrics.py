@@ -42,7 +42,9 @@ import numpy as np
 
 from cs231n.data.built_folder import MANIFEST, commit_folder, manifest_matches, sha256
 from cs231n.data_utils import load_mnist
+from cs231n.kernels.geometry import check_int
 from cs231n.paths import cache_root
+from cs231n.validation import check_array, check_choice, check_number
 
 __all__ = [
     "frechet_distance_gaussians",
@@ -68,19 +70,21 @@ _EPS = 1e-12  # keeps log(0) out of the KL divergence
 
 
 def _features(name: str, arg: str, f) -> np.ndarray:
-    f = np.asarray(f, dtype=np.float64)
-    if f.ndim != 2 or len(f) < 2 or not np.isfinite(f).all():
+    """Finite features ``(N, F)`` with ``N >= 2`` (a covariance needs two samples), float64."""
+    f = check_array(name, arg, f, finite=True)
+    if f.ndim != 2 or len(f) < 2 or f.shape[1] < 1:
         raise ValueError(
-            f"{name}: {arg} must be finite features of shape (N, F) with N >= 2, "
-            f"got shape {f.shape}" + ("" if np.isfinite(f).all() else " with NaN or inf")
+            f"{name}: {arg} must be finite features of shape (N, F) with N >= 2 and F >= 1, "
+            f"got shape {f.shape}"
         )
-    return f
+    return np.asarray(f, dtype=np.float64)
 
 
 def _probabilities(name: str, p) -> np.ndarray:
-    p = np.asarray(p, dtype=np.float64)
+    p = check_array(name, "p", p)
     if p.ndim != 2 or p.shape[1] != NUM_CLASSES or len(p) == 0:
         raise ValueError(f"{name}: p must have shape (N, {NUM_CLASSES}), N >= 1, got {p.shape}")
+    p = np.asarray(p, dtype=np.float64)
     if not np.isfinite(p).all() or (p < 0).any() or not np.allclose(p.sum(1), 1.0, atol=1e-4):
         raise ValueError(f"{name}: every row of p must be a probability vector (>= 0, sum 1)")
     return p
@@ -108,15 +112,20 @@ def frechet_distance_gaussians(mu1, sigma1, mu2, sigma2) -> float:
         by construction (tiny negative eigenvalues from rounding are set to 0). This equals
         the real part of ``trace(scipy.linalg.sqrtm(sigma1 @ sigma2))``.
     """
-    mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
-    s1, s2 = np.asarray(sigma1, np.float64), np.asarray(sigma2, np.float64)
-    F = mu1.shape[0] if mu1.ndim == 1 else -1
+    fn = "frechet_distance_gaussians"
+    mu1 = check_array(fn, "mu1", mu1, ndim=1, finite=True, nonempty=True)
+    F = mu1.shape[0]
+    mu2 = check_array(fn, "mu2", mu2, finite=True)
+    s1 = check_array(fn, "sigma1", sigma1, finite=True)
+    s2 = check_array(fn, "sigma2", sigma2, finite=True)
     for arg, v, shape in (("mu2", mu2, (F,)), ("sigma1", s1, (F, F)), ("sigma2", s2, (F, F))):
-        if F < 1 or v.shape != shape:
+        if v.shape != shape:
             raise ValueError(
                 f"frechet_distance_gaussians: {arg} must have shape {shape} to match mu1 "
                 f"{mu1.shape}, got {v.shape}"
             )
+    mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
+    s1, s2 = np.asarray(s1, np.float64), np.asarray(s2, np.float64)
     r1 = _sqrt_psd((s1 + s1.T) / 2)
     M = r1 @ s2 @ r1
     tr_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh((M + M.T) / 2), 0.0, None)).sum()
@@ -159,7 +168,11 @@ def inception_score(p, splits: int = 1) -> float:
         uniform), 10 for one-hot rows spread evenly over the 10 classes.
     """
     p = _probabilities("inception_score", p)
-    if not isinstance(splits, (int, np.integer)) or not 1 <= splits <= len(p):
+    if (
+        isinstance(splits, bool)
+        or not isinstance(splits, (int, np.integer))
+        or not 1 <= splits <= len(p)
+    ):
         raise ValueError(f"inception_score: splits must be an int in 1..N={len(p)}, got {splits}")
     scores = []
     for part in np.array_split(p, splits):
@@ -183,6 +196,7 @@ def class_coverage(p, min_share: float = 0.05) -> tuple[float, float]:
         the 10 classes that are covered (0.1 .. 1.0).
     """
     p = _probabilities("class_coverage", p)
+    min_share = check_number("class_coverage", "min_share", min_share, low=0, high=1)
     hist = np.bincount(p.argmax(1), minlength=NUM_CLASSES) / len(p)  # (10,)
     nz = hist[hist > 0]
     entropy = float((nz * np.log(1.0 / nz)).sum())  # >= 0, never -0.0 for a single class
@@ -199,8 +213,9 @@ def confident_share(p, threshold: float = 0.9) -> float:
         a float in [0, 1].
     """
     p = _probabilities("confident_share", p)
-    if not 0 < threshold <= 1:
-        raise ValueError(f"confident_share: threshold must be in (0, 1], got {threshold}")
+    threshold = check_number(
+        "confident_share", "threshold", threshold, low=0, high=1, low_open=True
+    )
     return float((p.max(1) >= threshold).mean())
 
 
@@ -254,7 +269,12 @@ def precision_recall(real_f, fake_f, k: int = 5, chunk: int = 1024) -> tuple[flo
             f"precision_recall: real_f and fake_f must have the same feature size, got "
             f"{real.shape[1]} and {fake.shape[1]}"
         )
-    if not isinstance(k, (int, np.integer)) or not 1 <= k < min(len(real), len(fake)):
+    chunk = check_int("precision_recall", "chunk", chunk, 1)
+    if (
+        isinstance(k, bool)
+        or not isinstance(k, (int, np.integer))
+        or not 1 <= k < min(len(real), len(fake))
+    ):
         raise ValueError(
             f"precision_recall: k must be an int in 1..min(Nr, Nf)-1 = "
             f"{min(len(real), len(fake)) - 1}, got {k}"
@@ -280,7 +300,7 @@ _REFERENCE: dict = {}  # (reference, n, sha256) -> (n, FEATURE_DIM) features
 def to_tanh_range(images) -> np.ndarray:
     """The course's uint8 digits ``(N, ...)`` in 0..255 as float32 in [-1, 1]: ``x / 127.5 - 1``
     (the inverse of the notebooks' ``deprocess_img``, ``(x + 1) / 2`` in [0, 1])."""
-    images = np.asarray(images)
+    images = check_array("to_tanh_range", "images", images, min_ndim=1)
     if images.dtype != np.uint8:
         raise ValueError(f"to_tanh_range: images must be uint8 (0..255), got {images.dtype}")
     return images.astype(np.float32) / 127.5 - 1.0
@@ -288,7 +308,7 @@ def to_tanh_range(images) -> np.ndarray:
 
 def _as_images(name: str, images) -> np.ndarray:
     """Check and reshape images to ``(N, 1, 28, 28)`` float32."""
-    x = np.asarray(images, dtype=np.float32)
+    x = np.asarray(check_array(name, "images", images), dtype=np.float32)
     if x.ndim not in (2, 3, 4) or x.shape[1:] not in ((784,), (28, 28), (1, 28, 28)):
         raise ValueError(
             f"{name}: images must have shape (N, 784), (N, 28, 28) or (N, 1, 28, 28), "
@@ -420,6 +440,12 @@ def mnist_classifier(force: bool = False, *, num_train: int | None = None, threa
     """
     import torch
 
+    if not isinstance(force, bool):
+        raise TypeError(f"mnist_classifier: force must be a bool, got {force!r}")
+    if num_train is not None:
+        check_int("mnist_classifier", "num_train", num_train, 1)
+    if threads is not None:
+        check_int("mnist_classifier", "threads", threads, 1)
     folder = classifier_path()
     n = 60_000 if num_train is None else int(num_train)
     expected = {"version": VERSION, **TRAINING, "num_train": n}
@@ -454,6 +480,7 @@ def features(images, classifier=None, batch_size: int = 1000) -> np.ndarray:
         ``(N, 128)`` float64, the ReLU output of the hidden layer.
     """
     x = _as_images("features", images)
+    batch_size = check_int("features", "batch_size", batch_size, 1)
     return _run(mnist_classifier() if classifier is None else classifier, x, batch_size, head=False)
 
 
@@ -461,6 +488,7 @@ def probabilities(images, classifier=None, batch_size: int = 1000) -> np.ndarray
     """Class probabilities ``(N, 10)`` float64 (softmax of the logits) of ``images`` as in
     :func:`features`."""
     x = _as_images("probabilities", images)
+    batch_size = check_int("probabilities", "batch_size", batch_size, 1)
     logits = _run(
         mnist_classifier() if classifier is None else classifier, x, batch_size, head=True
     )  # (N, 10)
@@ -471,10 +499,8 @@ def probabilities(images, classifier=None, batch_size: int = 1000) -> np.ndarray
 def reference_features(reference: str = "test", max_reference: int = 10_000) -> np.ndarray:
     """Features ``(n, 128)`` of the first ``max_reference`` real digits of the ``'test'`` or
     ``'train'`` split, computed once per classifier and kept in memory."""
-    if reference not in ("test", "train"):
-        raise ValueError(
-            f"reference_features: reference must be 'test' or 'train', got {reference!r}"
-        )
+    check_choice("reference_features", "reference", reference, ("test", "train"))
+    max_reference = check_int("reference_features", "max_reference", max_reference, 2)
     net = mnist_classifier()
     key = (reference, int(max_reference), net.info["files"][_STATE])
     if key not in _REFERENCE:
@@ -501,6 +527,14 @@ def sample_quality(
         compare samples of the same size.
     """
     x = _as_images("sample_quality", images)
+    check_choice("sample_quality", "reference", reference, ("test", "train"))
+    max_reference = check_int("sample_quality", "max_reference", max_reference, 2)
+    k = check_int("sample_quality", "k", k, 1)
+    if not k < min(len(x), max_reference):
+        raise ValueError(
+            f"sample_quality: k must be < min(N, max_reference) = {min(len(x), max_reference)}, "
+            f"got {k}"
+        )
     net = mnist_classifier()
     real = reference_features(reference, max_reference)
     fake, p = _run(net, x, 1000, head=False), probabilities(x, net)

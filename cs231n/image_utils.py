@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from cs231n.data.registry import DatasetName
+from cs231n.kernels.geometry import check_int
 from cs231n.paths import candidates, data_root, require
+from cs231n.validation import check_array
 
 __all__ = [
     "SQUEEZENET_MEAN",
@@ -61,7 +63,7 @@ def blur_image(X: np.ndarray) -> np.ndarray:
     Returns:
         ``(N, C, H, W)`` blurred images (float64).
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = np.asarray(check_array("blur_image", "X", X), dtype=np.float64)
     if X.ndim != 4:
         raise ValueError(f"blur_image: X must be (N, C, H, W), got shape {X.shape}")
     kernel = np.array([[1, 2, 1], [2, 188, 2], [1, 2, 1]], dtype=np.float64) / 200.0
@@ -76,10 +78,17 @@ def blur_image(X: np.ndarray) -> np.ndarray:
 
 def preprocess_image(img: np.ndarray) -> np.ndarray:
     """``(H, W, 3)`` uint8 pixels -> SqueezeNet input ``(H, W, 3)`` float32:
-    ``(img / 255 - SQUEEZENET_MEAN) / SQUEEZENET_STD``."""
-    img = np.asarray(img)
-    if img.shape[-1] != 3:
-        raise ValueError(f"preprocess_image: img must end in 3 channels (H, W, 3), got {img.shape}")
+    ``(img / 255 - SQUEEZENET_MEAN) / SQUEEZENET_STD``.
+
+    ``img`` may also be a batch ``(N, H, W, 3)``, or floats on the 0..255 scale; NaN and inf
+    have no pixel value and are rejected.
+    """
+    img = check_array("preprocess_image", "img", img, finite=True)
+    if img.ndim not in (3, 4) or img.shape[-1] != 3:
+        raise ValueError(
+            "preprocess_image: img must be (H, W, 3) or (N, H, W, 3) (3 channels), got shape "
+            f"{img.shape}"
+        )
     return (img.astype(np.float32) / 255.0 - SQUEEZENET_MEAN) / SQUEEZENET_STD
 
 
@@ -88,8 +97,16 @@ def deprocess_image(img: np.ndarray, rescale: bool = False) -> np.ndarray:
 
     With ``rescale`` the de-normalised image is stretched to span ``[0, 1]``
     before the conversion (for visualising gradients). Values are clipped to 0..255.
+    ``img`` may also be a batch ``(N, H, W, 3)``; NaN and inf are rejected (no pixel value).
     """
-    img = np.asarray(img) * SQUEEZENET_STD + SQUEEZENET_MEAN
+    img = check_array("deprocess_image", "img", img, finite=True)
+    if img.ndim not in (3, 4) or img.shape[-1] != 3 or img.size == 0:
+        raise ValueError(
+            f"deprocess_image: img must be (H, W, 3) or (N, H, W, 3), got shape {img.shape}"
+        )
+    if not isinstance(rescale, bool):
+        raise TypeError(f"deprocess_image: rescale must be a bool, got {rescale!r}")
+    img = img * SQUEEZENET_STD + SQUEEZENET_MEAN
     if rescale:
         vmin, vmax = img.min(), img.max()
         img = (img - vmin) / max(vmax - vmin, 1e-12)
@@ -108,6 +125,8 @@ def _imread(path) -> np.ndarray:
 def image_from_url(url: str):
     """Download an image and return it as ``(H, W, 3)`` uint8, or ``None`` (with a
     printed message) when it cannot be fetched, as in the official code."""
+    if not isinstance(url, str):
+        raise TypeError(f"image_from_url: url must be a str, got {type(url).__name__}")
     try:
         with urllib.request.urlopen(url, timeout=30) as f:
             raw = f.read()
@@ -139,6 +158,10 @@ def resolve_image_path(name) -> Path:
             places looked and the fetch command.
         FileNotFoundError: any other name: naming every place looked.
     """
+    if not isinstance(name, str | os.PathLike):
+        raise TypeError(
+            f"resolve_image_path: name must be a str or path, got {type(name).__name__}"
+        )
     places = candidates(name)
     for place in places:
         if place.is_file():
@@ -170,6 +193,8 @@ def load_image(filename, size: int | None = None) -> np.ndarray:
         (the course's RGB JPEGs), with a grayscale file's one channel repeated three times
         and an alpha channel dropped (where the official code would fail later).
     """
+    if size is not None:
+        check_int("load_image", "size", size, 1)
     img = _imread(resolve_image_path(filename))
     if img.ndim == 2:  # a grayscale file: the three channels SqueezeNet expects
         img = np.repeat(img[:, :, None], 3, axis=2)
@@ -178,8 +203,6 @@ def load_image(filename, size: int | None = None) -> np.ndarray:
     if size is not None:
         from PIL import Image
 
-        if int(size) != size or size <= 0:
-            raise ValueError(f"load_image: size must be a positive integer, got {size!r}")
         H, W = img.shape[:2]
         scale = float(size) / min(H, W)
         # floor like the official astype(int); the epsilon keeps the short side == size

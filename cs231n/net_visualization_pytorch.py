@@ -23,6 +23,9 @@ import torch
 from scipy.ndimage import gaussian_filter1d
 
 from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
+from cs231n.kernels.geometry import check_int
+from cs231n.validation import check_array, check_labels, check_number
+from cs231n.validation.tensors import check_tensor, check_tensor_finite
 
 __all__ = [
     "blur_image",
@@ -40,12 +43,33 @@ __all__ = [
 ]
 
 
-def _check_images(fn: str, X: torch.Tensor, n: int | None = None) -> None:
+def _check_images(fn: str, X: torch.Tensor, n: int | None = None, name: str = "X") -> None:
+    """``X``: a float ``(N, 3, H, W)`` tensor with ``N >= 1`` (``N == n`` if given)."""
     if not isinstance(X, torch.Tensor) or X.ndim != 4 or X.shape[1] != 3:
         got = tuple(X.shape) if hasattr(X, "shape") else type(X).__name__
-        raise ValueError(f"{fn}: X must be a (N, 3, H, W) torch.Tensor, got {got}")
+        error = ValueError if isinstance(X, torch.Tensor) else TypeError
+        raise error(f"{fn}: {name} must be a (N, 3, H, W) torch.Tensor, got {got}")
+    check_tensor(fn, name, X, floating=True, nonempty=True)
     if n is not None and X.shape[0] != n:
-        raise ValueError(f"{fn}: X must hold {n} image(s), got shape {tuple(X.shape)}")
+        raise ValueError(f"{fn}: {name} must hold {n} image(s), got shape {tuple(X.shape)}")
+
+
+def _check_model(fn: str, model) -> None:
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{fn}: model must be a torch.nn.Module, got {type(model).__name__}")
+
+
+def _class_index(fn: str, name: str, value) -> int:
+    """A class index: an integer >= 0 (a 0-d integer tensor or array too)."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()
+    return check_int(fn, name, value, 0)
+
+
+def _check_class(fn: str, name: str, value: int, num_classes: int) -> None:
+    """The upper bound, known once the model's scores ``(N, K)`` are there."""
+    if value >= num_classes:
+        raise ValueError(f"{fn}: {name} must be in [0, {num_classes}), got {value}")
 
 
 def compute_saliency_maps(X: torch.Tensor, y: torch.Tensor, model) -> torch.Tensor:
@@ -65,16 +89,25 @@ def compute_saliency_maps(X: torch.Tensor, y: torch.Tensor, model) -> torch.Tens
     Returns:
         saliency: ``(N, H, W)`` tensor, non-negative, same dtype as ``X``.
     """
-    _check_images("compute_saliency_maps", X)
-    y = torch.as_tensor(y, dtype=torch.long).reshape(-1)
-    if y.shape[0] != X.shape[0]:
+    fn = "compute_saliency_maps"
+    _check_images(fn, X)
+    _check_model(fn, model)
+    y_np = y.detach().cpu().numpy() if torch.is_tensor(y) else y  # (N,) labels: a small copy
+    if np.shape(y_np) != (X.shape[0],):
         raise ValueError(
-            f"compute_saliency_maps: y must have shape ({X.shape[0]},), got {tuple(y.shape)}"
+            f"compute_saliency_maps: y must have shape ({X.shape[0]},), got {np.shape(y_np)}"
         )
+    y_np = check_labels(fn, "y", y_np, X.shape[0])
+    y = torch.as_tensor(y_np, dtype=torch.long)
     model.eval()
     with torch.enable_grad():  # also inside a caller's torch.no_grad()
         X = X.detach().clone().requires_grad_(True)
         scores = model(X)  # (N, K)
+        if y_np.min() < 0 or y_np.max() >= scores.shape[1]:
+            raise ValueError(
+                f"compute_saliency_maps: y must lie in [0, K={scores.shape[1]}), got min "
+                f"{y_np.min()} and max {y_np.max()}"
+            )
         correct = scores.gather(1, y.view(-1, 1)).squeeze(1)  # (N,) = scores[arange(N), y]
         (dX,) = torch.autograd.grad(correct.sum(), X)  # (N, 3, H, W)
     return dX.abs().amax(dim=1)  # (N, H, W)
@@ -122,20 +155,19 @@ def fooling_attack(
     Returns:
         a :class:`FoolingResult`.
     """
-    _check_images("fooling_attack", X, n=1)
-    if max_iters < 0:
-        raise ValueError(f"fooling_attack: max_iters must be >= 0, got {max_iters}")
+    fn = "fooling_attack"
+    _check_images(fn, X, n=1)
+    _check_model(fn, model)
+    target_y = _class_index(fn, "target_y", target_y)
+    max_iters = check_int(fn, "max_iters", max_iters, 0)
+    check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)
     model.eval()
-    target_y = int(target_y)
     X_fooling = X.detach().clone()
     for it in range(max_iters + 1):
         X_fooling.requires_grad_(True)
         with torch.enable_grad():  # also inside a caller's torch.no_grad()
             scores = model(X_fooling)  # (1, K)
-        if not 0 <= target_y < scores.shape[1]:
-            raise ValueError(
-                f"fooling_attack: target_y must be in [0, {scores.shape[1]}), got {target_y}"
-            )
+        _check_class(fn, "target_y", target_y, scores.shape[1])
         if int(scores.argmax(dim=1)) == target_y:
             return FoolingResult(X_fooling.detach(), it, True, target_y)
         if it == max_iters:
@@ -185,10 +217,18 @@ def class_visualization_update_step(
         l2_reg: strength of the L2 penalty.
         learning_rate: L2 length of the step.
     """
-    _check_images("class_visualization_update_step", img, n=1)
+    fn = "class_visualization_update_step"
+    _check_images(fn, img, n=1, name="img")
+    if not callable(model):
+        raise TypeError(f"{fn}: model must be callable, got {type(model).__name__}")
+    target_y = _class_index(fn, "target_y", target_y)
+    check_number(fn, "l2_reg", l2_reg, low=0)
+    check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)
     with torch.enable_grad():  # also inside a caller's torch.no_grad()
         x = img.detach().clone().requires_grad_(True)
-        objective = model(x)[0, int(target_y)] - l2_reg * (x * x).sum()
+        scores = model(x)  # (1, K)
+        _check_class(fn, "target_y", target_y, scores.shape[1])
+        objective = scores[0, target_y] - l2_reg * (x * x).sum()
         (g,) = torch.autograd.grad(objective, x)  # (1, 3, H, W)
     with torch.no_grad():
         img.add_(learning_rate * g / g.norm().clamp_min(1e-12))
@@ -204,9 +244,14 @@ def preprocess(img, size: int = 224) -> torch.Tensor:
     """
     from PIL import Image
 
-    pil = img if isinstance(img, Image.Image) else Image.fromarray(np.asarray(img, np.uint8))
-    if int(size) != size or size <= 0:
-        raise ValueError(f"preprocess: size must be a positive integer, got {size!r}")
+    size = check_int("preprocess", "size", size, 1)
+    if not isinstance(img, Image.Image):
+        arr = check_array("preprocess", "img", img, shape=(None, None, 3))
+        if arr.dtype != np.uint8:
+            raise TypeError(f"preprocess: img must be a uint8 array (0..255), got {arr.dtype}")
+        if arr.size == 0:
+            raise ValueError(f"preprocess: img must not be empty, got shape {arr.shape}")
+    pil = img if isinstance(img, Image.Image) else Image.fromarray(arr)
     w, h = pil.size
     short, long = (w, h) if w <= h else (h, w)
     if short != size:
@@ -223,6 +268,7 @@ def preprocess(img, size: int = 224) -> torch.Tensor:
 def rescale(x: torch.Tensor) -> torch.Tensor:
     """Stretch ``x`` linearly to span ``[0, 1]``: ``(x - min) / (max - min)`` (any shape;
     a constant ``x`` gives zeros)."""
+    check_tensor("rescale", "x", x, types=(torch.Tensor,), what="a torch.Tensor", nonempty=True)
     low, high = x.min(), x.max()
     return (x - low) / (high - low).clamp_min(1e-12)
 
@@ -237,8 +283,10 @@ def deprocess(img: torch.Tensor, should_rescale: bool = True):
     """
     from PIL import Image
 
-    if img.ndim != 4 or img.shape[:2] != (1, 3):
+    check_tensor("deprocess", "img", img, types=(torch.Tensor,), what="a torch.Tensor")
+    if img.ndim != 4 or img.shape[:2] != (1, 3) or img.numel() == 0:
         raise ValueError(f"deprocess: img must have shape (1, 3, H, W), got {tuple(img.shape)}")
+    check_tensor_finite("deprocess", "img", img)  # NaN has no pixel value
     x = img.detach()[0].to(torch.float32).cpu()  # (3, H, W)
     x = x * torch.from_numpy(SQUEEZENET_STD).view(3, 1, 1)
     x = x + torch.from_numpy(SQUEEZENET_MEAN).view(3, 1, 1)
@@ -260,8 +308,10 @@ def blur_image(X: torch.Tensor, sigma: float = 1) -> torch.Tensor:
     Returns:
         ``X`` itself.
     """
+    check_tensor("blur_image", "X", X, types=(torch.Tensor,), what="a torch.Tensor", floating=True)
     if X.ndim != 4:
         raise ValueError(f"blur_image: X must be (N, C, H, W), got shape {tuple(X.shape)}")
+    check_number("blur_image", "sigma", sigma, low=0, low_open=True)
     X_np = X.detach().cpu().numpy()
     X_np = gaussian_filter1d(X_np, sigma, axis=2)
     X_np = gaussian_filter1d(X_np, sigma, axis=3)
@@ -283,9 +333,12 @@ def jitter(X: torch.Tensor, ox: int, oy: int) -> torch.Tensor:
     Returns:
         a new ``(N, C, H, W)`` tensor.
     """
+    check_tensor("jitter", "X", X, types=(torch.Tensor,), what="a torch.Tensor")
     if X.ndim != 4:
         raise ValueError(f"jitter: X must be (N, C, H, W), got shape {tuple(X.shape)}")
-    return torch.roll(X, shifts=(int(oy), int(ox)), dims=(2, 3))
+    ox = check_number("jitter", "ox", ox, integer=True)
+    oy = check_number("jitter", "oy", oy, integer=True)
+    return torch.roll(X, shifts=(oy, ox), dims=(2, 3))
 
 
 @dataclass
@@ -334,6 +387,21 @@ def class_visualization(
     Returns:
         a :class:`ClassVisualization`.
     """
+    fn = "class_visualization"
+    target_y = _class_index(fn, "target_y", target_y)
+    _check_model(fn, model)
+    check_number(fn, "l2_reg", l2_reg, low=0)
+    check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)
+    for name, value in (
+        ("num_iterations", num_iterations), ("blur_every", blur_every),
+        ("show_every", show_every), ("size", size),
+    ):  # fmt: skip
+        check_int(fn, name, value, 1)
+    check_int(fn, "max_jitter", max_jitter, 0)
+    if seed is not None:
+        check_int(fn, "seed", seed, 0)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"{fn}: callback must be callable or None, got {type(callback).__name__}")
     model.eval()
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     img = torch.randn(1, 3, size, size, generator=gen)  # (1, 3, size, size)

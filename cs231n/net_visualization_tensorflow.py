@@ -22,6 +22,9 @@ import tensorflow as tf
 from scipy.ndimage import gaussian_filter1d
 
 from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD, deprocess_image, preprocess_image
+from cs231n.kernels.geometry import check_int
+from cs231n.validation import check_array, check_labels, check_number
+from cs231n.validation.tensors import check_tensor
 
 __all__ = [
     "blur_image",
@@ -36,12 +39,43 @@ __all__ = [
 ]
 
 
+def _as_array(fn: str, name: str, X):
+    """A tensor, variable or ndarray as it is; a list of numbers as an ndarray."""
+    if X is not None and not (hasattr(X, "shape") and hasattr(X, "dtype")):
+        X = check_array(fn, name, X)
+    return check_tensor(fn, name, X, what="a tensor or array")
+
+
 def _check_images(fn: str, X, n: int | None = None) -> None:
+    """``X``: a float ``(N, H, W, 3)`` tensor or array with ``N >= 1`` (``N == n`` if given)."""
     shape = tuple(X.shape) if hasattr(X, "shape") else None
-    if shape is None or len(shape) != 4 or shape[3] != 3:
-        raise ValueError(f"{fn}: X must be (N, H, W, 3), got {shape or type(X).__name__}")
+    if shape is None:
+        raise TypeError(f"{fn}: X must be (N, H, W, 3), got {type(X).__name__}")
+    if len(shape) != 4 or shape[3] != 3:
+        raise ValueError(f"{fn}: X must be (N, H, W, 3), got {shape}")
+    check_tensor(fn, "X", X, floating=True, nonempty=True)
     if n is not None and shape[0] != n:
         raise ValueError(f"{fn}: X must hold {n} image(s), got shape {shape}")
+
+
+def _check_model(fn: str, model) -> None:
+    if not callable(model):
+        raise TypeError(f"{fn}: model must be a Keras model, got {type(model).__name__}")
+
+
+def _class_index(fn: str, name: str, value) -> int:
+    """A class index: an integer >= 0 (a 0-d integer tensor or array too)."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "numpy"):
+        value = value.numpy()
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()
+    return check_int(fn, name, value, 0)
+
+
+def _check_class(fn: str, name: str, value: int, num_classes: int) -> None:
+    """The upper bound, known once the model's scores ``(N, K)`` are there."""
+    if value >= num_classes:
+        raise ValueError(f"{fn}: {name} must be in [0, {num_classes}), got {value}")
 
 
 def compute_saliency_maps(X, y, model) -> np.ndarray:
@@ -58,14 +92,22 @@ def compute_saliency_maps(X, y, model) -> np.ndarray:
     Returns:
         saliency: ``(N, H, W)`` numpy float32 array.
     """
-    _check_images("compute_saliency_maps", X)
-    y = np.asarray(y, dtype=np.int64).reshape(-1)
-    if y.shape[0] != X.shape[0]:
+    fn = "compute_saliency_maps"
+    _check_images(fn, X)
+    _check_model(fn, model)
+    y = np.asarray(y.numpy() if hasattr(y, "numpy") else y)  # (N,) labels
+    if y.shape != (X.shape[0],):
         raise ValueError(f"compute_saliency_maps: y must have shape ({X.shape[0]},), got {y.shape}")
+    y = check_labels(fn, "y", y, X.shape[0]).astype(np.int64)
     X = tf.convert_to_tensor(X, dtype=tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(X)
         scores = model(X, training=False)  # (N, K)
+        if y.min() < 0 or y.max() >= scores.shape[1]:
+            raise ValueError(
+                f"compute_saliency_maps: y must lie in [0, K={scores.shape[1]}), got min "
+                f"{y.min()} and max {y.max()}"
+            )
         correct = tf.gather(scores, y, axis=1, batch_dims=1)  # (N,)
         total = tf.reduce_sum(correct)
     dX = tape.gradient(total, X)  # (N, H, W, 3)
@@ -100,19 +142,18 @@ def fooling_attack(
     Returns:
         a :class:`FoolingResult`.
     """
-    _check_images("fooling_attack", X, n=1)
-    if max_iters < 0:
-        raise ValueError(f"fooling_attack: max_iters must be >= 0, got {max_iters}")
-    target_y = int(target_y)
+    fn = "fooling_attack"
+    _check_images(fn, X, n=1)
+    _check_model(fn, model)
+    target_y = _class_index(fn, "target_y", target_y)
+    max_iters = check_int(fn, "max_iters", max_iters, 0)
+    check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)
     X_fooling = tf.Variable(np.asarray(X, dtype=np.float32))
     for it in range(max_iters + 1):
         with tf.GradientTape() as tape:
             scores = model(X_fooling, training=False)  # (1, K)
+            _check_class(fn, "target_y", target_y, scores.shape[1])
             target_score = scores[0, target_y]
-        if not 0 <= target_y < scores.shape[1]:
-            raise ValueError(
-                f"fooling_attack: target_y must be in [0, {scores.shape[1]}), got {target_y}"
-            )
         if int(tf.argmax(scores[0])) == target_y:
             return FoolingResult(X_fooling.numpy(), it, True, target_y)
         if it == max_iters:
@@ -154,11 +195,18 @@ def class_visualization_update_step(X, model, target_y: int, l2_reg: float, lear
     Returns:
         the updated ``(1, H, W, 3)`` image.
     """
-    _check_images("class_visualization_update_step", X, n=1)
+    fn = "class_visualization_update_step"
+    _check_images(fn, X, n=1)
+    _check_model(fn, model)
+    target_y = _class_index(fn, "target_y", target_y)
+    check_number(fn, "l2_reg", l2_reg, low=0)
+    check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)
     x = tf.convert_to_tensor(X, dtype=tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(x)
-        objective = model(x, training=False)[0, int(target_y)] - l2_reg * tf.reduce_sum(x * x)
+        scores = model(x, training=False)  # (1, K)
+        _check_class(fn, "target_y", target_y, scores.shape[1])
+        objective = scores[0, target_y] - l2_reg * tf.reduce_sum(x * x)
     g = tape.gradient(objective, x)  # (1, H, W, 3)
     step = learning_rate * g / tf.maximum(tf.norm(g), 1e-12)
     if isinstance(X, tf.Variable):
@@ -176,9 +224,10 @@ def blur_image(X, sigma: float = 1) -> np.ndarray:
     Returns:
         ``(N, H, W, C)`` numpy array.
     """
-    X = np.asarray(X)
+    X = check_array("blur_image", "X", X)
     if X.ndim != 4:
         raise ValueError(f"blur_image: X must be (N, H, W, C), got shape {X.shape}")
+    check_number("blur_image", "sigma", sigma, low=0, low_open=True)
     X = gaussian_filter1d(X, sigma, axis=1)
     return gaussian_filter1d(X, sigma, axis=2)
 
@@ -193,9 +242,12 @@ def jitter(X, ox: int, oy: int) -> tf.Tensor:
     Returns:
         a new ``(N, H, W, C)`` tensor.
     """
+    X = _as_array("jitter", "X", X)
     if len(X.shape) != 4:
         raise ValueError(f"jitter: X must be (N, H, W, C), got shape {tuple(X.shape)}")
-    return tf.roll(X, shift=(int(oy), int(ox)), axis=(1, 2))
+    ox = check_number("jitter", "ox", ox, integer=True)
+    oy = check_number("jitter", "oy", oy, integer=True)
+    return tf.roll(X, shift=(oy, ox), axis=(1, 2))
 
 
 @dataclass
@@ -230,6 +282,20 @@ def class_visualization(
     Returns:
         a :class:`ClassVisualization`.
     """
+    fn = "class_visualization"
+    target_y = _class_index(fn, "target_y", target_y)
+    _check_model(fn, model)
+    check_number(fn, "l2_reg", l2_reg, low=0)
+    check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)
+    for name, value in (
+        ("num_iterations", num_iterations), ("blur_every", blur_every),
+        ("max_jitter", max_jitter), ("show_every", show_every), ("size", size),
+    ):  # fmt: skip
+        check_int(fn, name, value, 1)  # max_jitter >= 1: rng.integers(0, max_jitter) as official
+    if seed is not None:
+        check_int(fn, "seed", seed, 0)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"{fn}: callback must be callable or None, got {type(callback).__name__}")
     rng = np.random.default_rng(seed)
     X = preprocess_image(255 * rng.random((size, size, 3)))[None]  # (1, size, size, 3)
     lo, hi = -SQUEEZENET_MEAN / SQUEEZENET_STD, (1.0 - SQUEEZENET_MEAN) / SQUEEZENET_STD

@@ -21,6 +21,9 @@ import numpy as np
 import torch
 
 from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD, resolve_image_path
+from cs231n.kernels.geometry import check_int
+from cs231n.validation import check_number
+from cs231n.validation.tensors import check_layer_weights, check_tensor, check_tensor_finite
 
 __all__ = [
     "content_loss",
@@ -42,6 +45,15 @@ __all__ = [
 # --------------------------------------------------------------------------- the losses
 
 
+def _tensor(fn: str, name: str, t, **kwargs) -> torch.Tensor:
+    return check_tensor(fn, name, t, types=(torch.Tensor,), what="a torch.Tensor", **kwargs)
+
+
+def _weight(fn: str, name: str, w) -> None:
+    """A loss weight: a finite number >= 0 (a Python/NumPy scalar or a 0-d tensor)."""
+    check_number(fn, name, w, low=0)
+
+
 def content_loss(
     content_weight: float, content_current: torch.Tensor, content_original: torch.Tensor
 ) -> torch.Tensor:
@@ -54,12 +66,22 @@ def content_loss(
 
     Returns:
         ``()`` scalar tensor.
+
+    Raises:
+        TypeError / ValueError: a weight that is not a finite number >= 0, features that are
+            not 4-D float tensors of one shape, or NaN/inf features.
     """
+    fn = "content_loss"
+    _weight(fn, "content_weight", content_weight)
+    _tensor(fn, "content_current", content_current, ndim=4, floating=True)
+    _tensor(fn, "content_original", content_original, ndim=4, floating=True)
     if content_current.shape != content_original.shape:
         raise ValueError(
             "content_loss: content_current and content_original must have the same shape, "
             f"got {tuple(content_current.shape)} and {tuple(content_original.shape)}"
         )
+    check_tensor_finite(fn, "content_current", content_current)
+    check_tensor_finite(fn, "content_original", content_original)
     return content_weight * torch.sum((content_current - content_original) ** 2)
 
 
@@ -73,10 +95,13 @@ def gram_matrix(features: torch.Tensor, normalize: bool = True) -> torch.Tensor:
     Returns:
         ``(N, C, C)`` tensor, ``G[n, i, j] = sum_k F[n, i, k] F[n, j, k]`` (``/ (H*W*C)``).
     """
+    _tensor("gram_matrix", "features", features, floating=True)
     if features.ndim != 4:
         raise ValueError(
             f"gram_matrix: features must be (N, C, H, W), got shape {tuple(features.shape)}"
         )
+    if not isinstance(normalize, bool):
+        raise TypeError(f"gram_matrix: normalize must be a bool, got {normalize!r}")
     N, C, H, W = features.shape
     F = features.reshape(N, C, H * W)  # (N, C, M) with M = H*W positions
     gram = torch.bmm(F, F.transpose(1, 2))  # (N, C, C)
@@ -104,11 +129,20 @@ def style_loss(
     Returns:
         ``()`` scalar tensor.
     """
-    if not len(style_layers) == len(style_targets) == len(style_weights):
-        raise ValueError(
-            "style_loss: style_layers, style_targets and style_weights must have the same "
-            f"length, got {len(style_layers)}, {len(style_targets)} and {len(style_weights)}"
+    fn = "style_loss"
+    if not isinstance(feats, list | tuple) or not feats:
+        raise TypeError(f"style_loss: feats must be a non-empty list of tensors, got {feats!r:.60}")
+    if not isinstance(style_targets, list | tuple):
+        raise TypeError(
+            "style_loss: style_targets must be a list of tensors, got "
+            f"{type(style_targets).__name__}"
         )
+    check_layer_weights(fn, len(feats), style_layers, style_weights, len(style_targets))
+    for k, (layer, target) in enumerate(zip(style_layers, style_targets)):
+        f = _tensor(fn, f"feats[{layer}]", feats[layer], ndim=4, floating=True)
+        expected = (f.shape[0], f.shape[1], f.shape[1])  # the Gram matrix of feats[layer]
+        _tensor(fn, f"style_targets[{k}]", target, shape=expected, floating=True)
+        check_tensor_finite(fn, f"style_targets[{k}]", target)
     loss = feats[0].new_zeros(())
     for layer, target, weight in zip(style_layers, style_targets, style_weights):
         loss = loss + weight * torch.sum((gram_matrix(feats[layer]) - target) ** 2)
@@ -128,8 +162,11 @@ def tv_loss(img: torch.Tensor, tv_weight: float) -> torch.Tensor:
     Returns:
         ``()`` scalar tensor.
     """
+    _tensor("tv_loss", "img", img, floating=True, nonempty=True)
     if img.ndim != 4:
         raise ValueError(f"tv_loss: img must be (N, 3, H, W), got shape {tuple(img.shape)}")
+    _weight("tv_loss", "tv_weight", tv_weight)
+    check_tensor_finite("tv_loss", "img", img)
     down = img[:, :, 1:, :] - img[:, :, :-1, :]  # (N, 3, H-1, W) vertical neighbours
     right = img[:, :, :, 1:] - img[:, :, :, :-1]  # (N, 3, H, W-1) horizontal neighbours
     return tv_weight * (torch.sum(down**2) + torch.sum(right**2))
@@ -151,6 +188,11 @@ def extract_features(x: torch.Tensor, cnn: torch.nn.Module) -> list[torch.Tensor
         in-place, so a conv's entry is the same tensor as the ReLU's after it (as in the
         official code, whose checks were computed this way).
     """
+    _tensor("extract_features", "x", x, ndim=4, floating=True)
+    if not isinstance(cnn, torch.nn.Module):
+        raise TypeError(
+            f"extract_features: cnn must be a torch.nn.Module, got {type(cnn).__name__}"
+        )
     features = []
     prev = x
     for module in cnn.children():
@@ -200,13 +242,15 @@ def _as_pil(img):
 def _resized_size(width: int, height: int, size) -> tuple[int, int]:
     """torchvision ``Resize(size)``'s output ``(width, height)``: an int sets the shorter side
     (the longer one is ``int(size * long / short)``), a pair is ``(height, width)``."""
-    if isinstance(size, int | np.integer):
+    if isinstance(size, int | np.integer) and not isinstance(size, bool):
         if size <= 0:
             raise ValueError(f"preprocess: size must be positive, got {size}")
         if width <= height:
             return int(size), int(size * height / width)
         return int(size * width / height), int(size)
-    h, w = size
+    if not isinstance(size, tuple | list) or len(size) != 2:
+        raise TypeError(f"preprocess: size must be an int or a pair (H, W), got {size!r}")
+    h, w = (check_int("preprocess", "size", v, 1) for v in size)
     return int(w), int(h)
 
 
@@ -257,6 +301,7 @@ def deprocess(img: torch.Tensor):
     """
     from PIL import Image
 
+    _tensor("deprocess", "img", img, floating=True, nonempty=True)
     if img.ndim != 4 or img.shape[1] != 3:
         raise ValueError(f"deprocess: img must be (N, 3, H, W), got shape {tuple(img.shape)}")
     x = img[0].detach().cpu().float()  # (3, H, W)
@@ -384,9 +429,30 @@ def style_transfer(
         losses evaluated at iteration t, before its step) and ``"lr"`` (the learning rate of
         the optimizer that took step t), plus ``"seconds"`` (float, the wall time of the loop).
     """
-    if max_iter < 1:
-        raise ValueError(f"style_transfer: max_iter must be >= 1, got {max_iter}")
+    fn = "style_transfer"
+    if cnn is not None and not isinstance(cnn, torch.nn.Module):
+        raise TypeError(f"style_transfer: cnn must be a torch.nn.Module, got {type(cnn).__name__}")
+    max_iter = check_int(fn, "max_iter", max_iter, 1)
+    for name, lr in (("initial_lr", initial_lr), ("decayed_lr", decayed_lr)):
+        check_number(fn, name, lr, low=0, low_open=True)
+    check_int(fn, "decay_lr_at", decay_lr_at, 0)
+    check_int(fn, "clamp_until", clamp_until, 0)
+    check_int(fn, "seed", seed, 0)
+    if show_every is not None:
+        check_int(fn, "show_every", show_every, 0)  # 0 or None: never
+    if not isinstance(init_random, bool):
+        raise TypeError(f"style_transfer: init_random must be a bool, got {init_random!r}")
+    _weight(fn, "content_weight", content_weight)
+    _weight(fn, "tv_weight", tv_weight)
     cnn = default_cnn() if cnn is None else cnn
+    num_layers = len(list(cnn.children()))
+    check_int(fn, "content_layer", content_layer, 0)
+    if content_layer >= num_layers:
+        raise ValueError(
+            f"style_transfer: content_layer must be a layer index in [0, {num_layers}), "
+            f"got {content_layer}"
+        )
+    check_layer_weights(fn, num_layers, style_layers, style_weights)
     content_img = preprocess(content_image, size=image_size)
     with torch.no_grad():
         content_target = extract_features(content_img, cnn)[content_layer].clone()

@@ -28,6 +28,9 @@ import numpy as np
 import tensorflow as tf
 
 from cs231n import image_utils
+from cs231n.kernels.geometry import check_int
+from cs231n.validation import check_array, check_number
+from cs231n.validation.tensors import check_layer_weights, check_tensor, check_tensor_finite
 
 __all__ = [
     "content_loss",
@@ -47,6 +50,18 @@ __all__ = [
 # --------------------------------------------------------------------------- the losses
 
 
+def _tensor(fn: str, name: str, x, **kwargs):
+    """A tensor, variable or ndarray checked as it is (a list of numbers as an ndarray)."""
+    if x is not None and not (hasattr(x, "shape") and hasattr(x, "dtype")):
+        x = check_array(fn, name, x)
+    return check_tensor(fn, name, x, what="a tensor or array", **kwargs)
+
+
+def _weight(fn: str, name: str, w) -> None:
+    """A loss weight: a finite number >= 0 (a Python/NumPy scalar or a 0-d tensor)."""
+    check_number(fn, name, w, low=0)
+
+
 def content_loss(content_weight: float, content_current, content_original) -> tf.Tensor:
     """Content loss ``w_c * sum((F - P)**2)`` between two feature maps of one layer.
 
@@ -57,12 +72,22 @@ def content_loss(content_weight: float, content_current, content_original) -> tf
 
     Returns:
         ``()`` scalar tensor.
+
+    Raises:
+        TypeError / ValueError: a weight that is not a finite number >= 0, features that are
+            not 4-D float tensors of one shape, or NaN/inf features.
     """
+    fn = "content_loss"
+    _weight(fn, "content_weight", content_weight)
+    content_current = _tensor(fn, "content_current", content_current, ndim=4, floating=True)
+    content_original = _tensor(fn, "content_original", content_original, ndim=4, floating=True)
     if tuple(content_current.shape) != tuple(content_original.shape):
         raise ValueError(
             "content_loss: content_current and content_original must have the same shape, "
             f"got {tuple(content_current.shape)} and {tuple(content_original.shape)}"
         )
+    check_tensor_finite(fn, "content_current", content_current)
+    check_tensor_finite(fn, "content_original", content_original)
     return content_weight * tf.reduce_sum(tf.square(content_current - content_original))
 
 
@@ -76,9 +101,12 @@ def gram_matrix(features, normalize: bool = True) -> tf.Tensor:
     Returns:
         ``(C, C)`` tensor, ``G[i, j] = sum_k F[k, i] F[k, j]`` over the ``H*W`` positions k.
     """
+    features = _tensor("gram_matrix", "features", features, floating=True)
     shape = tuple(features.shape)
     if len(shape) != 4 or shape[0] != 1:
         raise ValueError(f"gram_matrix: features must be (1, H, W, C), got shape {shape}")
+    if not isinstance(normalize, bool):
+        raise TypeError(f"gram_matrix: normalize must be a bool, got {normalize!r}")
     _, H, W, C = shape
     F = tf.reshape(features, (H * W, C))  # (M, C), one row per position
     gram = tf.matmul(F, F, transpose_a=True)  # (C, C)
@@ -102,11 +130,20 @@ def style_loss(
     Returns:
         ``()`` scalar tensor.
     """
-    if not len(style_layers) == len(style_targets) == len(style_weights):
-        raise ValueError(
-            "style_loss: style_layers, style_targets and style_weights must have the same "
-            f"length, got {len(style_layers)}, {len(style_targets)} and {len(style_weights)}"
+    fn = "style_loss"
+    if not isinstance(feats, list | tuple) or not feats:
+        raise TypeError(f"style_loss: feats must be a non-empty list of tensors, got {feats!r:.60}")
+    if not isinstance(style_targets, list | tuple):
+        raise TypeError(
+            "style_loss: style_targets must be a list of tensors, got "
+            f"{type(style_targets).__name__}"
         )
+    check_layer_weights(fn, len(feats), style_layers, style_weights, len(style_targets))
+    for k, (layer, target) in enumerate(zip(style_layers, style_targets)):
+        f = _tensor(fn, f"feats[{layer}]", feats[layer], ndim=4, floating=True)
+        C = f.shape[3]
+        _tensor(fn, f"style_targets[{k}]", target, shape=(C, C), floating=True)
+        check_tensor_finite(fn, f"style_targets[{k}]", target)
     loss = tf.zeros((), dtype=feats[0].dtype)
     for layer, target, weight in zip(style_layers, style_targets, style_weights):
         loss += weight * tf.reduce_sum(tf.square(gram_matrix(feats[layer]) - target))
@@ -126,8 +163,11 @@ def tv_loss(img, tv_weight: float) -> tf.Tensor:
     Returns:
         ``()`` scalar tensor.
     """
+    img = _tensor("tv_loss", "img", img, floating=True, nonempty=True)
     if len(img.shape) != 4:
         raise ValueError(f"tv_loss: img must be (N, H, W, 3), got shape {tuple(img.shape)}")
+    _weight("tv_loss", "tv_weight", tv_weight)
+    check_tensor_finite("tv_loss", "img", img)
     down = img[:, 1:, :, :] - img[:, :-1, :, :]  # (N, H-1, W, 3) vertical neighbours
     right = img[:, :, 1:, :] - img[:, :, :-1, :]  # (N, H, W-1, 3) horizontal neighbours
     return tv_weight * (tf.reduce_sum(tf.square(down)) + tf.reduce_sum(tf.square(right)))
@@ -158,6 +198,7 @@ def extract_features(x, cnn) -> list:
         raise ValueError(
             f"extract_features: cnn must have a Keras Sequential .net, got {type(cnn).__name__}"
         )
+    x = _tensor("extract_features", "x", x, ndim=4, floating=True)
     features = []
     prev = x
     for layer in net.layers[:-2]:
@@ -208,8 +249,7 @@ def load_image(filename, size: int | None = None, *, legacy: bool = False) -> np
         return image_utils.load_image(filename, size)
     from PIL import Image
 
-    if int(size) != size or size <= 0:
-        raise ValueError(f"load_image: size must be a positive integer, got {size!r}")
+    check_int("load_image", "size", size, 1)
     img = image_utils.load_image(filename)
     orig_shape = np.array(img.shape[:2])  # (H, W)
     new_shape = (orig_shape * (float(size) / orig_shape.min())).astype(int)  # (H', W')
@@ -327,9 +367,34 @@ def style_transfer(
         losses at iteration t, before its step) and ``"lr"`` (the learning rate the optimizer
         used for step t, read back from it), plus ``"seconds"`` (float).
     """
-    if max_iter < 1:
-        raise ValueError(f"style_transfer: max_iter must be >= 1, got {max_iter}")
+    fn = "style_transfer"
+    max_iter = check_int(fn, "max_iter", max_iter, 1)
+    for name, lr in (("initial_lr", initial_lr), ("decayed_lr", decayed_lr)):
+        check_number(fn, name, lr, low=0, low_open=True)
+    check_int(fn, "decay_lr_at", decay_lr_at, 0)
+    check_int(fn, "seed", seed, 0)
+    if show_every is not None:
+        check_int(fn, "show_every", show_every, 0)  # 0 or None: never
+    for name, flag in (("init_random", init_random), ("legacy", legacy)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"style_transfer: {name} must be a bool, got {flag!r}")
+    for name, size in (("image_size", image_size), ("style_size", style_size)):
+        check_int(fn, name, size, 1)
+    _weight(fn, "content_weight", content_weight)
+    _weight(fn, "tv_weight", tv_weight)
     model = default_model()[0] if model is None else model
+    if getattr(model, "net", None) is None:
+        raise TypeError(
+            f"style_transfer: model must have a Keras Sequential .net, got {type(model).__name__}"
+        )
+    num_layers = len(model.net.layers) - 2  # the features extract_features gives
+    check_int(fn, "content_layer", content_layer, 0)
+    if content_layer >= num_layers:
+        raise ValueError(
+            f"style_transfer: content_layer must be a layer index in [0, {num_layers}), "
+            f"got {content_layer}"
+        )
+    check_layer_weights(fn, num_layers, style_layers, style_weights)
     content_feats, content_img = features_from_img(content_image, image_size, model, legacy=legacy)
     content_target = content_feats[content_layer]
     style_feats, _ = features_from_img(style_image, style_size, model, legacy=legacy)

@@ -54,7 +54,7 @@ def test_load_image_resizes_the_shorter_side_keeping_aspect(tmp_path, rng):
     assert iu.load_image(tmp_path / "im.png", size=20).shape == (20, 30, 3)
     Image.fromarray(pixels[:, :, 0]).save(tmp_path / "gray.png")
     assert iu.load_image(tmp_path / "gray.png").shape == (30, 45, 3), "grey images become RGB"
-    with pytest.raises(ValueError, match="size must be a positive integer"):
+    with pytest.raises(ValueError, match="load_image: size must be an integer >= 1"):
         iu.load_image(tmp_path / "im.png", size=0)
 
 

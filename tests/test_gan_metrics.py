@@ -115,7 +115,9 @@ def test_class_coverage_and_confidence_on_constructed_p():
     mixed = np.vstack([np.eye(10)[:3], np.full((7, 10), 0.1)])
     assert gm.confident_share(mixed) == pytest.approx(0.3)
     assert gm.confident_share(mixed, threshold=0.1) == 1.0
-    with pytest.raises(ValueError, match=r"confident_share: threshold must be in \(0, 1\]"):
+    with pytest.raises(
+        ValueError, match=r"confident_share: threshold must be a finite number in \(0, 1\]"
+    ):
         gm.confident_share(mixed, threshold=0)
 
 

@@ -10,11 +10,19 @@ dimension of a traced TensorFlow function (``None``) matches anything. Messages:
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from cs231n.validation.arrays import shape_text
 
-__all__ = ["check_scores", "check_tensor", "check_tensor_finite", "tensor_shape"]
+__all__ = [
+    "check_layer_weights",
+    "check_scores",
+    "check_tensor",
+    "check_tensor_finite",
+    "tensor_shape",
+]
 
 
 def tensor_shape(t) -> tuple:
@@ -39,6 +47,9 @@ def _dtype_kind(t) -> str:
             return "f"
         return "x" if dtype.is_complex else "n"
     if fw == "tf":
+        import tensorflow as tf
+
+        dtype = tf.as_dtype(dtype)  # a Keras variable's dtype is a string
         if dtype.is_floating:
             return "f"
         return "n" if (dtype.is_integer or dtype.is_bool) else "x"
@@ -139,3 +150,36 @@ def check_scores(fn: str, name: str, t, *, types: tuple = (), what: str = "a ten
     if not (len(got) == 1 or (len(got) == 2 and got[1] in (1, None))) or got[0] == 0:
         raise ValueError(f"{fn}: {name} must have shape (N,) or (N, 1) with N >= 1, got {got}")
     return check_tensor_finite(fn, name, t)
+
+
+def check_layer_weights(
+    fn: str, num_layers: int, style_layers, style_weights, n_targets: int | None = None
+) -> None:
+    """Style-transfer layers: ``style_layers`` a sequence of integer indices in
+    ``[0, num_layers)``, ``style_weights`` as many finite numbers >= 0 (and, when
+    ``n_targets`` is given, that many ``style_targets``)."""
+    from cs231n.validation.values import check_number
+
+    for name, seq in (("style_layers", style_layers), ("style_weights", style_weights)):
+        if isinstance(seq, str) or not hasattr(seq, "__len__"):
+            raise TypeError(f"{fn}: {name} must be a sequence, got {type(seq).__name__}")
+    if n_targets is None:
+        if len(style_layers) != len(style_weights):
+            raise ValueError(
+                f"{fn}: style_layers and style_weights must have the same length, got "
+                f"{len(style_layers)} and {len(style_weights)}"
+            )
+    elif not len(style_layers) == n_targets == len(style_weights):
+        raise ValueError(
+            f"{fn}: style_layers, style_targets and style_weights must have the same length, "
+            f"got {len(style_layers)}, {n_targets} and {len(style_weights)}"
+        )
+    for i, layer in enumerate(style_layers):
+        if isinstance(layer, bool) or not isinstance(layer, numbers.Integral):
+            raise TypeError(f"{fn}: style_layers[{i}] must be an integer, got {layer!r}")
+        if not 0 <= layer < num_layers:
+            raise ValueError(
+                f"{fn}: style_layers[{i}] must be a layer index in [0, {num_layers}), got {layer}"
+            )
+    for i, w in enumerate(style_weights):
+        check_number(fn, f"style_weights[{i}]", w, low=0)
