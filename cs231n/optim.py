@@ -13,6 +13,14 @@ Every rule has the same contract (official CS231n 2020)::
   back on the next step.
 
 Each rule returns a NEW array ``next_w``; ``w`` is never modified in place.
+
+Every rule checks its arguments at the door (``ValueError``/``TypeError`` naming the rule and
+the argument, e.g. ``adam: config['beta1'] must be a finite number in [0, 1), got 1.0``):
+``dw`` and the saved state (``velocity``, ``cache``, ``m``, ``v``) must have exactly the shape
+of ``w`` (no broadcasting); ``config`` may hold only the rule's hyperparameters and state
+keys; ``learning_rate`` is finite and >= 0, ``momentum``/``decay_rate``/``beta1``/``beta2``
+lie in [0, 1), ``epsilon`` > 0 and Adam's ``t`` is an integer >= 0. The checks cost O(1) per
+call (no pass over the arrays: NaN in ``w`` or ``dw`` propagates).
 Derivations and the comparison with ``torch.optim`` are in ``notes/optimizers.md``;
 learning-rate schedules for the Solver are in :mod:`cs231n.training.schedules`.
 """
@@ -21,18 +29,57 @@ from __future__ import annotations
 
 import numpy as np
 
+from cs231n.validation import check_array, check_keys, check_like, check_number
+
 __all__ = ["sgd", "sgd_momentum", "rmsprop", "adam"]  # the official 2020 names
 
 
-def _check(name: str, w: np.ndarray, dw: np.ndarray, config: dict | None) -> dict:
-    """Validate the common arguments and return the (possibly new) config dict."""
-    if np.shape(w) != np.shape(dw):
-        raise ValueError(f"{name}: dw must have the shape of w {np.shape(w)}, got {np.shape(dw)}")
-    if config is None:
-        config = {}
-    elif not isinstance(config, dict):
-        raise ValueError(f"{name}: config must be a dict or None, got {type(config).__name__}")
-    return config
+# Each rule's hyperparameters and the running state it keeps in ``config`` (the Solver hands
+# the same dict back on the next step, so both kinds of key are allowed; anything else is a typo).
+_HYPER = {
+    "sgd": ("learning_rate",),
+    "sgd_momentum": ("learning_rate", "momentum"),
+    "rmsprop": ("learning_rate", "decay_rate", "epsilon"),
+    "adam": ("learning_rate", "beta1", "beta2", "epsilon"),
+}
+_STATE = {"sgd": (), "sgd_momentum": ("velocity",), "rmsprop": ("cache",), "adam": ("m", "v", "t")}
+_DECAYS = ("momentum", "decay_rate", "beta1", "beta2")
+
+
+def _check_step(fn: str, w, dw, config: dict | None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """``(w, dw, config)`` checked at the door of rule ``fn``: w and dw numeric arrays of one
+    shape (no broadcasting), config a dict (``None`` -> a new one) with only ``fn``'s keys.
+
+    O(1) apart from the shape comparisons: no pass over the arrays (the rules run every
+    iteration for every parameter)."""
+    w = check_array(fn, "w", w)
+    dw = check_like(fn, "dw", dw, w.shape, of="w")
+    config = check_keys(fn, "config", config, allowed=_HYPER[fn] + _STATE[fn], none_ok=True)
+    return w, dw, config
+
+
+def _check_config(fn: str, w: np.ndarray, config: dict) -> None:
+    """The hyperparameters of ``config`` (defaults filled in) in range and its saved state of
+    the shape of ``w``.
+
+    ``learning_rate`` must be finite and >= 0: 0 is allowed because a schedule anneals it to
+    exactly 0 (:func:`~cs231n.training.schedules.cosine_schedule` at the end of a
+    :func:`~cs231n.training.schedules.budgeted_schedule`). Decay rates lie in [0, 1) (at 1
+    Adam's bias correction divides by 0), ``epsilon`` > 0."""
+    check_number(fn, "config['learning_rate']", config["learning_rate"], low=0)
+    for key in _HYPER[fn][1:]:
+        if key in _DECAYS:
+            check_number(fn, f"config[{key!r}]", config[key], low=0, high=1, high_open=True)
+        else:  # epsilon
+            check_number(fn, f"config[{key!r}]", config[key], low=0, low_open=True)
+    for key in _STATE[fn]:
+        value = config.get(key)
+        if value is None:
+            continue
+        if key == "t":
+            check_number(fn, "config['t']", value, low=0, integer=True)
+        else:  # a list of numbers becomes an array; an array stays the same object
+            config[key] = check_like(fn, f"config[{key!r}]", value, w.shape, of="w")
 
 
 def sgd(w: np.ndarray, dw: np.ndarray, config: dict | None = None) -> tuple[np.ndarray, dict]:
@@ -52,8 +99,9 @@ def sgd(w: np.ndarray, dw: np.ndarray, config: dict | None = None) -> tuple[np.n
     next_w : ndarray, shape of ``w``
     config : dict
     """
-    config = _check("sgd", w, dw, config)
+    w, dw, config = _check_step("sgd", w, dw, config)
     config.setdefault("learning_rate", 1e-2)
+    _check_config("sgd", w, config)
     next_w = w - config["learning_rate"] * dw
     return next_w, config
 
@@ -84,17 +132,13 @@ def sgd_momentum(
     config : dict
         With the updated ``velocity``.
     """
-    config = _check("sgd_momentum", w, dw, config)
+    w, dw, config = _check_step("sgd_momentum", w, dw, config)
     config.setdefault("learning_rate", 1e-2)
     config.setdefault("momentum", 0.9)
+    _check_config("sgd_momentum", w, config)
     v = config.get("velocity")
     if v is None:
         v = np.zeros_like(w)
-    elif np.shape(v) != np.shape(w):
-        raise ValueError(
-            f"sgd_momentum: config['velocity'] must have the shape of w {np.shape(w)}, "
-            f"got {np.shape(v)}"
-        )
     v = config["momentum"] * v - config["learning_rate"] * dw
     next_w = w + v
     config["velocity"] = v
@@ -125,10 +169,11 @@ def rmsprop(w: np.ndarray, dw: np.ndarray, config: dict | None = None) -> tuple[
     config : dict
         With the updated ``cache``.
     """
-    config = _check("rmsprop", w, dw, config)
+    w, dw, config = _check_step("rmsprop", w, dw, config)
     config.setdefault("learning_rate", 1e-2)
     config.setdefault("decay_rate", 0.99)
     config.setdefault("epsilon", 1e-8)
+    _check_config("rmsprop", w, config)
     cache = config.get("cache")
     if cache is None:
         cache = np.zeros_like(w)
@@ -168,11 +213,12 @@ def adam(w: np.ndarray, dw: np.ndarray, config: dict | None = None) -> tuple[np.
     config : dict
         With the updated ``m``, ``v`` and ``t``.
     """
-    config = _check("adam", w, dw, config)
+    w, dw, config = _check_step("adam", w, dw, config)
     config.setdefault("learning_rate", 1e-3)
     config.setdefault("beta1", 0.9)
     config.setdefault("beta2", 0.999)
     config.setdefault("epsilon", 1e-8)
+    _check_config("adam", w, config)
     m = config.get("m")
     v = config.get("v")
     m = np.zeros_like(w) if m is None else m
