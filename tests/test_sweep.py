@@ -110,6 +110,17 @@ def test_grid_sampler_runs_the_course_grid(tmp_path):
     assert points == {(lr, reg) for lr in [1e-7, 2e-7, 4e-7] for reg in [1e3, 2.5e3, 5e3]}
 
 
+def test_a_grid_after_other_trials_still_runs_every_grid_point(tmp_path):
+    kw = dict(quick=True, storage=_sqlite(tmp_path), threads=1, progress=False)
+    run_sweep("svm", trials=3, sampler="random", **kw)
+    r = run_sweep("svm", trials=50, sampler="grid", **kw)
+    study = _load(_sqlite(tmp_path), "svm-quick")
+    grid = {(lr, reg) for lr in [1e-7, 2e-7, 4e-7] for reg in [1e3, 2.5e3, 5e3]}
+    points = {(t.params["learning_rate"], t.params["reg"]) for t in study.trials}
+    assert r.finished == 12 and len(study.trials) == 12
+    assert grid <= points and len(points - grid) == 3  # the 3 random trials are kept
+
+
 def test_journal_storage_with_two_workers_and_the_move_from_sqlite(tmp_path):
     # One worker: the default SQLite file; then two workers: the study moves to the journal.
     first = run_sweep("svm", trials=3, quick=True, threads=1, progress=False)

@@ -263,6 +263,14 @@ def _finished(study: optuna.Study) -> int:
     return len(study.get_trials(deepcopy=False, states=FINISHED))
 
 
+def _on_grid(study: optuna.Study, grid: dict) -> int:
+    """The finished trials whose parameters are all points of ``grid``."""
+    return sum(
+        all(t.params.get(k) in values for k, values in grid.items())
+        for t in study.get_trials(deepcopy=False, states=FINISHED)
+    )
+
+
 def _best(study: optuna.Study) -> tuple[float | None, dict | None]:
     done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if not done:
@@ -349,13 +357,16 @@ def run_sweep(
     study = _study(plan, storage_obj, 0)
     dead = st.fail_dead_trials(storage_obj, plan.study_name)
     target = plan.target
-    if plan.sampler == "grid":
-        points = grid_size(plan.grid)
-        if target > points:
-            print(f"the grid has {points} points: running up to {points} trials", file=sys.stderr)
-            target = points
-            plan = dataclasses.replace(plan, target=target)
     done = _finished(study)
+    if plan.sampler == "grid":
+        # Trials of other samplers (off the grid) stay in the study: the cap leaves room for
+        # every grid point on top of them.
+        points = grid_size(plan.grid)
+        off_grid = done - _on_grid(study, plan.grid)
+        if target > off_grid + points:
+            print(f"the grid has {points} points: running up to {points} trials", file=sys.stderr)
+            target = off_grid + points
+            plan = dataclasses.replace(plan, target=target)
     interrupted = False
     bar = _progress_bar(target, done, progress)
     try:
