@@ -93,3 +93,92 @@ def test_optimizers_accept_lists_of_numbers_with_the_same_numbers():
     np.testing.assert_array_equal(w, expected)
     w, _ = optim.sgd_momentum(W, DW, {"velocity": np.zeros((4, 5)).tolist()})
     np.testing.assert_array_equal(w, optim.sgd_momentum(W, DW)[0])
+
+
+# ---------------------------------------------------------------- linear classifiers
+from cs231n.classifiers import LinearSVM, Softmax  # noqa: E402
+from cs231n.classifiers.linear_svm import svm_loss_naive, svm_loss_vectorized  # noqa: E402
+from cs231n.classifiers.softmax import softmax_loss_naive, softmax_loss_vectorized  # noqa: E402
+
+LINEAR_LOSSES = {
+    f.__name__: f
+    for f in (svm_loss_naive, svm_loss_vectorized, softmax_loss_naive, softmax_loss_vectorized)
+}
+
+
+def _linear_problem(N=6, D=5, C=3):
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((D, C)) * 0.1, rng.standard_normal((N, D)), rng.integers(0, C, N)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the NaN scores that give it away
+@pytest.mark.parametrize("name", list(LINEAR_LOSSES))
+def test_linear_losses_reject_empty_batches_non_finite_inputs_and_bad_reg(name):
+    f = LINEAR_LOSSES[name]
+    Wl, X, y = _linear_problem()
+    _raises(lambda: f(Wl, X[:0], y[:0], 0.1), name, "X")  # was ZeroDivisionError / NaN
+    for bad in (np.nan, np.inf, -np.inf):
+        Xb = X.copy()
+        Xb[2, 3] = bad
+        _raises(lambda Xb=Xb: f(Wl, Xb, y, 0.1), name, "X")
+        Wb = Wl.copy()
+        Wb[1, 1] = bad
+        _raises(lambda Wb=Wb: f(Wb, X, y, 0.1), name, "W")
+    _raises(lambda: f(Wl, X, y, -1.0), name, "reg")
+    _raises(lambda: f(Wl, X, y, np.nan), name, "reg")
+    _raises(lambda: f(Wl, X, y + 0.5, 0.1), name, "y")  # non-integral float labels
+    _raises(lambda: f(Wl, X, y.astype(str), 0.1), name, "y")
+    _raises(lambda: f(Wl, X, None, 0.1), name, "y", TypeError)
+    _raises(lambda: f(Wl[0], X, y, 0.1), name, "W")
+    _raises(lambda: f(Wl, X.T, y, 0.1), name, "X")
+
+
+@pytest.mark.parametrize("name", list(LINEAR_LOSSES))
+def test_linear_losses_take_lists_and_integral_float_labels_with_the_same_numbers(name):
+    f = LINEAR_LOSSES[name]
+    Wl, X, y = _linear_problem()
+    loss, dW = f(Wl, X, y, 0.1)
+    loss2, dW2 = f(Wl.tolist(), X.tolist(), y.astype(float).tolist(), 0.1)
+    assert loss2 == loss
+    np.testing.assert_array_equal(dW2, dW)
+
+
+@pytest.mark.parametrize("cls", [LinearSVM, Softmax])
+def test_linear_classifier_train_and_predict_check_their_arguments(cls):
+    _, X, y = _linear_problem(N=20)
+    fn = "LinearClassifier.train"
+    _raises(lambda: cls().train(X[:0], y[:0]), fn, "X")
+    _raises(lambda: cls().train(X, y[:5]), fn, "y")
+    _raises(lambda: cls().train(X, y - 1), fn, "y")
+    _raises(lambda: cls().train(X, y + 0.5), fn, "y")
+    for name, value in [
+        ("learning_rate", 0.0),
+        ("learning_rate", -1e-3),
+        ("learning_rate", np.nan),
+        ("reg", -1.0),
+        ("num_iters", 0),
+        ("num_iters", 2.5),
+        ("batch_size", 0),
+        ("batch_size", None),
+        ("seed", -1),
+    ]:
+        _raises(lambda kw={name: value}: cls().train(X, y, **kw), fn, name)
+    clf = cls()
+    clf.train(X, y, num_iters=3, seed=0)
+    _raises(lambda: clf.train(X[:, :4], y, num_iters=1), fn, "X")
+    fn = "LinearClassifier.predict"
+    _raises(lambda: cls().predict(X), fn, "train")
+    _raises(lambda: clf.predict(X[:, :4]), fn, "X")
+    _raises(lambda: clf.predict(None), fn, "X", TypeError)
+    Xb = X.copy()
+    Xb[0, 0] = np.nan
+    _raises(lambda: clf.predict(Xb), fn, "X")
+
+
+@pytest.mark.parametrize("cls", [LinearSVM, Softmax])
+def test_linear_classifier_takes_lists_with_the_same_numbers(cls):
+    _, X, y = _linear_problem(N=20)
+    a, b = cls(), cls()
+    hist = a.train(X, y, num_iters=5, batch_size=7, seed=3)
+    assert b.train(X.tolist(), y.astype(float).tolist(), num_iters=5, batch_size=7, seed=3) == hist
+    np.testing.assert_array_equal(b.predict(X.tolist()), a.predict(X))

@@ -12,6 +12,7 @@ import numpy as np
 
 from cs231n.classifiers.linear_svm import svm_loss_naive, svm_loss_vectorized
 from cs231n.classifiers.softmax import softmax_loss_naive, softmax_loss_vectorized
+from cs231n.validation import check_array, check_finite, check_labels, check_number
 
 # As in the official code, the module also gives the four loss functions it is built on.
 __all__ = [
@@ -49,12 +50,12 @@ class LinearClassifier:
         """Minibatch SGD: ``W <- W - learning_rate * dW`` on batches drawn with replacement.
 
         Args:
-            X: (N, D) training data.
-            y: (N,) labels, 0 <= y[i] < C.
-            learning_rate: step size.
-            reg: L2 regularization strength.
-            num_iters: number of SGD steps.
-            batch_size: examples per step.
+            X: (N, D) training data, N >= 1 (an array or a list of rows).
+            y: (N,) integer labels, 0 <= y[i] < C (integral floats are accepted).
+            learning_rate: step size, > 0.
+            reg: L2 regularization strength, >= 0.
+            num_iters: number of SGD steps, an integer >= 1.
+            batch_size: examples per step, an integer >= 1.
             verbose: print the loss every 100 steps.
             seed: seed for the initial weights and the batches (``None`` uses
                 the global ``np.random`` state, as the course code does).
@@ -62,14 +63,17 @@ class LinearClassifier:
         Returns:
             loss_history: the loss at every step (length ``num_iters``).
         """
-        X = np.asarray(X)
-        y = np.asarray(y)
-        if X.ndim != 2 or y.shape != (X.shape[0],):
-            raise ValueError(
-                f"LinearClassifier.train: expected X (N, D) and y (N,), got {X.shape} and {y.shape}"
-            )
-        if batch_size < 1:
-            raise ValueError(f"LinearClassifier.train: batch_size must be >= 1, got {batch_size}")
+        fn = "LinearClassifier.train"
+        X = check_array(fn, "X", X, ndim=2, nonempty=True)
+        y = check_labels(fn, "y", y, X.shape[0])
+        if y.min() < 0:
+            raise ValueError(f"{fn}: y must hold labels >= 0, got min {y.min()}")
+        check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)
+        check_number(fn, "reg", reg, low=0)
+        num_iters = check_number(fn, "num_iters", num_iters, low=1, integer=True)
+        batch_size = check_number(fn, "batch_size", batch_size, low=1, integer=True)
+        if seed is not None:
+            seed = check_number(fn, "seed", seed, low=0, integer=True)
         rng = np.random if seed is None else np.random.default_rng(seed)
         num_train, dim = X.shape
         num_classes = int(np.max(y)) + 1  # assume y takes values 0...K-1
@@ -77,8 +81,8 @@ class LinearClassifier:
             self.W = 0.001 * rng.standard_normal((dim, num_classes))
         elif self.W.shape[0] != dim or self.W.shape[1] < num_classes:
             raise ValueError(
-                f"LinearClassifier.train: existing W {self.W.shape} does not fit D={dim}, "
-                f"C>={num_classes}"
+                f"{fn}: X and y must fit the existing W {self.W.shape} (D={self.W.shape[0]}, "
+                f"C>={num_classes}), got X {X.shape} and labels up to {num_classes - 1}"
             )
 
         loss_history = []
@@ -99,15 +103,20 @@ class LinearClassifier:
 
         Returns:
             y_pred: (N,) integer labels.
+
+        Raises:
+            ValueError: before :meth:`train`, X not (N, D), or NaN/inf in X or W (found from
+                the scores they make non-finite).
         """
+        fn = "LinearClassifier.predict"
         if self.W is None:
-            raise ValueError("LinearClassifier.predict: call train() first")
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.W.shape[0]:
-            raise ValueError(
-                f"LinearClassifier.predict: X must have shape (N, {self.W.shape[0]}), got {X.shape}"
-            )
-        return np.argmax(X @ self.W, axis=1)
+            raise ValueError(f"{fn}: call train() first (W is None)")
+        X = check_array(fn, "X", X, shape=(None, self.W.shape[0]))
+        scores = X @ self.W  # (N, C)
+        if not np.isfinite(scores).all():  # one pass over the scores, not over X
+            check_finite(fn, "X", X)
+            check_finite(fn, "W", self.W)
+        return np.argmax(scores, axis=1)
 
     def loss(self, X_batch: np.ndarray, y_batch: np.ndarray, reg: float):
         """Loss and gradient on a minibatch.

@@ -14,25 +14,38 @@ from __future__ import annotations
 
 import numpy as np
 
+from cs231n.validation import check_array, check_finite, check_labels, check_number
 
-def check_linear_inputs(fname: str, W: np.ndarray, X: np.ndarray, y: np.ndarray) -> None:
-    """Raise a ValueError naming ``fname`` if W (D, C), X (N, D), y (N,) do not fit together
-    or a label is outside ``[0, C)``."""
-    if W.ndim != 2:
-        raise ValueError(f"{fname}: W must have shape (D, C), got {W.shape}")
+
+def check_linear_inputs(
+    fn: str, W, X, y, reg, *, finite: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(W, X, y)`` of a linear loss checked at the door: W (D, C), X (N, D) with N >= 1,
+    y (N,) integer labels in ``[0, C)`` (integral floats become ints), reg a finite number >= 0.
+
+    With ``finite`` (the naive losses, whose loops are slow anyway) W and X must hold no NaN
+    or inf; the vectorized losses leave that to :func:`check_linear_loss` (no extra pass over
+    X for a finite loss). Lists of numbers become arrays. Raises ``ValueError``/``TypeError``
+    naming ``fn`` and the argument.
+    """
+    W = check_array(fn, "W", W, ndim=2, finite=finite)
     D, C = W.shape
-    if X.ndim != 2 or X.shape[1] != D:
-        raise ValueError(
-            f"{fname}: X must have shape (N, D={D}) to match W {W.shape}, got {X.shape}"
-        )
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"{fname}: y must have shape (N={X.shape[0]},), got {y.shape}")
-    if not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"{fname}: y must hold integer labels, got dtype {y.dtype}")
-    if y.size and (y.min() < 0 or y.max() >= C):
-        raise ValueError(
-            f"{fname}: labels must lie in [0, C={C}), got min {y.min()} and max {y.max()}"
-        )
+    X = check_array(fn, "X", X, shape=(None, D), finite=finite)
+    if X.shape[0] == 0:
+        raise ValueError(f"{fn}: X must hold at least one example (N >= 1), got shape {X.shape}")
+    y = check_labels(fn, "y", y, X.shape[0], C)
+    check_number(fn, "reg", reg, low=0)
+    return W, X, y
+
+
+def check_linear_loss(fn: str, loss, W: np.ndarray, X: np.ndarray):
+    """``loss`` unchanged if finite; else the ``ValueError`` of the non-finite W or X that
+    made it so. Only a finite W and X give a finite loss, so a valid call pays nothing; a
+    loss that overflows from finite inputs (huge weights) is returned as it is."""
+    if not np.isfinite(loss):
+        check_finite(fn, "W", W)
+        check_finite(fn, "X", X)
+    return loss
 
 
 def svm_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
@@ -42,13 +55,17 @@ def svm_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
         W: (D, C) weights.
         X: (N, D) minibatch of data.
         y: (N,) labels; ``y[i] = c`` means ``X[i]`` has label ``c``, 0 <= c < C.
-        reg: L2 regularization strength (the penalty is ``reg * sum(W * W)``).
+        reg: L2 regularization strength (the penalty is ``reg * sum(W * W)``), >= 0.
 
     Returns:
         loss: the scalar loss.
         dW: (D, C) gradient of the loss with respect to W.
+
+    Raises:
+        ValueError/TypeError: shapes that do not fit, an empty batch (N = 0), labels outside
+            [0, C), a negative reg, or NaN/inf in W or X (:func:`check_linear_inputs`).
     """
-    check_linear_inputs("svm_loss_naive", W, X, y)
+    W, X, y = check_linear_inputs("svm_loss_naive", W, X, y, reg)
     dW = np.zeros(W.shape)
     num_classes = W.shape[1]
     num_train = X.shape[0]
@@ -77,16 +94,18 @@ def svm_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float)
 
     With the margins ``M = max(0, S - s_y + 1)`` (``M[i, y_i] = 0``) and the
     indicator ``B = (M > 0)`` with ``B[i, y_i] = -sum_j B[i, j]``, the gradient is
-    ``dW = X^T B / N + 2 reg W``.
+    ``dW = X^T B / N + 2 reg W``. NaN or inf in W or X is found from the loss it makes
+    non-finite (no extra pass over X).
     """
-    check_linear_inputs("svm_loss_vectorized", W, X, y)
+    fn = "svm_loss_vectorized"
+    W, X, y = check_linear_inputs(fn, W, X, y, reg, finite=False)
     N = X.shape[0]
     rows = np.arange(N)
     scores = X @ W  # (N, C)
     correct = scores[rows, y][:, None]  # (N, 1)
     margins = np.maximum(0.0, scores - correct + 1.0)  # (N, C)
     margins[rows, y] = 0.0  # the correct class does not count
-    loss = margins.sum() / N + reg * np.sum(W * W)
+    loss = check_linear_loss(fn, margins.sum() / N + reg * np.sum(W * W), W, X)
 
     B = (margins > 0).astype(X.dtype)  # (N, C): which margins are active
     B[rows, y] = -B.sum(axis=1)  # each active margin pulls the correct class down once

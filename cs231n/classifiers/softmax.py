@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cs231n.classifiers.linear_svm import check_linear_inputs
+from cs231n.classifiers.linear_svm import check_linear_inputs, check_linear_loss
 
 
 def softmax_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
@@ -27,13 +27,17 @@ def softmax_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
         W: (D, C) weights.
         X: (N, D) minibatch of data.
         y: (N,) labels, 0 <= y[i] < C.
-        reg: L2 regularization strength (the penalty is ``reg * sum(W * W)``).
+        reg: L2 regularization strength (the penalty is ``reg * sum(W * W)``), >= 0.
 
     Returns:
         loss: the scalar loss.
         dW: (D, C) gradient of the loss with respect to W.
+
+    Raises:
+        ValueError/TypeError: shapes that do not fit, an empty batch (N = 0), labels outside
+            [0, C), a negative reg, or NaN/inf in W or X (:func:`check_linear_inputs`).
     """
-    check_linear_inputs("softmax_loss_naive", W, X, y)
+    W, X, y = check_linear_inputs("softmax_loss_naive", W, X, y, reg)
     loss = 0.0
     dW = np.zeros(W.shape)
     num_train = X.shape[0]
@@ -56,15 +60,19 @@ def softmax_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
 
 
 def softmax_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
-    """Softmax loss without loops; same inputs and outputs as :func:`softmax_loss_naive`."""
-    check_linear_inputs("softmax_loss_vectorized", W, X, y)
+    """Softmax loss without loops; same inputs, outputs and errors as :func:`softmax_loss_naive`.
+
+    NaN or inf in W or X is found from the loss it makes non-finite (no extra pass over X).
+    """
+    fn = "softmax_loss_vectorized"
+    W, X, y = check_linear_inputs(fn, W, X, y, reg, finite=False)
     N = X.shape[0]
     rows = np.arange(N)
     scores = X @ W  # (N, C)
     shifted = scores - scores.max(axis=1, keepdims=True)  # (N, C), every row max is 0
     log_norm = np.log(np.exp(shifted).sum(axis=1))  # (N,) log sum_j exp(shifted)
     log_probs = shifted - log_norm[:, None]  # (N, C)
-    loss = -log_probs[rows, y].sum() / N + reg * np.sum(W * W)
+    loss = check_linear_loss(fn, -log_probs[rows, y].sum() / N + reg * np.sum(W * W), W, X)
 
     dscores = np.exp(log_probs)  # (N, C) probabilities P
     dscores[rows, y] -= 1.0  # P - Y (Y one-hot)
