@@ -182,3 +182,63 @@ def test_linear_classifier_takes_lists_with_the_same_numbers(cls):
     hist = a.train(X, y, num_iters=5, batch_size=7, seed=3)
     assert b.train(X.tolist(), y.astype(float).tolist(), num_iters=5, batch_size=7, seed=3) == hist
     np.testing.assert_array_equal(b.predict(X.tolist()), a.predict(X))
+
+
+# ---------------------------------------------------------------- kNN
+from cs231n.classifiers import KNearestNeighbor  # noqa: E402
+
+
+def _knn(num_train=8, D=3):
+    rng = np.random.default_rng(1)
+    knn = KNearestNeighbor()
+    knn.train(rng.standard_normal((num_train, D)), rng.integers(0, 3, num_train))
+    return knn, rng.standard_normal((4, D))
+
+
+@pytest.mark.parametrize("method", ["no_loops", "one_loop", "two_loops"])
+def test_knn_distances_reject_nan_and_inf(method):
+    knn, X = _knn()
+    fn = f"KNearestNeighbor.compute_distances_{method}"
+    for bad in (np.nan, np.inf):
+        Xb = X.copy()
+        Xb[1, 2] = bad
+        _raises(lambda Xb=Xb: getattr(knn, f"compute_distances_{method}")(Xb), fn, "X")
+    _raises(lambda: getattr(knn, f"compute_distances_{method}")(None), fn, "X", TypeError)
+    _raises(lambda: getattr(KNearestNeighbor(), f"compute_distances_{method}")(X), fn, "train")
+
+
+def test_knn_predict_checks_x_k_num_loops_and_training_data():
+    knn, X = _knn()
+    fn = "KNearestNeighbor.predict"
+    Xb = X.copy()
+    Xb[0, 0] = np.nan
+    _raises(lambda: knn.predict(Xb), "KNearestNeighbor.compute_distances_no_loops", "X")
+    for k in (0, 9, 1.5, None, True, "3"):
+        _raises(lambda k=k: knn.predict(X, k=k), fn, "k")
+    for num_loops in (3, -1, 0.5, None):
+        _raises(lambda n=num_loops: knn.predict(X, num_loops=n), fn, "num_loops")
+    _raises(lambda: KNearestNeighbor().predict(X), fn, "train")
+    fn = "KNearestNeighbor.predict_labels"
+    dists = knn.compute_distances_no_loops(X)
+    _raises(lambda: knn.predict_labels(dists[:, :5]), fn, "dists")
+    dists[0, 0] = np.nan
+    _raises(lambda: knn.predict_labels(dists), fn, "dists")
+    _raises(lambda: knn.predict_labels(dists, k=0), fn, "k")
+    fn = "KNearestNeighbor.train"
+    rng = np.random.default_rng(2)
+    Xt, yt = rng.standard_normal((5, 3)), np.arange(5)
+    _raises(lambda: KNearestNeighbor().train(Xt[:0], yt[:0]), fn, "X")
+    _raises(lambda: KNearestNeighbor().train(np.where(Xt > 1, np.nan, Xt), yt), fn, "X")
+    _raises(lambda: KNearestNeighbor().train(Xt, yt - 1), fn, "y")
+    _raises(lambda: KNearestNeighbor().train(Xt, yt + 0.5), fn, "y")
+    _raises(lambda: KNearestNeighbor().train(Xt, yt.astype(str)), fn, "y", TypeError)
+
+
+def test_knn_takes_lists_and_integral_float_labels_with_the_same_predictions():
+    knn, X = _knn()
+    other = KNearestNeighbor()
+    other.train(knn.X_train.tolist(), knn.y_train.astype(float).tolist())
+    for num_loops in (0, 1, 2):
+        np.testing.assert_array_equal(
+            other.predict(X.tolist(), k=3, num_loops=num_loops), knn.predict(X, k=3)
+        )

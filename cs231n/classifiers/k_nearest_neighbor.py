@@ -11,16 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _check_2d(name: str, X: np.ndarray, D: int | None = None) -> np.ndarray:
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"{name}: expected a 2-D array of shape (N, D), got shape {X.shape}")
-    if D is not None and X.shape[1] != D:
-        raise ValueError(
-            f"{name}: expected {D} features per row (the training data's D), got shape {X.shape}"
-        )
-    return X
+from cs231n.validation import check_array, check_labels, check_number
 
 
 class KNearestNeighbor:
@@ -39,48 +30,57 @@ class KNearestNeighbor:
         """Memorise the training data.
 
         Args:
-            X: (num_train, D) training points.
-            y: (num_train,) non-negative integer labels; ``y[i]`` is the label of ``X[i]``.
+            X: (num_train, D) finite training points, num_train >= 1.
+            y: (num_train,) non-negative integer labels; ``y[i]`` is the label of ``X[i]``
+                (integral floats are accepted).
         """
-        X = _check_2d("KNearestNeighbor.train X", X)
-        y = np.asarray(y)
-        if y.shape != (X.shape[0],):
-            raise ValueError(
-                f"KNearestNeighbor.train: y must have shape ({X.shape[0]},) to match X "
-                f"{X.shape}, got {y.shape}"
-            )
-        if not np.issubdtype(y.dtype, np.integer) or (y.size and y.min() < 0):
-            raise ValueError("KNearestNeighbor.train: y must hold non-negative integer labels")
+        fn = "KNearestNeighbor.train"
+        X = check_array(fn, "X", X, ndim=2, nonempty=True, finite=True)
+        y = check_labels(fn, "y", y, X.shape[0])
+        if y.min() < 0:
+            raise ValueError(f"{fn}: y must hold labels >= 0, got min {y.min()}")
         self.X_train = X
         self.y_train = y
 
-    def _require_trained(self) -> np.ndarray:
+    def _check_test(self, fn: str, X) -> tuple[np.ndarray, np.ndarray]:
+        """``(X_train, X)``: trained, and X (num_test, D) finite test points (a NaN has no
+        distance to anything)."""
         if self.X_train is None:
-            raise ValueError("KNearestNeighbor: call train(X, y) before predicting")
-        return self.X_train
+            raise ValueError(f"{fn}: call train(X, y) before predicting (X_train is None)")
+        D = self.X_train.shape[1]
+        return self.X_train, check_array(fn, "X", X, shape=(None, D), finite=True)
 
     def predict(self, X: np.ndarray, k: int = 1, num_loops: int = 0) -> np.ndarray:
         """Predict labels for test points.
 
         Args:
-            X: (num_test, D) test points.
-            k: number of neighbours that vote, 1 <= k <= num_train.
+            X: (num_test, D) finite test points.
+            k: number of neighbours that vote, an integer with 1 <= k <= num_train.
             num_loops: which distance implementation to use (0, 1 or 2).
 
         Returns:
             y_pred: (num_test,) predicted labels.
+
+        Raises:
+            ValueError/TypeError: before :meth:`train`, a bad ``k`` or ``num_loops``, X not
+                (num_test, D) or holding NaN/inf.
         """
+        fn = "KNearestNeighbor.predict"
+        num_loops = check_number(fn, "num_loops", num_loops, low=0, high=2, integer=True)
+        if self.X_train is None:
+            raise ValueError(f"{fn}: call train(X, y) before predicting (X_train is None)")
+        self._check_k(fn, k)  # before the distances: a bad k fails at once
         if num_loops == 0:
             dists = self.compute_distances_no_loops(X)
         elif num_loops == 1:
             dists = self.compute_distances_one_loop(X)
-        elif num_loops == 2:
-            dists = self.compute_distances_two_loops(X)
         else:
-            raise ValueError(
-                f"KNearestNeighbor.predict: num_loops must be 0, 1 or 2, got {num_loops}"
-            )
+            dists = self.compute_distances_two_loops(X)
         return self.predict_labels(dists, k=k)
+
+    def _check_k(self, fn: str, k) -> int:
+        """``k`` as an int in [1, num_train]."""
+        return check_number(fn, "k", k, low=1, high=self.X_train.shape[0], integer=True)
 
     def compute_distances_two_loops(self, X: np.ndarray) -> np.ndarray:
         """L2 distances with a loop over test and over training points.
@@ -92,8 +92,7 @@ class KNearestNeighbor:
             dists: (num_test, num_train); ``dists[i, j]`` is the Euclidean distance
             between the i-th test point and the j-th training point.
         """
-        X_train = self._require_trained()
-        X = _check_2d("compute_distances_two_loops X", X, X_train.shape[1])
+        X_train, X = self._check_test("KNearestNeighbor.compute_distances_two_loops", X)
         num_test, num_train = X.shape[0], X_train.shape[0]
         dists = np.zeros((num_test, num_train))
         for i in range(num_test):
@@ -111,8 +110,7 @@ class KNearestNeighbor:
         Returns:
             dists: (num_test, num_train), as :meth:`compute_distances_two_loops`.
         """
-        X_train = self._require_trained()
-        X = _check_2d("compute_distances_one_loop X", X, X_train.shape[1])
+        X_train, X = self._check_test("KNearestNeighbor.compute_distances_one_loop", X)
         dists = np.zeros((X.shape[0], X_train.shape[0]))
         for i in range(X.shape[0]):
             diff = X_train - X[i]  # (num_train, D): X[i] broadcast over rows
@@ -132,8 +130,7 @@ class KNearestNeighbor:
         Returns:
             dists: (num_test, num_train), as :meth:`compute_distances_two_loops`.
         """
-        X_train = self._require_trained()
-        X = _check_2d("compute_distances_no_loops X", X, X_train.shape[1])
+        X_train, X = self._check_test("KNearestNeighbor.compute_distances_no_loops", X)
         test_sq = np.sum(X * X, axis=1)[:, None]  # (num_test, 1)
         train_sq = np.sum(X_train * X_train, axis=1)[None, :]  # (1, num_train)
         cross = X @ X_train.T  # (num_test, num_train)
@@ -149,24 +146,18 @@ class KNearestNeighbor:
         training point that comes first (a stable sort).
 
         Args:
-            dists: (num_test, num_train) distances.
+            dists: (num_test, num_train) finite distances.
             k: number of voters, an integer with 1 <= k <= num_train.
 
         Returns:
             y_pred: (num_test,) predicted labels.
         """
-        X_train = self._require_trained()
-        dists = np.asarray(dists)
-        num_train = X_train.shape[0]
-        if dists.ndim != 2 or dists.shape[1] != num_train:
-            raise ValueError(
-                f"predict_labels: dists must have shape (num_test, {num_train}), got {dists.shape}"
-            )
-        if int(k) != k or k < 1 or k > num_train:
-            raise ValueError(
-                f"predict_labels: k must be an integer in [1, num_train={num_train}], got {k}"
-            )
-        k = int(k)
+        fn = "KNearestNeighbor.predict_labels"
+        if self.X_train is None:
+            raise ValueError(f"{fn}: call train(X, y) before predicting (X_train is None)")
+        num_train = self.X_train.shape[0]
+        k = self._check_k(fn, k)
+        dists = check_array(fn, "dists", dists, shape=(None, num_train), finite=True)
         nearest = np.argsort(dists, axis=1, kind="stable")[:, :k]  # (num_test, k)
         closest_y = self.y_train[nearest]  # (num_test, k)
         num_labels = int(self.y_train.max()) + 1
