@@ -23,6 +23,14 @@ def shape_text(shape: tuple) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
+def _asarray(fn: str, name: str, a, what: str) -> np.ndarray:
+    """``np.asarray(a)``; a ragged nested list (numpy's own ``ValueError``) named like the rest."""
+    try:
+        return np.asarray(a)
+    except ValueError as e:
+        raise ValueError(f"{fn}: {name} must be {what}, got a ragged sequence ({e})") from None
+
+
 def _matches(shape: tuple, got: tuple) -> bool:
     return len(shape) == len(got) and all(s is None or s == g for s, g in zip(shape, got))
 
@@ -68,7 +76,7 @@ def check_array(
     """
     if a is None:
         raise TypeError(f"{fn}: {name} must be an array, got None")
-    arr = a if isinstance(a, np.ndarray) else np.asarray(a)
+    arr = a if isinstance(a, np.ndarray) else _asarray(fn, name, a, "a numeric array")
     if arr.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(f"{fn}: {name} must be a numeric array, got dtype {arr.dtype}")
     if shape is not None and not _matches(tuple(shape), arr.shape):
@@ -129,7 +137,7 @@ def check_labels(fn: str, name: str, y, n: int, num_classes: int | None = None) 
     """
     if y is None:
         raise TypeError(f"{fn}: {name} must be an array of integer labels, got None")
-    arr = y if isinstance(y, np.ndarray) else np.asarray(y)
+    arr = y if isinstance(y, np.ndarray) else _asarray(fn, name, y, "an array of integer labels")
     if arr.shape != (n,):
         raise ValueError(f"{fn}: {name} must have shape (N,) = ({n},), got {arr.shape}")
     if arr.dtype.kind == "f":
