@@ -254,9 +254,11 @@ def test_fc_test_mode_uses_running_stats_and_no_dropout(rng):
 
 def test_fc_dropout_alias_and_argument_errors():
     assert FullyConnectedNet([3], input_dim=2, dropout=0.5).dropout_param["p"] == 0.5
-    with pytest.raises(ValueError, match="dropout_keep_ratio must be in"):
+    with pytest.raises(ValueError, match=r"dropout_keep_ratio must be a finite number in \(0, 1\]"):
         FullyConnectedNet([3], input_dim=2, dropout_keep_ratio=0)
-    with pytest.raises(ValueError, match="normalization must be None, 'batchnorm' or 'layernorm'"):
+    with pytest.raises(
+        ValueError, match="normalization must be one of None, 'batchnorm', 'layernorm'"
+    ):
         FullyConnectedNet([3], input_dim=2, normalization="groupnorm")
 
 

@@ -242,3 +242,142 @@ def test_knn_takes_lists_and_integral_float_labels_with_the_same_predictions():
         np.testing.assert_array_equal(
             other.predict(X.tolist(), k=3, num_loops=num_loops), knn.predict(X, k=3)
         )
+
+
+# ---------------------------------------------------------------- networks
+from cs231n.classifiers.cnn import ThreeLayerConvNet  # noqa: E402
+from cs231n.classifiers.fc_net import FullyConnectedNet  # noqa: E402
+from cs231n.classifiers.fc_net import TwoLayerNet as FcTwoLayerNet  # noqa: E402
+from cs231n.classifiers.neural_net import TwoLayerNet  # noqa: E402
+from cs231n.nn.convnet import ConvNet  # noqa: E402
+
+
+def _models():
+    """(name for messages, model, one valid X, its labels), every model small and float64."""
+    rng = np.random.default_rng(3)
+    np.random.seed(0)  # noqa: NPY002 -- the course's models draw from the global state
+    X2, X4 = rng.standard_normal((4, 2, 3)), rng.standard_normal((3, 2, 4, 4))
+    return [
+        ("TwoLayerNet.loss", FcTwoLayerNet(6, 5, 3, reg=0.1), X2, np.array([0, 2, 1, 2])),
+        (
+            "FullyConnectedNet.loss",
+            FullyConnectedNet([5, 4], input_dim=6, num_classes=3, dtype=np.float64),
+            X2,
+            np.array([0, 2, 1, 2]),
+        ),
+        (
+            "ThreeLayerConvNet.loss",
+            ThreeLayerConvNet((2, 4, 4), 3, 3, 5, 3, dtype=np.float64),
+            X4,
+            np.array([0, 1, 2]),
+        ),
+        ("ConvNet.loss", ConvNet((2, 4, 4), (3,), 3, dtype=np.float64, seed=0), X4, [0, 1, 2]),
+    ]
+
+
+@pytest.mark.parametrize("i", range(4))
+def test_model_losses_check_x_and_y_at_the_door(i):
+    fn, model, X, y = _models()[i]
+    y = np.asarray(y)
+    _raises(lambda: model.loss(X.tolist() + [[0]], y), fn, "X")  # ragged list
+    _raises(lambda: model.loss(X[:, :1], y), fn, "X")
+    _raises(lambda: model.loss(X[0]), fn, "X")
+    _raises(lambda: model.loss(None), fn, "X", TypeError)
+    _raises(lambda: model.loss(X.astype(complex), y), fn, "X", TypeError)
+    _raises(lambda: model.loss(X, y[:-1]), fn, "y")
+    _raises(lambda: model.loss(X, y + 0.5), fn, "y")  # was IndexError in the layers
+    _raises(lambda: model.loss(X, y + 3), fn, "y")
+    _raises(lambda: model.loss(X, -y - 1), fn, "y")
+    _raises(lambda: model.loss(X, y.astype(str)), fn, "y", TypeError)
+    _raises(lambda: model.loss(X[:0], y[:0]), fn, "X")  # empty batch: the loss divides by N
+
+
+@pytest.mark.parametrize("i", range(4))
+def test_model_losses_take_lists_and_integral_float_labels_with_the_same_numbers(i):
+    _, model, X, y = _models()[i]
+    loss, grads = model.loss(X, np.asarray(y))
+    loss2, grads2 = model.loss(X.tolist(), np.asarray(y, dtype=float).tolist())
+    assert loss2 == loss
+    for k in grads:
+        np.testing.assert_array_equal(grads2[k], grads[k])
+    np.testing.assert_array_equal(model.loss(X.tolist()), model.loss(X))
+
+
+@pytest.mark.parametrize(
+    "make, fn, arg",
+    [
+        (lambda: FcTwoLayerNet(0), "TwoLayerNet", "input_dim"),
+        (lambda: FcTwoLayerNet(hidden_dim=2.5), "TwoLayerNet", "hidden_dim"),
+        (lambda: FcTwoLayerNet(num_classes=None), "TwoLayerNet", "num_classes"),
+        (lambda: FcTwoLayerNet(weight_scale=0), "TwoLayerNet", "weight_scale"),
+        (lambda: FcTwoLayerNet(reg=-1), "TwoLayerNet", "reg"),
+        (lambda: FullyConnectedNet(5), "FullyConnectedNet", "hidden_dims"),
+        (lambda: FullyConnectedNet("100"), "FullyConnectedNet", "hidden_dims"),
+        (lambda: FullyConnectedNet([10, 0]), "FullyConnectedNet", "hidden_dims[1]"),
+        (lambda: FullyConnectedNet([10, -3]), "FullyConnectedNet", "hidden_dims[1]"),
+        (lambda: FullyConnectedNet([10.5]), "FullyConnectedNet", "hidden_dims[0]"),
+        (lambda: FullyConnectedNet([10], dropout_keep_ratio=1.5), "FullyConnectedNet", "dropout"),
+        (
+            lambda: FullyConnectedNet([10], dropout_keep_ratio=np.nan),
+            "FullyConnectedNet",
+            "dropout",
+        ),
+        (lambda: FullyConnectedNet([10], dropout=0.0), "FullyConnectedNet", "dropout"),
+        (lambda: FullyConnectedNet([10], normalization="bn"), "FullyConnectedNet", "normalization"),
+        (lambda: FullyConnectedNet([10], reg=-0.1), "FullyConnectedNet", "reg"),
+        (lambda: FullyConnectedNet([10], weight_scale=-1), "FullyConnectedNet", "weight_scale"),
+        (lambda: FullyConnectedNet([10], input_dim=0), "FullyConnectedNet", "input_dim"),
+        (lambda: FullyConnectedNet([10], num_classes=1.5), "FullyConnectedNet", "num_classes"),
+        (lambda: ThreeLayerConvNet(input_dim=(3, 32)), "ThreeLayerConvNet", "input_dim"),
+        (lambda: ThreeLayerConvNet(input_dim=(0, 4, 4)), "ThreeLayerConvNet", "input_dim[0]"),
+        (lambda: ThreeLayerConvNet(num_filters=0), "ThreeLayerConvNet", "num_filters"),
+        (lambda: ThreeLayerConvNet(hidden_dim=-1), "ThreeLayerConvNet", "hidden_dim"),
+        (lambda: ThreeLayerConvNet(weight_scale=0), "ThreeLayerConvNet", "weight_scale"),
+        (lambda: ThreeLayerConvNet(reg=np.inf), "ThreeLayerConvNet", "reg"),
+        (lambda: ConvNet(input_dim=None), "ConvNet", "input_dim"),
+        (lambda: ConvNet(num_classes=0), "ConvNet", "num_classes"),
+        (lambda: ConvNet(weight_scale=-1.0), "ConvNet", "weight_scale"),
+        (lambda: ConvNet(reg=-1.0), "ConvNet", "reg"),
+        (lambda: ConvNet(bn_momentum=1.0), "ConvNet", "bn_momentum"),
+        (lambda: ConvNet(head=None), "ConvNet", "head"),
+        (lambda: TwoLayerNet(0, 5, 3), "TwoLayerNet", "input_size"),
+        (lambda: TwoLayerNet(4, 5, 3, std=-1), "TwoLayerNet", "std"),
+    ],
+)
+def test_model_hyperparameters_are_checked(make, fn, arg):
+    _raises(make, fn, arg)
+
+
+def test_assignment1_two_layer_net_checks_loss_train_and_predict():
+    np.random.seed(0)  # noqa: NPY002
+    net = TwoLayerNet(4, 5, 3, std=0.1)
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((8, 4)), rng.integers(0, 3, 8)
+    fn = "TwoLayerNet.loss"
+    _raises(lambda: net.loss(X, y + 0.5), fn, "y")  # was IndexError
+    _raises(lambda: net.loss(X, y, reg=-1.0), fn, "reg")
+    _raises(lambda: net.loss(X[:0], y[:0]), fn, "X")
+    Xb = X.copy()
+    Xb[3, 1] = np.nan
+    with np.errstate(invalid="ignore"):
+        _raises(lambda: net.loss(Xb, y), fn, "X")
+        _raises(lambda: net.predict(Xb), "TwoLayerNet.predict", "X")
+    _raises(lambda: net.predict(X[:, :3]), "TwoLayerNet.predict", "X")
+    loss, grads = net.loss(X, y)
+    assert net.loss(X.tolist(), y.astype(float))[0] == loss
+    fn = "TwoLayerNet.train"
+    for name, value in [
+        ("learning_rate", -1.0),
+        ("learning_rate_decay", 0.0),
+        ("learning_rate_decay", 1.5),
+        ("reg", -1.0),
+        ("num_iters", 0),
+        ("batch_size", 0.5),
+        ("seed", "0"),
+    ]:
+        _raises(lambda kw={name: value}: net.train(X, y, X, y, **kw), fn, name)
+    _raises(lambda: net.train(X, y + 0.5, X, y), fn, "y")
+    _raises(lambda: net.train(X, y, X[:, :3], y), fn, "X_val")
+    _raises(lambda: net.train(X, y, X, y[:2]), fn, "y_val")
+    stats = net.train(X.tolist(), y.astype(float), X, y, num_iters=2, batch_size=4, seed=0)
+    assert len(stats["loss_history"]) == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from cs231n import layer_utils
+from cs231n.classifiers.fc_net import check_model_input
 from cs231n.layer_utils import *  # noqa: F403  (re-exported, see __all__)
 from cs231n.layer_utils import (
     affine_relu_backward,
@@ -19,6 +20,7 @@ from cs231n.layer_utils import (
     conv_relu_pool_forward,
 )
 from cs231n.layers import affine_backward, affine_forward, softmax_loss
+from cs231n.validation import check_number
 
 # As in the official code, `from cs231n.classifiers.cnn import *` also gives every layer
 # (cs231n.layer_utils re-exports cs231n.layers and cs231n.fast_layers).
@@ -72,7 +74,19 @@ class ThreeLayerConvNet:
         reg: float = 0.0,
         dtype=np.float32,
     ) -> None:
-        C, H, W = input_dim
+        fn = "ThreeLayerConvNet"
+        if not isinstance(input_dim, tuple | list) or len(input_dim) != 3:
+            raise TypeError(f"{fn}: input_dim must be a tuple (C, H, W), got {input_dim!r}")
+        C, H, W = (
+            check_number(fn, f"input_dim[{i}]", d, low=1, integer=True)
+            for i, d in enumerate(input_dim)
+        )
+        num_filters = check_number(fn, "num_filters", num_filters, low=1, integer=True)
+        filter_size = check_number(fn, "filter_size", filter_size, low=1, integer=True)
+        hidden_dim = check_number(fn, "hidden_dim", hidden_dim, low=1, integer=True)
+        num_classes = check_number(fn, "num_classes", num_classes, low=1, integer=True)
+        check_number(fn, "weight_scale", weight_scale, low=0, low_open=True)
+        check_number(fn, "reg", reg, low=0)
         if filter_size % 2 != 1:
             raise ValueError(
                 f"ThreeLayerConvNet: filter_size must be odd to keep (H, W) = ({H}, {W}), "
@@ -104,7 +118,7 @@ class ThreeLayerConvNet:
         Parameters
         ----------
         X : (N, C, H, W)
-        y : (N,) int or None
+        y : (N,) int in [0, num_classes), or None
 
         Returns
         -------
@@ -112,13 +126,15 @@ class ThreeLayerConvNet:
             When ``y`` is None.
         loss, grads : float, dict
             Otherwise; ``grads`` has the keys and shapes of ``params``.
+
+        Raises
+        ------
+        ValueError, TypeError
+            X not (N, C, H, W), y not (N,) labels in range, an empty batch with labels
+            (:func:`~cs231n.classifiers.fc_net.check_model_input`).
         """
-        fn = "ThreeLayerConvNet.loss"
-        if X.ndim != 4 or X.shape[1:] != self.input_dim:
-            C, H, W = self.input_dim
-            raise ValueError(f"{fn}: X must have shape (N, {C}, {H}, {W}), got {X.shape}")
-        if y is not None and np.shape(y) != (X.shape[0],):
-            raise ValueError(f"{fn}: y must have shape (N,) = ({X.shape[0]},), got {np.shape(y)}")
+        C_out = self.params["W3"].shape[1]
+        X, y = check_model_input("ThreeLayerConvNet.loss", X, y, self.input_dim, C_out)
         X = X.astype(self.dtype)
         W1, b1 = self.params["W1"], self.params["b1"]
         W2, b2 = self.params["W2"], self.params["b2"]

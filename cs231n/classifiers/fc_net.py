@@ -21,6 +21,8 @@ check values.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from cs231n import layer_utils
@@ -38,6 +40,7 @@ from cs231n.layers import (
     relu_forward,
     softmax_loss,
 )
+from cs231n.validation import check_array, check_choice, check_labels, check_number
 
 # As in the official code, `from cs231n.classifiers.fc_net import *` also gives every layer and
 # sandwich layer (cs231n.layer_utils re-exports cs231n.layers and cs231n.fast_layers): the
@@ -46,11 +49,31 @@ from cs231n.layers import (
 __all__ = ["TwoLayerNet", "FullyConnectedNet", *layer_utils.__all__]
 
 
-def _check_labels(name: str, X: np.ndarray, y) -> None:
-    if y is not None and np.shape(y) != (X.shape[0],):
-        raise ValueError(
-            f"{name}.loss: y must have shape (N,) = ({X.shape[0]},), got {np.shape(y)}"
-        )
+def check_model_input(
+    fn: str, X, y, input_shape: int | tuple, C: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(X, y)`` of a model's ``loss`` checked at the door.
+
+    X is a numeric array: for an int ``input_shape`` D, of shape (N, d_1, ..., d_k) with
+    d_1 * ... * d_k = D (the affine nets flatten it); for a tuple, exactly (N, *input_shape)
+    (the convnets' (N, C, H, W)). y is None or (N,) integer labels in ``[0, C)`` (integral
+    floats become ints), and then N >= 1. Lists of numbers become arrays; NaN is not looked for
+    (the Solver reports a non-finite loss).
+    """
+    if isinstance(input_shape, tuple):
+        X = check_array(fn, "X", X, shape=(None, *input_shape))
+    else:
+        X = check_array(fn, "X", X, min_ndim=2)
+        if math.prod(X.shape[1:]) != input_shape:
+            raise ValueError(
+                f"{fn}: X must have shape (N, d_1, ..., d_k) with d_1 * ... * d_k = D = "
+                f"{input_shape}, got {X.shape}"
+            )
+    if y is not None:
+        y = check_labels(fn, "y", y, X.shape[0], C)
+        if X.shape[0] == 0:
+            raise ValueError(f"{fn}: X must hold at least one example, got shape {X.shape}")
+    return X, y
 
 
 class TwoLayerNet:
@@ -83,6 +106,12 @@ class TwoLayerNet:
         weight_scale: float = 1e-3,
         reg: float = 0.0,
     ) -> None:
+        fn = "TwoLayerNet"
+        input_dim = check_number(fn, "input_dim", input_dim, low=1, integer=True)
+        hidden_dim = check_number(fn, "hidden_dim", hidden_dim, low=1, integer=True)
+        num_classes = check_number(fn, "num_classes", num_classes, low=1, integer=True)
+        check_number(fn, "weight_scale", weight_scale, low=0, low_open=True)
+        check_number(fn, "reg", reg, low=0)
         self.reg = reg
         self.params = {
             # global np.random on purpose: np.random.seed(231) reproduces the notebook
@@ -108,9 +137,15 @@ class TwoLayerNet:
             When ``y`` is None.
         loss, grads : float, dict
             Otherwise; ``grads`` has the keys and shapes of ``params``.
+
+        Raises
+        ------
+        ValueError, TypeError
+            X of the wrong size or kind, y not (N,) labels in [0, C), an empty batch with
+            labels (:func:`check_model_input`).
         """
-        _check_labels("TwoLayerNet", X, y)
         W1, b1, W2, b2 = (self.params[k] for k in ("W1", "b1", "W2", "b2"))
+        X, y = check_model_input("TwoLayerNet.loss", X, y, W1.shape[0], W2.shape[1])
         a1, cache_a1 = affine_forward(X, W1, b1)  # (N, H)
         h1, cache_r1 = relu_forward(a1)  # (N, H)
         scores, cache_a2 = affine_forward(h1, W2, b2)  # (N, C)
@@ -186,20 +221,28 @@ class FullyConnectedNet:
         seed: int | None = None,
         dropout: float | None = None,
     ) -> None:
+        fn = "FullyConnectedNet"
         if dropout is not None:
             if dropout_keep_ratio != 1:
-                raise ValueError("FullyConnectedNet: give dropout_keep_ratio or dropout, not both")
+                raise ValueError(f"{fn}: give dropout_keep_ratio or dropout, not both")
+            check_number(fn, "dropout", dropout, low=0, high=1, low_open=True)
             dropout_keep_ratio = dropout
-        if not 0 < dropout_keep_ratio <= 1:
-            raise ValueError(
-                f"FullyConnectedNet: dropout_keep_ratio must be in (0, 1], got {dropout_keep_ratio}"
+        check_number(fn, "dropout_keep_ratio", dropout_keep_ratio, low=0, high=1, low_open=True)
+        check_choice(fn, "normalization", normalization, (None, "batchnorm", "layernorm"))
+        if isinstance(hidden_dims, (str, bytes)) or not hasattr(hidden_dims, "__iter__"):
+            raise TypeError(
+                f"{fn}: hidden_dims must be a sequence of positive ints, got {hidden_dims!r}"
             )
-        if normalization not in (None, "batchnorm", "layernorm"):
-            raise ValueError(
-                "FullyConnectedNet: normalization must be None, 'batchnorm' or 'layernorm', "
-                f"got {normalization!r}"
-            )
-        hidden_dims = list(hidden_dims)
+        hidden_dims = [
+            check_number(fn, f"hidden_dims[{i}]", h, low=1, integer=True)
+            for i, h in enumerate(hidden_dims)
+        ]
+        input_dim = check_number(fn, "input_dim", input_dim, low=1, integer=True)
+        num_classes = check_number(fn, "num_classes", num_classes, low=1, integer=True)
+        check_number(fn, "reg", reg, low=0)
+        check_number(fn, "weight_scale", weight_scale, low=0, low_open=True)
+        if seed is not None:
+            check_number(fn, "seed", seed, low=0, integer=True)
         self.normalization = normalization
         self.use_dropout = dropout_keep_ratio != 1
         self.reg = reg
@@ -250,8 +293,21 @@ class FullyConnectedNet:
             When ``y`` is None.
         loss, grads : float, dict
             Otherwise; ``grads`` has the keys and shapes of ``params``.
+
+        Raises
+        ------
+        ValueError, TypeError
+            X of the wrong size or kind, y not (N,) labels in [0, C), an empty batch with
+            labels (:func:`check_model_input`).
         """
-        _check_labels("FullyConnectedNet", X, y)
+        L = self.num_layers
+        X, y = check_model_input(
+            "FullyConnectedNet.loss",
+            X,
+            y,
+            self.params["W1"].shape[0],
+            self.params[f"W{L}"].shape[1],
+        )
         X = X.astype(self.dtype)
         mode = "test" if y is None else "train"
         if self.use_dropout:
@@ -259,7 +315,6 @@ class FullyConnectedNet:
         for bn_param in self.bn_params:
             bn_param["mode"] = mode
 
-        L = self.num_layers
         caches = []
         h = X
         for l in range(1, L):

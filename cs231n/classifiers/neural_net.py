@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cs231n.validation import check_array, check_finite, check_labels, check_number
+
 
 class TwoLayerNet:
     """Two-layer net with a ReLU hidden layer and a softmax loss.
@@ -30,8 +32,13 @@ class TwoLayerNet:
             input_size: D, the input dimension.
             hidden_size: H, the number of hidden units.
             output_size: C, the number of classes.
-            std: standard deviation of the initial weights.
+            std: standard deviation of the initial weights, > 0.
         """
+        fn = "TwoLayerNet"
+        input_size = check_number(fn, "input_size", input_size, low=1, integer=True)
+        hidden_size = check_number(fn, "hidden_size", hidden_size, low=1, integer=True)
+        output_size = check_number(fn, "output_size", output_size, low=1, integer=True)
+        check_number(fn, "std", std, low=0, low_open=True)
         # The global np.random state, as in the course: seeding it reproduces the toy checks.
         self.params = {
             "W1": std * np.random.randn(input_size, hidden_size),  # noqa: NPY002
@@ -44,22 +51,29 @@ class TwoLayerNet:
         """Scores, or the loss and its gradients.
 
         Args:
-            X: (N, D) inputs.
-            y: (N,) labels with 0 <= y[i] < C, or ``None``.
-            reg: L2 regularization strength (penalty ``reg * (sum W1^2 + sum W2^2)``).
+            X: (N, D) inputs (N >= 1 with labels).
+            y: (N,) integer labels with 0 <= y[i] < C (integral floats accepted), or ``None``.
+            reg: L2 regularization strength (penalty ``reg * (sum W1^2 + sum W2^2)``), >= 0.
 
         Returns:
             If ``y`` is None: scores (N, C). Otherwise ``(loss, grads)`` where
             ``grads`` has the keys of ``self.params`` and arrays of their shapes.
+
+        Raises:
+            ValueError/TypeError: X not (N, D), y not (N,) labels in [0, C), an empty batch with
+                labels, a negative reg, or NaN/inf in X (found from the non-finite loss).
+                Weights that training made NaN are not an error here (the loss is NaN).
         """
+        fn = "TwoLayerNet.loss"
         W1, b1 = self.params["W1"], self.params["b1"]
         W2, b2 = self.params["W2"], self.params["b2"]
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != W1.shape[0]:
-            raise ValueError(
-                f"TwoLayerNet.loss: X must have shape (N, D={W1.shape[0]}), got {X.shape}"
-            )
+        X = check_array(fn, "X", X, shape=(None, W1.shape[0]))
         N = X.shape[0]
+        check_number(fn, "reg", reg, low=0)
+        if y is not None:
+            y = check_labels(fn, "y", y, N, W2.shape[1])
+            if N == 0:
+                raise ValueError(f"{fn}: X must hold at least one example, got shape {X.shape}")
 
         # Forward pass.
         z1 = X @ W1 + b1  # (N, H)
@@ -68,18 +82,14 @@ class TwoLayerNet:
         if y is None:
             return scores
 
-        y = np.asarray(y)
-        C = W2.shape[1]
-        if y.shape != (N,):
-            raise ValueError(f"TwoLayerNet.loss: y must have shape (N={N},), got {y.shape}")
-        if y.size and (y.min() < 0 or y.max() >= C):
-            raise ValueError(f"TwoLayerNet.loss: labels must lie in [0, C={C}), got max {y.max()}")
         rows = np.arange(N)
         shifted = scores - scores.max(axis=1, keepdims=True)  # (N, C), log-sum-exp shift
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (N, C)
         data_loss = -log_probs[rows, y].mean()
         reg_loss = reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
         loss = data_loss + reg_loss
+        if not np.isfinite(loss):
+            check_finite(fn, "X", X)  # NaN weights (a diverged run) stay the caller's business
 
         # Backward pass.
         dscores = np.exp(log_probs)  # (N, C) = P
@@ -112,13 +122,13 @@ class TwoLayerNet:
         """Minibatch SGD with the learning rate multiplied by ``learning_rate_decay`` each epoch.
 
         Args:
-            X: (N, D) training data; y: (N,) training labels.
+            X: (N, D) training data; y: (N,) training labels in [0, C).
             X_val: (N_val, D) validation data; y_val: (N_val,) validation labels.
-            learning_rate: initial step size.
-            learning_rate_decay: factor applied to the step size after every epoch.
-            reg: L2 regularization strength.
-            num_iters: number of SGD steps.
-            batch_size: examples per step (drawn with replacement).
+            learning_rate: initial step size, > 0.
+            learning_rate_decay: factor in (0, 1] applied to the step size after every epoch.
+            reg: L2 regularization strength, >= 0.
+            num_iters: number of SGD steps, an integer >= 1.
+            batch_size: examples per step (drawn with replacement), an integer >= 1.
             verbose: print the loss every 100 steps.
             seed: seed for the batches (``None`` uses the global ``np.random`` state).
 
@@ -127,10 +137,19 @@ class TwoLayerNet:
             ``val_acc_history`` (one per epoch; the training accuracy is measured on
             the current batch, as in the course code).
         """
-        X = np.asarray(X)
-        y = np.asarray(y)
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"TwoLayerNet.train: y must have shape ({X.shape[0]},), got {y.shape}")
+        fn = "TwoLayerNet.train"
+        D, C = self.params["W1"].shape[0], self.params["W2"].shape[1]
+        X = check_array(fn, "X", X, shape=(None, D), nonempty=True)
+        y = check_labels(fn, "y", y, X.shape[0], C)
+        X_val = check_array(fn, "X_val", X_val, shape=(None, D), nonempty=True)
+        y_val = check_labels(fn, "y_val", y_val, X_val.shape[0], C)
+        check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)
+        check_number(fn, "learning_rate_decay", learning_rate_decay, low=0, high=1, low_open=True)
+        check_number(fn, "reg", reg, low=0)
+        num_iters = check_number(fn, "num_iters", num_iters, low=1, integer=True)
+        batch_size = check_number(fn, "batch_size", batch_size, low=1, integer=True)
+        if seed is not None:
+            seed = check_number(fn, "seed", seed, low=0, integer=True)
         rng = np.random if seed is None else np.random.default_rng(seed)
         num_train = X.shape[0]
         iterations_per_epoch = max(num_train // batch_size, 1)
@@ -164,5 +183,13 @@ class TwoLayerNet:
 
         Returns:
             y_pred: (N,) integer labels.
+
+        Raises:
+            ValueError/TypeError: X not (N, D), or NaN/inf in X (found from the scores).
         """
-        return np.argmax(self.loss(X), axis=1)
+        fn = "TwoLayerNet.predict"
+        X = check_array(fn, "X", X, shape=(None, self.params["W1"].shape[0]))
+        scores = self.loss(X)  # (N, C)
+        if not np.isfinite(scores).all():
+            check_finite(fn, "X", X)
+        return np.argmax(scores, axis=1)

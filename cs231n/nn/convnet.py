@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from cs231n.classifiers.fc_net import check_model_input
 from cs231n.fast_layers import (
     conv_backward_fast,
     conv_backward_winograd,
@@ -36,6 +37,7 @@ from cs231n.layers import (
     affine_forward,
     softmax_loss,
 )
+from cs231n.validation import check_choice, check_number
 
 __all__ = ["ConvNet", "conv_functions"]
 
@@ -140,7 +142,20 @@ class ConvNet:
         conv_method: str = "fast",
         bn_momentum: float = 0.9,
     ) -> None:
-        C, H, W = input_dim
+        fn = "ConvNet"
+        if not isinstance(input_dim, tuple | list) or len(input_dim) != 3:
+            raise TypeError(f"{fn}: input_dim must be a tuple (C, H, W), got {input_dim!r}")
+        C, H, W = (
+            check_number(fn, f"input_dim[{i}]", d, low=1, integer=True)
+            for i, d in enumerate(input_dim)
+        )
+        num_classes = check_number(fn, "num_classes", num_classes, low=1, integer=True)
+        if weight_scale is not None:
+            check_number(fn, "weight_scale", weight_scale, low=0, low_open=True)
+        check_number(fn, "reg", reg, low=0)
+        check_number(fn, "bn_momentum", bn_momentum, low=0, high=1, high_open=True)
+        if seed is not None:
+            check_number(fn, "seed", seed, low=0, integer=True)
         self.stages = _normalize_stages(stages)
         factor = 2 ** len(self.stages)
         if H % factor or W % factor:
@@ -148,8 +163,7 @@ class ConvNet:
                 f"ConvNet: {len(self.stages)} stages pool (H, W) = ({H}, {W}) by {factor}; "
                 f"both must be divisible by {factor}"
             )
-        if head not in ("affine", "gap"):
-            raise ValueError(f"ConvNet: head must be 'affine' or 'gap', got {head!r}")
+        check_choice(fn, "head", head, ("affine", "gap"))
         self._conv_forward, self._conv_backward = conv_functions(conv_method)
         self.conv_method = conv_method
         self.input_dim = (C, H, W)
@@ -195,13 +209,15 @@ class ConvNet:
             When ``y`` is None.
         loss, grads : float, dict
             Otherwise; ``grads`` has the keys and shapes of ``params``.
+
+        Raises
+        ------
+        ValueError, TypeError
+            X not (N, C, H, W), y not (N,) labels in [0, K), an empty batch with labels
+            (:func:`~cs231n.classifiers.fc_net.check_model_input`).
         """
-        fn = "ConvNet.loss"
-        if X.ndim != 4 or X.shape[1:] != self.input_dim:
-            C, H, W = self.input_dim
-            raise ValueError(f"{fn}: X must have shape (N, {C}, {H}, {W}), got {X.shape}")
-        if y is not None and np.shape(y) != (X.shape[0],):
-            raise ValueError(f"{fn}: y must have shape (N,) = ({X.shape[0]},), got {np.shape(y)}")
+        K = self.params[f"b{self.num_conv + 1}"].shape[0]
+        X, y = check_model_input("ConvNet.loss", X, y, self.input_dim, K)
         mode = "test" if y is None else "train"
         for bn_param in self.bn_params:
             bn_param["mode"] = mode
