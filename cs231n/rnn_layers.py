@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cs231n.validation import check_array, check_labels, check_like
+
 __all__ = [
     "rnn_step_forward",
     "rnn_step_backward",
@@ -28,27 +30,19 @@ __all__ = [
 ]
 
 
-def _check(fn: str, name: str, arr, shape: tuple) -> None:
-    """Raise ValueError unless ``arr.shape`` matches ``shape`` (None entries match anything)."""
-    got = np.shape(arr)
-    if len(got) != len(shape) or any(s is not None and s != g for s, g in zip(shape, got)):
-        want = "(" + ", ".join("?" if s is None else str(s) for s in shape) + ")"
-        raise ValueError(f"{fn}: {name} must have shape {want}, got {got}")
-
-
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
     """One vanilla RNN step: ``next_h = tanh(x @ Wx + prev_h @ Wh + b)``.
 
     x: (N, D), prev_h: (N, H), Wx: (D, H), Wh: (H, H), b: (H,).
     Returns next_h: (N, H) and cache = (x, prev_h, Wx, Wh, next_h).
     """
-    _check("rnn_step_forward", "x", x, (None, None))
+    x = check_array("rnn_step_forward", "x", x, shape=(None, None))
     N, D = x.shape
-    _check("rnn_step_forward", "Wx", Wx, (D, None))
+    Wx = check_array("rnn_step_forward", "Wx", Wx, shape=(D, None))
     H = Wx.shape[1]
-    _check("rnn_step_forward", "prev_h", prev_h, (N, H))
-    _check("rnn_step_forward", "Wh", Wh, (H, H))
-    _check("rnn_step_forward", "b", b, (H,))
+    prev_h = check_array("rnn_step_forward", "prev_h", prev_h, shape=(N, H))
+    Wh = check_array("rnn_step_forward", "Wh", Wh, shape=(H, H))
+    b = check_array("rnn_step_forward", "b", b, shape=(H,))
     next_h = np.tanh(x @ Wx + prev_h @ Wh + b)
     return next_h, (x, prev_h, Wx, Wh, next_h)
 
@@ -59,7 +53,7 @@ def rnn_step_backward(dnext_h, cache):
     dnext_h: (N, H). Returns dx: (N, D), dprev_h: (N, H), dWx: (D, H), dWh: (H, H), db: (H,).
     """
     x, prev_h, Wx, Wh, next_h = cache
-    _check("rnn_step_backward", "dnext_h", dnext_h, next_h.shape)
+    dnext_h = check_like("rnn_step_backward", "dnext_h", dnext_h, next_h.shape, of="next_h")
     da = dnext_h * (1.0 - next_h**2)  # tanh' = 1 - tanh^2, (N, H)
     return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
 
@@ -70,13 +64,13 @@ def rnn_forward(x, h0, Wx, Wh, b):
     x: (N, T, D), h0: (N, H), Wx: (D, H), Wh: (H, H), b: (H,).
     Returns h: (N, T, H) and cache = (x, h0, Wx, Wh, h).
     """
-    _check("rnn_forward", "x", x, (None, None, None))
+    x = check_array("rnn_forward", "x", x, shape=(None, None, None))
     N, T, D = x.shape
-    _check("rnn_forward", "Wx", Wx, (D, None))
+    Wx = check_array("rnn_forward", "Wx", Wx, shape=(D, None))
     H = Wx.shape[1]
-    _check("rnn_forward", "h0", h0, (N, H))
-    _check("rnn_forward", "Wh", Wh, (H, H))
-    _check("rnn_forward", "b", b, (H,))
+    h0 = check_array("rnn_forward", "h0", h0, shape=(N, H))
+    Wh = check_array("rnn_forward", "Wh", Wh, shape=(H, H))
+    b = check_array("rnn_forward", "b", b, shape=(H,))
     # The step of rnn_step_forward, tanh(x_t @ Wx + prev_h @ Wh + b), with the input part of
     # every step in one GEMM and the loop writing into arrays made once.
     xw = x.reshape(N * T, D) @ Wx  # (N*T, H)
@@ -113,7 +107,7 @@ def rnn_backward(dh, cache):
     Returns dx: (N, T, D), dh0: (N, H), dWx: (D, H), dWh: (H, H), db: (H,).
     """
     x, h0, Wx, Wh, h = cache
-    _check("rnn_backward", "dh", dh, h.shape)
+    dh = check_like("rnn_backward", "dh", dh, h.shape, of="h")
     N, T, D = x.shape
     H = h0.shape[1]
     da = np.empty_like(h)  # (N, T, H) gradient of the pre-activations
@@ -140,13 +134,15 @@ def rnn_backward(dh, cache):
 def word_embedding_forward(x, W):
     """Look up word vectors: ``out[n, t] = W[x[n, t]]``.
 
-    x: (N, T) integer indices in [0, V), W: (V, D). Returns out: (N, T, D), cache = (x, W.shape).
+    x: (N, T) integer indices in [0, V) (a float array is a ``TypeError``), W: (V, D).
+    Returns out: (N, T, D), cache = (x, W.shape, W.dtype).
     """
-    _check("word_embedding_forward", "x", x, (None, None))
-    _check("word_embedding_forward", "W", W, (None, None))
-    x = np.asarray(x)
+    x = check_array("word_embedding_forward", "x", x, shape=(None, None))
+    W = check_array("word_embedding_forward", "W", W, shape=(None, None))
     if not np.issubdtype(x.dtype, np.integer):
-        raise ValueError(f"word_embedding_forward: x must hold integers, got dtype {x.dtype}")
+        raise TypeError(
+            f"word_embedding_forward: x must hold integer word indices, got dtype {x.dtype}"
+        )
     if x.size and (x.min() < 0 or x.max() >= W.shape[0]):
         raise ValueError(
             f"word_embedding_forward: x must lie in [0, {W.shape[0]}), "
@@ -158,7 +154,9 @@ def word_embedding_forward(x, W):
 def word_embedding_backward(dout, cache):
     """Backward of :func:`word_embedding_forward`. dout: (N, T, D). Returns dW: (V, D)."""
     x, w_shape, dtype = cache
-    _check("word_embedding_backward", "dout", dout, (*x.shape, w_shape[1]))
+    dout = check_like(
+        "word_embedding_backward", "dout", dout, (*x.shape, w_shape[1]), of="the output"
+    )
     dW = np.zeros(w_shape, dtype=dtype)
     np.add.at(dW, x, dout)  # repeated words accumulate, so no fancy-index assignment
     return dW
@@ -194,17 +192,17 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
     Returns next_h: (N, H), next_c: (N, H) and
     cache = (x, prev_h, prev_c, Wx, Wh, i, f, o, g, tanh(next_c)).
     """
-    _check("lstm_step_forward", "x", x, (None, None))
+    x = check_array("lstm_step_forward", "x", x, shape=(None, None))
     N, D = x.shape
-    _check("lstm_step_forward", "Wx", Wx, (D, None))
+    Wx = check_array("lstm_step_forward", "Wx", Wx, shape=(D, None))
     H4 = Wx.shape[1]
     if H4 % 4:
         raise ValueError(f"lstm_step_forward: Wx must have shape (D, 4H), got {Wx.shape}")
     H = H4 // 4
-    _check("lstm_step_forward", "prev_h", prev_h, (N, H))
-    _check("lstm_step_forward", "prev_c", prev_c, (N, H))
-    _check("lstm_step_forward", "Wh", Wh, (H, H4))
-    _check("lstm_step_forward", "b", b, (H4,))
+    prev_h = check_array("lstm_step_forward", "prev_h", prev_h, shape=(N, H))
+    prev_c = check_array("lstm_step_forward", "prev_c", prev_c, shape=(N, H))
+    Wh = check_array("lstm_step_forward", "Wh", Wh, shape=(H, H4))
+    b = check_array("lstm_step_forward", "b", b, shape=(H4,))
     a = x @ Wx + prev_h @ Wh + b  # (N, 4H)
     i, f, o = (sigmoid(a[:, k * H : (k + 1) * H]) for k in range(3))
     g = np.tanh(a[:, 3 * H :])
@@ -236,8 +234,8 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     dWx: (D, 4H), dWh: (H, 4H), db: (4H,).
     """
     x, prev_h, prev_c, Wx, Wh, i, f, o, g, tc = cache
-    _check("lstm_step_backward", "dnext_h", dnext_h, prev_h.shape)
-    _check("lstm_step_backward", "dnext_c", dnext_c, prev_c.shape)
+    dnext_h = check_like("lstm_step_backward", "dnext_h", dnext_h, prev_h.shape, of="prev_h")
+    dnext_c = check_like("lstm_step_backward", "dnext_c", dnext_c, prev_c.shape, of="prev_c")
     da, dprev_c = _lstm_gate_grad(dnext_h, dnext_c, i, f, o, g, tc, prev_c)
     return da @ Wx.T, da @ Wh.T, dprev_c, x.T @ da, prev_h.T @ da, da.sum(axis=0)
 
@@ -249,16 +247,16 @@ def lstm_forward(x, h0, Wx, Wh, b):
     Returns h: (N, T, H) and cache = (x, h0, Wx, Wh, gates (N, T, 4H) as i|f|o|g, c (N, T, H),
     tanh(c) (N, T, H), h).
     """
-    _check("lstm_forward", "x", x, (None, None, None))
+    x = check_array("lstm_forward", "x", x, shape=(None, None, None))
     N, T, D = x.shape
-    _check("lstm_forward", "Wx", Wx, (D, None))
+    Wx = check_array("lstm_forward", "Wx", Wx, shape=(D, None))
     H4 = Wx.shape[1]
     if H4 % 4:
         raise ValueError(f"lstm_forward: Wx must have shape (D, 4H), got {Wx.shape}")
     H = H4 // 4
-    _check("lstm_forward", "h0", h0, (N, H))
-    _check("lstm_forward", "Wh", Wh, (H, H4))
-    _check("lstm_forward", "b", b, (H4,))
+    h0 = check_array("lstm_forward", "h0", h0, shape=(N, H))
+    Wh = check_array("lstm_forward", "Wh", Wh, shape=(H, H4))
+    b = check_array("lstm_forward", "b", b, shape=(H4,))
     dtype = np.result_type(x, h0, Wx)
     # The step of lstm_step_forward, with the input part of every step in one GEMM and the
     # loop writing into arrays made once (it allocates nothing).
@@ -294,7 +292,7 @@ def lstm_backward(dh, cache):
     dh: (N, T, H). Returns dx: (N, T, D), dh0: (N, H), dWx: (D, 4H), dWh: (H, 4H), db: (4H,).
     """
     x, h0, Wx, Wh, gates, c, tc, h = cache
-    _check("lstm_backward", "dh", dh, h.shape)
+    dh = check_like("lstm_backward", "dh", dh, h.shape, of="h")
     N, T, D = x.shape
     H = h0.shape[1]
     da = np.empty_like(gates)  # (N, T, 4H) gradient of the pre-activations
@@ -344,11 +342,11 @@ def temporal_affine_forward(x, w, b):
 
     x: (N, T, D), w: (D, M), b: (M,). Returns out: (N, T, M), cache = (x, w, b, out).
     """
-    _check("temporal_affine_forward", "x", x, (None, None, None))
+    x = check_array("temporal_affine_forward", "x", x, shape=(None, None, None))
     N, T, D = x.shape
-    _check("temporal_affine_forward", "w", w, (D, None))
+    w = check_array("temporal_affine_forward", "w", w, shape=(D, None))
     M = w.shape[1]
-    _check("temporal_affine_forward", "b", b, (M,))
+    b = check_array("temporal_affine_forward", "b", b, shape=(M,))
     out = (x.reshape(N * T, D) @ w).reshape(N, T, M) + b
     return out, (x, w, b, out)
 
@@ -359,7 +357,7 @@ def temporal_affine_backward(dout, cache):
     dout: (N, T, M). Returns dx: (N, T, D), dw: (D, M), db: (M,).
     """
     x, w, b, out = cache
-    _check("temporal_affine_backward", "dout", dout, out.shape)
+    dout = check_like("temporal_affine_backward", "dout", dout, out.shape, of="out")
     N, T, D = x.shape
     M = w.shape[1]
     d2 = dout.reshape(N * T, M)
@@ -371,14 +369,20 @@ def temporal_softmax_loss(x, y, mask, verbose=False):
 
     x: (N, T, V) scores, y: (N, T) integer labels in [0, V), mask: (N, T) booleans saying which
     steps count. Returns loss (float) and dx: (N, T, V).
+
+    Raises ValueError/TypeError for shapes that do not fit, N = 0 or V = 0 (the loss divides
+    by N), or labels that are not integers in [0, V) (integral floats are accepted).
     """
-    _check("temporal_softmax_loss", "x", x, (None, None, None))
+    fn = "temporal_softmax_loss"
+    x = check_array(fn, "x", x, shape=(None, None, None))
     N, T, V = x.shape
-    _check("temporal_softmax_loss", "y", y, (N, T))
-    _check("temporal_softmax_loss", "mask", mask, (N, T))
+    if N == 0 or V == 0:
+        raise ValueError(f"{fn}: x must have N >= 1 and V >= 1, got shape {x.shape}")
+    y = check_array(fn, "y", y, shape=(N, T))
+    mask = check_array(fn, "mask", mask, shape=(N, T))
     x_flat = x.reshape(N * T, V)
-    y_flat = np.asarray(y).reshape(N * T)
-    mask_flat = np.asarray(mask).reshape(N * T)
+    y_flat = check_labels(fn, "y", y.reshape(N * T), N * T, V)
+    mask_flat = mask.reshape(N * T)
     shifted = x_flat - x_flat.max(axis=1, keepdims=True)  # log-sum-exp shift: no overflow
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     rows = np.arange(N * T)

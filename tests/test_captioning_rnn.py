@@ -257,7 +257,7 @@ def test_star_import_re_exports_the_layers():
     [
         (
             lambda m: CaptioningRNN(W2I, cell_type="gru"),
-            r"CaptioningRNN: cell_type must be one of \('rnn', 'lstm'\), got 'gru'",
+            r"CaptioningRNN: cell_type must be one of 'rnn', 'lstm', got 'gru'",
         ),
         (lambda m: CaptioningRNN({"a": 0}), r"CaptioningRNN: word_to_idx must contain '<NULL>'"),
         (

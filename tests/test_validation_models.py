@@ -381,3 +381,97 @@ def test_assignment1_two_layer_net_checks_loss_train_and_predict():
     _raises(lambda: net.train(X, y, X, y[:2]), fn, "y_val")
     stats = net.train(X.tolist(), y.astype(float), X, y, num_iters=2, batch_size=4, seed=0)
     assert len(stats["loss_history"]) == 2
+
+
+# ---------------------------------------------------------------- assignment 3: recurrent layers
+from cs231n import rnn_layers as rl  # noqa: E402
+from cs231n.classifiers.rnn import CaptioningRNN  # noqa: E402
+
+
+def _seq(N=2, T=3, D=4, H=5, k=1):
+    rng = np.random.default_rng(4)
+    return (
+        rng.standard_normal((N, T, D)),
+        rng.standard_normal((N, H)),
+        rng.standard_normal((D, k * H)),
+        rng.standard_normal((H, k * H)),
+        rng.standard_normal(k * H),
+    )
+
+
+def test_recurrent_backward_passes_take_upstream_gradients_of_the_full_shape_only():
+    x, h0, Wx, Wh, b = _seq()
+    _, cache = rl.rnn_step_forward(x[:, 0], h0, Wx, Wh, b)
+    for bad in (np.ones((1, 5)), np.float64(1.0), np.ones((2, 5, 1))):
+        _raises(lambda d=bad: rl.rnn_step_backward(d, cache), "rnn_step_backward", "dnext_h")
+    h, cache = rl.rnn_forward(x, h0, Wx, Wh, b)
+    _raises(lambda: rl.rnn_backward(np.ones((2, 1, 5)), cache), "rnn_backward", "dh")
+    _raises(lambda: rl.rnn_backward(None, cache), "rnn_backward", "dh", TypeError)
+    x, h0, Wx, Wh, b = _seq(k=4)
+    _, c, cache = rl.lstm_step_forward(x[:, 0], h0, h0, Wx, Wh, b)
+    _raises(lambda: rl.lstm_step_backward(h0, c[:1], cache), "lstm_step_backward", "dnext_c")
+    _raises(lambda: rl.lstm_step_backward(1.0, c, cache), "lstm_step_backward", "dnext_h")
+    h, cache = rl.lstm_forward(x, h0, Wx, Wh, b)
+    _raises(lambda: rl.lstm_backward(h[:, :, :1], cache), "lstm_backward", "dh")
+    out, cache = rl.temporal_affine_forward(x, Wx, b)
+    _raises(lambda: rl.temporal_affine_backward(out[:1], cache), "temporal_affine_backward", "dout")
+    idx = np.array([[0, 2], [1, 1]])
+    out, cache = rl.word_embedding_forward(idx, Wh)
+    _raises(lambda: rl.word_embedding_backward(out[0], cache), "word_embedding_backward", "dout")
+
+
+def test_recurrent_forward_passes_check_sizes_and_indices():
+    x, h0, Wx, Wh, b = _seq()
+    _raises(lambda: rl.rnn_forward(x, h0[:1], Wx, Wh, b), "rnn_forward", "h0")
+    _raises(lambda: rl.rnn_forward(x, h0, Wx[:3], Wh, b), "rnn_forward", "Wx")
+    _raises(lambda: rl.rnn_forward(x, h0, Wx, Wh[:4], b), "rnn_forward", "Wh")
+    _raises(lambda: rl.rnn_forward(x, h0, Wx, Wh, b[:1]), "rnn_forward", "b")
+    _raises(lambda: rl.rnn_step_forward(x, h0, Wx, Wh, b), "rnn_step_forward", "x")
+    _raises(lambda: rl.rnn_step_forward(x[:, 0], None, Wx, Wh, b), "rnn_step_forward", "prev_h")
+    W = np.ones((5, 3))
+    _raises(
+        lambda: rl.word_embedding_forward(np.array([[0.0, 1.0]]), W), "word_embedding_forward", "x"
+    )
+    _raises(
+        lambda: rl.word_embedding_forward(np.array([[-1, 1]]), W), "word_embedding_forward", "x"
+    )
+    _raises(lambda: rl.word_embedding_forward([[5]], W), "word_embedding_forward", "x")
+    out, _ = rl.word_embedding_forward([[4, 0]], W.tolist())  # lists of numbers are arrays
+    assert out.shape == (1, 2, 3)
+    h, _ = rl.rnn_forward(x.tolist(), h0.tolist(), Wx, Wh, b.tolist())
+    np.testing.assert_array_equal(h, rl.rnn_forward(x, h0, Wx, Wh, b)[0])
+
+
+def test_temporal_softmax_loss_checks_labels_mask_and_empty_batches():
+    rng = np.random.default_rng(5)
+    x, y, mask = rng.standard_normal((2, 3, 4)), rng.integers(0, 4, (2, 3)), np.ones((2, 3), bool)
+    fn = "temporal_softmax_loss"
+    _raises(lambda: rl.temporal_softmax_loss(x[:0], y[:0], mask[:0]), fn, "x")  # was NaN
+    _raises(lambda: rl.temporal_softmax_loss(x, y + 4, mask), fn, "y")  # was IndexError
+    _raises(lambda: rl.temporal_softmax_loss(x, y - 4, mask), fn, "y")  # was silent
+    _raises(lambda: rl.temporal_softmax_loss(x, y + 0.5, mask), fn, "y")
+    _raises(lambda: rl.temporal_softmax_loss(x, y, mask[:, :1]), fn, "mask")
+    _raises(lambda: rl.temporal_softmax_loss(x, y, None), fn, "mask", TypeError)
+    loss, dx = rl.temporal_softmax_loss(x, y, mask)
+    loss2, dx2 = rl.temporal_softmax_loss(x.tolist(), y.astype(float), mask.tolist())
+    assert loss2 == loss
+    np.testing.assert_array_equal(dx2, dx)
+
+
+def test_captioning_rnn_checks_its_arguments_and_takes_lists():
+    w2i = {"<NULL>": 0, "<START>": 1, "<END>": 2, "a": 3}
+    np.random.seed(0)  # noqa: NPY002
+    model = CaptioningRNN(w2i, input_dim=3, wordvec_dim=4, hidden_dim=5, dtype=np.float64)
+    features, captions = np.ones((2, 3)), np.array([[1, 3, 2], [1, 3, 0]])
+    _raises(lambda: CaptioningRNN(list(w2i)), "CaptioningRNN", "word_to_idx", TypeError)
+    _raises(lambda: CaptioningRNN(w2i, cell_type=None), "CaptioningRNN", "cell_type")
+    _raises(lambda: CaptioningRNN(w2i, wordvec_dim=2.5), "CaptioningRNN", "wordvec_dim")
+    _raises(lambda: model.loss(None, captions), "CaptioningRNN.loss", "features", TypeError)
+    _raises(lambda: model.loss(features[:0], captions[:0]), "CaptioningRNN.loss", "features")
+    _raises(lambda: model.loss(features, captions.astype(str)), "CaptioningRNN.loss", "captions")
+    _raises(lambda: model.sample(features, max_length=None), "CaptioningRNN.sample", "max_length")
+    _raises(lambda: model.sample(features, beam_size=1.5), "CaptioningRNN.sample", "beam_size")
+    _raises(lambda: model.sample([["a", "b", "c"]]), "CaptioningRNN.sample", "features", TypeError)
+    loss, grads = model.loss(features, captions)
+    assert model.loss(features.tolist(), captions.tolist())[0] == loss
+    np.testing.assert_array_equal(model.sample(features.tolist()), model.sample(features))

@@ -34,6 +34,7 @@ from cs231n.rnn_layers import (
     word_embedding_backward,
     word_embedding_forward,
 )
+from cs231n.validation import check_array, check_choice, check_number
 
 __all__ = ["CaptioningRNN", *layers.__all__, *rnn_layers.__all__]
 
@@ -99,20 +100,20 @@ class CaptioningRNN:
         cell_type: str = "rnn",
         dtype=np.float32,
     ) -> None:
-        if cell_type not in _CELLS:
-            raise ValueError(f"CaptioningRNN: cell_type must be one of {_CELLS}, got {cell_type!r}")
+        fn = "CaptioningRNN"
+        check_choice(fn, "cell_type", cell_type, _CELLS)
+        if not isinstance(word_to_idx, dict):
+            raise TypeError(
+                f"{fn}: word_to_idx must be a dict word -> index, got {type(word_to_idx).__name__}"
+            )
         if "<NULL>" not in word_to_idx:
             raise ValueError(
                 f"CaptioningRNN: word_to_idx must contain '<NULL>' (the padding word), "
                 f"got {len(word_to_idx)} words without it"
             )
-        for name, value in (
-            ("input_dim", input_dim),
-            ("wordvec_dim", wordvec_dim),
-            ("hidden_dim", hidden_dim),
-        ):
-            if int(value) != value or value < 1:
-                raise ValueError(f"CaptioningRNN: {name} must be an integer >= 1, got {value!r}")
+        input_dim = check_number(fn, "input_dim", input_dim, low=1, integer=True)
+        wordvec_dim = check_number(fn, "wordvec_dim", wordvec_dim, low=1, integer=True)
+        hidden_dim = check_number(fn, "hidden_dim", hidden_dim, low=1, integer=True)
         self.cell_type = cell_type
         self.dtype = dtype
         self.word_to_idx = word_to_idx
@@ -141,17 +142,23 @@ class CaptioningRNN:
 
     # ---------------------------------------------------------------- checks
     def _check_features(self, fn: str, features) -> np.ndarray:
-        features = np.asarray(features)
+        """features (N, D) with N >= 1, as an array."""
+        features = check_array(f"CaptioningRNN.{fn}", "features", features)
         if features.ndim != 2 or features.shape[1] != self.input_dim:
             raise ValueError(
                 f"CaptioningRNN.{fn}: features must have shape (N, {self.input_dim}), "
                 f"got {features.shape}"
             )
+        if features.shape[0] == 0:
+            raise ValueError(
+                f"CaptioningRNN.{fn}: features must hold at least one image (N >= 1), "
+                f"got shape {features.shape}"
+            )
         return features
 
     def _check_captions(self, fn: str, features, captions) -> tuple[np.ndarray, np.ndarray]:
         features = self._check_features(fn, features)
-        captions = np.asarray(captions)
+        captions = check_array(f"CaptioningRNN.{fn}", "captions", captions)
         N, V = features.shape[0], self.params["W_vocab"].shape[1]
         if captions.ndim != 2 or captions.shape[0] != N or captions.shape[1] < 2:
             raise ValueError(
@@ -342,10 +349,7 @@ class CaptioningRNN:
         """
         features = self._check_features("sample", features)
         for name, value in (("max_length", max_length), ("beam_size", beam_size)):
-            if int(value) != value or value < 1:
-                raise ValueError(
-                    f"CaptioningRNN.sample: {name} must be an integer >= 1, got {value!r}"
-                )
+            check_number("CaptioningRNN.sample", name, value, low=1, integer=True)
         if self._start is None:
             raise ValueError("CaptioningRNN.sample: word_to_idx has no '<START>' word")
         greedy, greedy_score = self._greedy(features, int(max_length))
