@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cs231n.data.integrity import check_readable
 from cs231n.data.registry import DatasetName
 from cs231n.data_utils import DatasetFormatError
 from cs231n.paths import require
@@ -39,6 +40,7 @@ DATASET = DatasetName.COCO_CAPTIONING
 def _read_h5(path: Path) -> dict[str, np.ndarray]:
     import h5py  # lazily: only this loader needs it
 
+    check_readable(path, "HDF5 file")  # h5py would call a permission problem a damaged file
     try:
         with h5py.File(path, "r") as f:
             return {k: np.asarray(v) for k, v in f.items()}
@@ -70,7 +72,9 @@ def load_coco_data(
     Raises:
         DatasetNotFoundError: a file is missing (the shared data folder has no
             captions h5: fetch the dataset with ``cs231n data fetch coco_captioning``).
-        DatasetFormatError: a file is damaged or the arrays do not fit together.
+        DatasetReadError: a file is there but cannot be read (the reason is given).
+        DatasetFormatError: a file is damaged or the arrays do not fit together. Only the
+            format is checked here; ``cs231n data verify coco`` compares the checksums.
     """
     base = require(DATASET, base_dir, default=DATASET)
     suffix = "_pca" if pca_features else ""
@@ -95,6 +99,8 @@ def load_coco_data(
         if "features" not in feats:
             raise DatasetFormatError(f"{paths[f'{split}_features']}: no 'features' dataset")
         data[f"{split}_features"] = feats["features"]
+    for key in ("vocab", "train_urls", "val_urls"):
+        check_readable(paths[key], "captioning file")
     try:
         vocab = json.loads(paths["vocab"].read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:

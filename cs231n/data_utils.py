@@ -8,8 +8,28 @@ folder. So ``load_CIFAR10('cs231n/datasets/cifar-10-batches-py')``, the call of 
 official notebooks, works in an official assignment folder and anywhere else. A
 missing file raises :class:`~cs231n.paths.DatasetNotFoundError` naming the
 dataset, the folder searched and the ``cs231n data fetch`` command; a file that
-is there but damaged (truncated, wrong magic number, not a pickle) raises
-:class:`DatasetFormatError` naming the file and what was wrong.
+is there but cannot be read (permissions, a folder in its place, an I/O error) raises
+:class:`DatasetReadError` naming the file and the reason; a file that is read but damaged
+raises :class:`DatasetFormatError` naming the file and what was wrong.
+
+What the loaders check at load time (cheap; the checksums come from a cache, see
+:mod:`cs231n.data.integrity`):
+
+* every file is parsed whole: CIFAR-10 pickles must be a dict with ``data`` (a uint8
+  ``(N, 3072)`` array, N >= 1), ``labels`` (N integers in 0..9) and no bytes after the
+  pickle's end; idx files must have the magic number, the dimensions of their kind and
+  exactly the payload length the header gives, and a complete gzip stream;
+* a file that holds as many rows as a version the registry knows under its name (a CIFAR-10
+  batch of 10,000 rows, or 1,017 for the subset; MNIST files of 60,000, 10,000 or 17,435
+  rows; the 25 ImageNet images) must have one of that version's checksums (MNIST: of the
+  uncompressed bytes, so a re-gzipped official file loads): a flipped pixel or label is
+  caught. The checksums are computed on the first load of each version of a file (size and
+  mtime) and cached under ``cache_root()``; later loads look them up.
+
+What only ``cs231n data verify`` checks: files of other row counts against nothing (the
+loaders cannot know what your own files should hold), every file from its bytes without
+trusting the cache (a file changed with its size and mtime kept), and the files the loaders
+do not read (``batches.meta``, ``readme.html``).
 
 Loaders (format; default location under the data folder):
 
@@ -34,20 +54,32 @@ layers of assignment 2.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import pickle
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from cs231n.data.cifar10 import CIFAR10_DIR, split_cifar10
+from cs231n.data.integrity import (
+    DatasetReadError,
+    content_digests,
+    file_digests,
+    known_versions,
+    match_content,
+    match_file,
+    read_bytes,
+)
 from cs231n.data.registry import DatasetName
 from cs231n.data.tiny_imagenet import load_tiny_imagenet
 from cs231n.paths import DatasetNotFoundError, dataset_path, require
 
 __all__ = [
     "DatasetFormatError",
+    "DatasetReadError",
     "load_pickle",
     "load_CIFAR_batch",
     "load_CIFAR10",
@@ -65,6 +97,29 @@ __all__ = [
 
 class DatasetFormatError(ValueError):
     """A dataset file exists but is not in the expected format (truncated, corrupted...)."""
+
+
+def _check_version(path, rows: int, datasets, data: bytes, st, *, content: bool = False):
+    """Raise :class:`DatasetFormatError` when the file at ``path``, holding ``rows`` rows,
+    claims to be a registry version (:func:`cs231n.data.integrity.known_versions`) but
+    matches none of its checksums. ``content``: ``data`` are the uncompressed bytes of a
+    ``.gz`` (compare with the content checksums)."""
+    specs = known_versions(path, rows, datasets)
+    if not specs:
+        return
+    if content:
+        digests = content_digests(path, data, stat=st)
+        ok, sha, what = match_content(specs, digests), digests["content_sha256"], "uncompressed "
+    else:
+        digests = file_digests(path, data, stat=st)
+        ok, sha, what = match_file(specs, digests), digests["sha256"], ""
+    if not ok:
+        raise DatasetFormatError(
+            f"{path}: {rows} rows, as {' or '.join(s.path for s in specs)} of the registry, but "
+            f"the sha256 of its {what}bytes ({sha[:16]}...) matches no known version (official, "
+            "known-good or documented derived copy): the file is damaged or altered. "
+            "'cs231n data verify' checks every file; 'cs231n data fetch NAME' downloads it again"
+        )
 
 
 # --------------------------------------------------------------------------- pickles
@@ -128,25 +183,51 @@ def _get(d: dict, key: str, filename, required: bool = True):
 def _read_cifar_batch(filename) -> tuple[np.ndarray, np.ndarray]:
     """One CIFAR-10 batch as uint8 images ``(N, 32, 32, 3)`` and int64 labels ``(N,)``.
 
-    ``N`` is read from the file (10000 in the official batches, 1017 in the subset).
+    ``N`` is read from the file (10000 in the official batches, 1017 in the subset). Checks
+    the format (a dict with a uint8 ``(N, 3072)`` ``data`` and N integer ``labels`` in 0..9,
+    nothing after the pickle) and, for a batch of a registry version's size, its checksum
+    (:func:`_check_version`).
     """
+    raw, st = read_bytes(filename, "CIFAR-10 batch")
+    stream = io.BytesIO(raw)
     try:
-        with open(filename, "rb") as f:
-            datadict = load_pickle(f)
+        datadict = load_pickle(stream)
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError) as e:
         raise DatasetFormatError(
             f"{filename}: not a readable CIFAR-10 pickle (truncated or corrupted?): {e}"
         ) from e
+    extra = len(raw) - stream.tell()
+    if extra:
+        raise DatasetFormatError(
+            f"{filename}: {extra} bytes after the end of the pickle (trailing garbage: "
+            "a damaged or appended copy)"
+        )
     if not isinstance(datadict, dict):
         raise DatasetFormatError(f"{filename}: expected a dict, got {type(datadict).__name__}")
-    data = np.asarray(_get(datadict, "data", filename))
-    labels = np.asarray(_get(datadict, "labels", filename), dtype=np.int64)
+    data = _get(datadict, "data", filename)
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8:
+        got = f"dtype {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
+        raise DatasetFormatError(f"{filename}: 'data' must be a uint8 array, got {got}")
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
         raise DatasetFormatError(f"{filename}: 'data' has shape {data.shape}, expected (N, 3072)")
+    if data.shape[0] == 0:
+        raise DatasetFormatError(f"{filename}: 'data' holds no images")
+    labels = np.asarray(_get(datadict, "labels", filename))
+    if labels.dtype.kind not in "iu" or labels.ndim != 1:
+        raise DatasetFormatError(
+            f"{filename}: 'labels' must be a list of integers, got dtype {labels.dtype} "
+            f"shape {labels.shape}"
+        )
+    labels = labels.astype(np.int64)
     if labels.shape != (data.shape[0],):
         raise DatasetFormatError(f"{filename}: {labels.shape[0]} labels for {data.shape[0]} images")
-    if labels.size and (labels.min() < 0 or labels.max() > 9):
-        raise DatasetFormatError(f"{filename}: labels outside 0..9")
+    if labels.min() < 0 or labels.max() > 9:
+        raise DatasetFormatError(
+            f"{filename}: labels outside 0..9 (min {labels.min()}, max {labels.max()})"
+        )
+    _check_version(
+        filename, data.shape[0], (DatasetName.CIFAR10, DatasetName.CIFAR10_SUBSET), raw, st
+    )
     # Each row is 1024 red, 1024 green, 1024 blue values, each plane row-major 32x32.
     X = data.astype(np.uint8, copy=False).reshape(-1, 3, 32, 32)  # (N, 3, 32, 32)
     X = X.transpose(0, 2, 3, 1)  # (N, 32, 32, 3), channels last as in the official code
@@ -155,6 +236,9 @@ def _read_cifar_batch(filename) -> tuple[np.ndarray, np.ndarray]:
 
 def load_CIFAR_batch(filename) -> tuple[np.ndarray, np.ndarray]:
     """Load one CIFAR-10 batch file (official name and behaviour).
+
+    What is checked at load (format; the checksum of a batch of 10,000 or 1,017 rows) is
+    listed in the module docstring.
 
     Returns:
         X: ``(N, 32, 32, 3)`` float64 pixel values in ``[0, 255]``.
@@ -191,6 +275,12 @@ def load_CIFAR10(root=None, *, dtype=np.float64):
         Ytr: ``(N_train,)`` int64 labels.
         Xte: ``(N_test, 32, 32, 3)``.
         Yte: ``(N_test,)`` int64 labels.
+
+    Raises:
+        DatasetNotFoundError: a batch is missing. DatasetReadError: one cannot be read.
+        DatasetFormatError: one is damaged: its format, or for a batch of a registry
+            version's size (10,000 or 1,017 rows) its checksum (cached per file version; see
+            the module docstring for what only ``cs231n data verify`` checks).
     """
     Xtr, Ytr, Xte, Yte = _load_cifar10_uint8(root)
     return Xtr.astype(dtype), Ytr, Xte.astype(dtype), Yte
@@ -259,20 +349,28 @@ MNIST_FILES = {
 def read_idx(path, expect_ndim: int | None = None) -> np.ndarray:
     """Read an idx file (``.gz`` or raw); the shape comes from its header.
 
-    Raises :class:`DatasetFormatError` for a bad magic number, a truncated or
-    over-long payload, or a damaged gzip stream.
+    Only the format is checked here (:func:`load_mnist` also compares checksums).
+
+    Raises:
+        DatasetReadError: the file cannot be read (permissions, a folder in its place).
+        DatasetFormatError: a bad magic number, a truncated or over-long payload, or a
+            damaged gzip stream.
     """
-    path = Path(path)
-    try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                raw = f.read()
-        else:
-            raw = path.read_bytes()
-    except (EOFError, gzip.BadGzipFile, OSError) as e:
-        if isinstance(e, FileNotFoundError):
-            raise
-        raise DatasetFormatError(f"{path}: damaged gzip stream (truncated download?): {e}") from e
+    return _read_idx(Path(path), expect_ndim)[0]
+
+
+def _read_idx(path: Path, expect_ndim: int | None) -> tuple[np.ndarray, bytes, os.stat_result]:
+    """:func:`read_idx`, also returning the uncompressed bytes and the file's stat."""
+    data, st = read_bytes(path, "idx file")
+    if path.suffix == ".gz":
+        try:
+            raw = gzip.decompress(data)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+            raise DatasetFormatError(
+                f"{path}: damaged gzip stream (truncated download?): {e}"
+            ) from e
+    else:
+        raw = data
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise DatasetFormatError(f"{path}: bad idx magic number {raw[:4].hex() or '(empty)'}")
     ndim = raw[3]
@@ -294,7 +392,7 @@ def read_idx(path, expect_ndim: int | None = None) -> np.ndarray:
             f"{path}: {kind}: header says shape {shape} ({want} bytes), payload is {got} bytes"
         )
     data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
-    return data.astype(dtype.newbyteorder("="))  # native byte order, a writable copy
+    return data.astype(dtype.newbyteorder("=")), raw, st  # native byte order, a writable copy
 
 
 def _find_idx(folder: Path, stem: str, dataset: str) -> Path:
@@ -321,6 +419,15 @@ def load_mnist(split: str = "train", root=None) -> tuple[np.ndarray, np.ndarray]
         images: ``(N, 28, 28)`` uint8 (N = 60000 / 10000 for the official files,
             taken from the header).
         labels: ``(N,)`` int64 in ``0..9``.
+
+    Raises:
+        DatasetNotFoundError: a file is missing. DatasetReadError: one cannot be read.
+        DatasetFormatError: one is damaged. Checked at load: the idx header (magic number,
+            dimensions, payload length), the gzip stream, 28x28 images, as many labels as
+            images, labels in 0..9; for files of 60,000, 10,000 or 17,435 rows the checksum
+            of the uncompressed bytes against the registry's (cached per file version; a
+            re-gzipped official file loads). What only ``cs231n data verify`` checks: see
+            the module docstring.
     """
     if split not in MNIST_FILES:
         raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
@@ -339,14 +446,23 @@ def load_mnist(split: str = "train", root=None) -> tuple[np.ndarray, np.ndarray]
                 dataset=e.dataset,
             ) from None
         raise
-    images = read_idx(img_path, expect_ndim=3)
-    labels = read_idx(_find_idx(folder, lbl_stem, dataset), expect_ndim=1).astype(np.int64)
+    lbl_path = _find_idx(folder, lbl_stem, dataset)
+    images, img_raw, img_st = _read_idx(img_path, expect_ndim=3)
+    labels, lbl_raw, lbl_st = _read_idx(lbl_path, expect_ndim=1)
+    labels = labels.astype(np.int64)
     if images.shape[1:] != (28, 28):
         raise DatasetFormatError(
             f"{folder}/{img_stem}: images are {images.shape[1:]}, expected (28, 28)"
         )
     if len(images) != len(labels):
         raise DatasetFormatError(f"{folder}: {len(images)} {split} images but {len(labels)} labels")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise DatasetFormatError(
+            f"{lbl_path}: labels outside 0..9 (min {labels.min()}, max {labels.max()})"
+        )
+    family = (DatasetName.MNIST, DatasetName.MNIST_TRAIN_SUBSET)
+    _check_version(img_path, len(images), family, img_raw, img_st, content=True)
+    _check_version(lbl_path, len(labels), family, lbl_raw, lbl_st, content=True)
     return images.astype(np.uint8, copy=False), labels
 
 
@@ -367,9 +483,10 @@ def load_imagenet_val(num: int | None = None, *, path=None):
         class_names: dict class index -> human-readable name.
     """
     path = require(DatasetName.IMAGENET_VAL, path, default="imagenet_val_25.npz")
+    raw, st = read_bytes(path, "imagenet_val npz")
     try:
         # label_map is a pickled dict inside the npz, hence allow_pickle.
-        with np.load(path, allow_pickle=True) as f:
+        with np.load(io.BytesIO(raw), allow_pickle=True) as f:
             X, y, label_map = f["X"], f["y"], f["label_map"]
     except (
         ValueError,
@@ -385,6 +502,7 @@ def load_imagenet_val(num: int | None = None, *, path=None):
         raise DatasetFormatError(
             f"{path}: X {X.shape} and y {y.shape} are not (N, H, W, 3) and (N,)"
         )
+    _check_version(path, X.shape[0], (DatasetName.IMAGENET_VAL,), raw, st)
     if num is not None:
         X, y = X[:num], y[:num]
     return X, y.astype(np.int64), class_names

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cs231n.coco_utils import decode_captions, load_coco_data, sample_coco_minibatch
-from cs231n.data_utils import DatasetFormatError
+from cs231n.data_utils import DatasetFormatError, DatasetReadError
 from cs231n.paths import DatasetNotFoundError
 
 pytestmark = pytest.mark.a3
@@ -107,4 +107,15 @@ def test_corrupted_or_inconsistent_files_are_clear_errors(tmp_path, rng):
     make_coco(tmp_path / "coco", rng)
     (tmp_path / "coco" / "train2014_urls.txt").write_text("http://only/one\n")
     with pytest.raises(DatasetFormatError, match="1 train urls for 6 feature rows"):
+        load_coco_data(tmp_path / "coco")
+
+
+@pytest.mark.parametrize("name", ["coco2014_captions.h5", "coco2014_vocab.json"])
+def test_a_file_that_cannot_be_read_is_not_called_damaged(tmp_path, rng, name):
+    # A folder in the file's place (chmod 000 would not stop root, who may run the tests).
+    make_coco(tmp_path / "coco", rng)
+    p = tmp_path / "coco" / name
+    p.unlink()
+    p.mkdir()
+    with pytest.raises(DatasetReadError, match=rf"{name}: cannot read the .*: Is a directory"):
         load_coco_data(tmp_path / "coco")

@@ -80,7 +80,7 @@ def test_registry_is_consistent():
         assert len(set(paths)) == len(paths), f"{name}: duplicate paths"
         for f in d.files:
             assert f.md5 is None or (len(f.md5) == 32 and hexes.match(f.md5)), f.path
-            for h in [f.sha256, f.known_sha256, *f.variants]:
+            for h in [f.sha256, f.known_sha256, *f.variants, *f.content_variants]:
                 assert h is None or (len(h) == 64 and hexes.match(h)), f.path
             if f.has_official:
                 assert f.known_sha256 is None, f"{f.path}: official and known checksums both set"

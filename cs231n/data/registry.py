@@ -8,6 +8,8 @@ act on the registry:
 * :mod:`cs231n.data.checksums`: which files are present and whether they are the official
   ones (:func:`~cs231n.data.checksums.file_status`, :func:`~cs231n.data.checksums.check`);
 * :mod:`cs231n.data.download`: :func:`~cs231n.data.download.fetch` through pooch;
+* :mod:`cs231n.data.integrity`: what the loaders compare at load time (the versions of a
+  file, by name and row count, and a cache of checksums);
 * :mod:`cs231n.tooling.data_commands`: ``cs231n data list|fetch|verify``.
 
 Checksums come in three kinds: ``md5``/``sha256``/``sha256_prefix`` are official (CIFAR-10 and
@@ -67,6 +69,13 @@ class FileSpec:
         size: expected size in bytes, when known (informational).
         optional: only some options need it (``check`` ignores it).
         member: its file name inside the downloaded archive, if different.
+        content_variants: for a ``.gz`` file, sha256 of the uncompressed bytes of documented
+            derived versions -> description (a derived copy re-gzipped with other settings is
+            still recognised).
+        rows: how many examples (images, labels) this version of the file holds. The loaders
+            compare the checksum of a file that holds this many rows (see
+            :mod:`cs231n.data.integrity`); files of other row counts, such as the tests' tiny files
+            in the official format, are checked for their format only.
     """
 
     path: str
@@ -79,6 +88,8 @@ class FileSpec:
     size: int | None = None
     optional: bool = False
     member: str | None = None
+    content_variants: Mapping[str, str] = field(default_factory=dict)
+    rows: int | None = None
 
     @property
     def has_official(self) -> bool:
@@ -149,10 +160,15 @@ _CIFAR_SUBSET = {  # sha256 of the first-1017-rows subset
 _CIFAR_README_HTML = "4d1c3fb199d6a183ae03f5162b469d7bc04edf2fad9547bd5f224271d52f98e5"
 
 
-def _cifar_files(folder: str, variants: dict[str, str], note: str) -> tuple[FileSpec, ...]:
+def _cifar_files(
+    folder: str, variants: dict[str, str], note: str, rows: int
+) -> tuple[FileSpec, ...]:
     specs = [
         FileSpec(
-            f"{folder}/{name}", md5=md5, variants={variants[name]: note} if name in variants else {}
+            f"{folder}/{name}",
+            md5=md5,
+            variants={variants[name]: note} if name in variants else {},
+            rows=None if name == "batches.meta" else rows,
         )
         for name, md5 in _CIFAR_MD5.items()
     ]
@@ -172,6 +188,7 @@ _MNIST_CONTENT_MD5 = {  # official md5 of the uncompressed idx files (yann.lecun
     "t10k-images-idx3-ubyte.gz": "2646ac647ad5339dbf082846283269ea",
     "t10k-labels-idx1-ubyte.gz": "27ae3e4e09519cfbb04c329615203637",
 }
+_MNIST_ROWS = {"train": 60_000, "t10k": 10_000}
 _MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 
 
@@ -233,6 +250,11 @@ _MNIST_SUBSET = (  # sha256 of the derived subset files (images, labels)
     "903aff422aa6198cfd9eb2ccea2d7eda8b975b4c6edda4ca4c63f7da374a0c56",
     "1727d547a8ee91a4b0c88d5e2db0ae888f116bdc169a856e5e8fd3b28861255c",
 )
+_MNIST_SUBSET_CONTENT = (  # sha256 of their uncompressed idx bytes (see that folder's README.md)
+    "75202e7d94c1a8c2bec6f81c204a11ca9f657cd51945c590d7125182918ffbf8",
+    "9323b442b7febff259484a5cfe7349adefd7ea3743a1c22fc4b7497a022f13fa",
+)
+_MNIST_SUBSET_ROWS = 17_435
 _MNIST_SUBSET_NOTE = "derived subset: the first 17,435 rows of "
 # The md5 of tiny-imagenet-200.zip (248,100,043 bytes) is not published by the course; this
 # one is the md5 independent TinyImageNet loaders check the download against.
@@ -249,7 +271,12 @@ def _build_registry() -> dict[str, DatasetSpec]:
     cifar = "cifar-10-batches-py"
     msub = "mnist-train-subset"
     mnist_files = tuple(
-        FileSpec(f"mnist/{n}", md5=m, content_md5=_MNIST_CONTENT_MD5[n])
+        FileSpec(
+            f"mnist/{n}",
+            md5=m,
+            content_md5=_MNIST_CONTENT_MD5[n],
+            rows=_MNIST_ROWS[n.split("-")[0]],
+        )
         for n, m in _MNIST_MD5.items()
     )
     coco = tuple(
@@ -265,7 +292,7 @@ def _build_registry() -> dict[str, DatasetSpec]:
     datasets = [
         DatasetSpec(
             N.CIFAR10, "CIFAR-10, python pickles (assignments 1-2)",
-            _cifar_files(cifar, _CIFAR_RECONSTRUCTION, _RECON_NOTE),
+            _cifar_files(cifar, _CIFAR_RECONSTRUCTION, _RECON_NOTE, rows=10_000),
             (Source("http://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
                     tuple(f"{cifar}/{n}" for n in [*_CIFAR_MD5, "readme.html"]),
                     "md5:c58f30108f718f92721af3b95e74349a", "tar"),),
@@ -273,7 +300,7 @@ def _build_registry() -> dict[str, DatasetSpec]:
         ),
         DatasetSpec(
             N.CIFAR10_SUBSET, "CIFAR-10, first 1017 exact images of each batch (derived)",
-            _cifar_files(f"{cifar}-subset", _CIFAR_SUBSET, _SUBSET_NOTE),
+            _cifar_files(f"{cifar}-subset", _CIFAR_SUBSET, _SUBSET_NOTE, rows=1017),
             folder=f"{cifar}-subset",
             derived="built from truncated public copies of the official batches; see its README.md",
         ),
@@ -285,15 +312,16 @@ def _build_registry() -> dict[str, DatasetSpec]:
         ),
         DatasetSpec(
             N.MNIST_TRAIN_SUBSET, "MNIST, first 17,435 training images and labels (derived)",
-            tuple(FileSpec(f"{msub}/{n}", md5=_MNIST_MD5[n], variants={h: _MNIST_SUBSET_NOTE + n})
-                  for n, h in zip(_MNIST_FILES[:2], _MNIST_SUBSET)),
+            tuple(FileSpec(f"{msub}/{n}", md5=_MNIST_MD5[n], variants={h: _MNIST_SUBSET_NOTE + n},
+                           content_variants={c: _MNIST_SUBSET_NOTE + n}, rows=_MNIST_SUBSET_ROWS)
+                  for n, h, c in zip(_MNIST_FILES[:2], _MNIST_SUBSET, _MNIST_SUBSET_CONTENT)),
             folder=msub,
             derived="built from a truncated public copy of the official training images; "
             "see its README.md",
         ),
         DatasetSpec(
             N.IMAGENET_VAL, "25 ImageNet validation images (assignment 3)",
-            (FileSpec("imagenet_val_25.npz", size=3940548,
+            (FileSpec("imagenet_val_25.npz", size=3940548, rows=25,
                       known_sha256="35141609d22457c791e8fbe10c2d3b09ed0d6a04b669173e9fbebb0b4915cd3c"),),
             (Source("http://cs231n.stanford.edu/imagenet_val_25.npz", ("imagenet_val_25.npz",),
                     "sha256:35141609d22457c791e8fbe10c2d3b09ed0d6a04b669173e9fbebb0b4915cd3c"),),

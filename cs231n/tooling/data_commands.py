@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cs231n.data.checksums import file_status, is_bad
+from cs231n.data.checksums import file_status, is_bad, presence
 from cs231n.data.download import fetch
 from cs231n.data.registry import REGISTRY, DatasetName, lookup
-from cs231n.paths import data_root, data_source
+from cs231n.paths import DATA_ENV, data_root, data_source
 
 __all__ = ["cli_list", "cli_fetch", "cli_verify", "cli_build", "Buildable", "BUILDABLE", "ALIASES"]
 
@@ -103,20 +103,34 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _header() -> None:
-    print(f"data folder: {data_root()} (from {data_source()})")
+def _header() -> str | None:
+    """Print the data folder; return why it cannot be used (``None`` when it can)."""
+    root = data_root()
+    problem = None
+    if not root.exists():
+        problem = "does not exist"
+    elif not root.is_dir():
+        problem = "is not a folder"
+    print(f"data folder: {root} (from {data_source()})" + (f": {problem}" if problem else ""))
+    return problem
 
 
 def cli_list() -> int:
-    """Print every dataset with its description and whether it is present; exit code 0."""
+    """Print every dataset with its description and whether it is present (``present``,
+    ``missing``, ``partial k/n``, or ``unreadable k/n`` when files are there but cannot be
+    read); exit code 0."""
     _header()
     root = data_root()
     rows = []
     for d in REGISTRY.values():
         needed = [f for f in d.files if not f.optional]
-        have = sum((root / f.path).is_file() for f in needed)
+        found = [presence(root / f.path) for f in needed]
+        have = sum(p is None for p in found)
+        unreadable = sum(p not in (None, "missing") for p in found)
         state = (
-            "present"
+            f"unreadable {unreadable}/{len(needed)}"
+            if unreadable
+            else "present"
             if have == len(needed)
             else "missing"
             if have == 0
@@ -170,11 +184,17 @@ def cli_verify(names: list[str] | None = None) -> int:
     """Recompute the checksums of what is present and print one line per file.
 
     With no ``names``, every dataset of which at least one file is present is
-    verified; the wholly absent ones are only listed (and do not change the exit code).
+    verified; the wholly absent ones are only listed (and do not change the exit code),
+    unless no dataset at all is there.
+
+    Every checksum is recomputed from the file's bytes (the loaders' cache is refreshed,
+    never trusted: see :mod:`cs231n.data.integrity`).
 
     Exit code: 0 when every required file is present and is official, a known
     copy, or a documented derived copy (reported as ``differs`` with its reason);
-    1 when a required file is missing; 2 when a file matches no checksum we know
+    1 when a required file is missing, when the data folder does not exist, or when
+    no dataset is present in it (the message names what is missing); 2 when a file
+    cannot be read (``unreadable``, with the reason) or matches no checksum we know
     (corrupted or unexpected; this wins over 1); also 2 for an unknown name.
     """
     names = _resolve(names)
@@ -183,10 +203,28 @@ def cli_verify(names: list[str] | None = None) -> int:
     except KeyError as e:
         _err(f"error: {e.args[0]}")
         return 2
-    _header()
+    problem = _header()
     root = data_root()
+    if problem:
+        _err(
+            f"error: the data folder {root} {problem}: nothing to verify; missing: "
+            f"{', '.join(d.name for d in datasets)} (set ${DATA_ENV} to the folder, or fetch "
+            "with: cs231n data fetch NAME)"
+        )
+        print(f"exit code 1: {_VERIFY_CODES[1]}")
+        return 1
     if not names:  # all datasets that are at least partly here
-        absent = [d.name for d in datasets if not any((root / f.path).is_file() for f in d.files)]
+        absent = [
+            d.name for d in datasets if all(presence(root / f.path) == "missing" for f in d.files)
+        ]
+        if len(absent) == len(datasets):
+            _err(
+                f"error: no dataset is present in the data folder {root}; missing: "
+                + "; ".join(f"{d.name} ({_files(d)})" for d in datasets)
+                + ". Fetch with: cs231n data fetch NAME"
+            )
+            print(f"exit code 1: {_VERIFY_CODES[1]}")
+            return 1
         datasets = [d for d in datasets if d.name not in absent]
         if absent:
             print(f"not present (not verified): {', '.join(absent)}")
@@ -200,27 +238,38 @@ def cli_verify(names: list[str] | None = None) -> int:
             print(f"  {status:<10}  {spec.path}" + (f"  ({detail})" if detail else ""))
             if status == "missing" and not spec.optional:
                 code = max(code, 1)
-            if is_bad(spec, status):
+            if is_bad(spec, status, root):
                 code = 2
         if d.folder and (root / d.folder).is_dir():
             known = {f.path for f in d.files}
-            for p in sorted((root / d.folder).iterdir()):
+            try:
+                inside = sorted((root / d.folder).iterdir())
+            except OSError as e:
+                print(f"  {'unreadable':<10}  {d.folder}/  (cannot list: {e.strerror or e})")
+                inside, code = [], 2
+            for p in inside:
                 rel = f"{d.folder}/{p.name}"
-                if p.is_file() and rel not in known:
+                if rel not in known and presence(p) is None:
                     print(f"  {'extra':<10}  {rel}  (not in the registry)")
     print("summary: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     print(
         "(official: matches the published checksum; known copy: no checksum is published, "
-        "matches a known-good copy; differs: not the official file)"
+        "matches a known-good copy; differs: not the official file; unreadable: there but "
+        "cannot be read)"
     )
     print(f"exit code {code}: " + _VERIFY_CODES[code])
     return code
 
 
+def _files(d) -> str:
+    n = sum(not f.optional for f in d.files)
+    return f"{n} required file{'s' if n != 1 else ''}"
+
+
 _VERIFY_CODES = {
     0: "every required file is present and official, a known copy or a documented derived copy",
     1: "some required files are missing",
-    2: "some files match no known checksum (corrupted or unexpected)",
+    2: "some files cannot be read or match no known checksum (corrupted or unexpected)",
 }
 
 
