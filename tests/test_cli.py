@@ -2,6 +2,7 @@
 :mod:`cs231n.tooling.report`. Nothing here starts a kernel: see test_notebooks.py."""
 
 import json
+import re
 import subprocess
 import sys
 import types
@@ -359,3 +360,66 @@ def test_results_write_readme_reports_missing_markers(tmp_path, capsys):
     readme.write_text(README.format(start=README_START, end=README_END))
     assert cli.main(argv) == 0
     assert "| knn | acc | 0.29 |" in readme.read_text()
+
+
+# ----------------------------------------------------------------------------- failed runs
+
+
+def _valid_notebook(path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nbformat.write(new_notebook(cells=[new_code_cell("print(1)")]), path)
+    return path
+
+
+@pytest.fixture
+def temp_folder(tmp_path, monkeypatch):
+    """Where tempfile.mkdtemp puts the runner's folders during the test."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(folder))
+    return folder
+
+
+# A kernel that does not exist makes a run fail at its start, without starting any kernel.
+NO_KERNEL = "no-such-kernel-for-tests"
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_a_failed_run_leaves_nothing_in_the_temp_folder(tmp_path, temp_folder, quick):
+    nb = _valid_notebook(tmp_path / "nb.ipynb")
+    before = nb.read_bytes()
+    run = run_notebook(nb, quick=quick, kernel_name=NO_KERNEL, progress=False)
+    assert not run.ok and run.written is None
+    assert "partially executed copy not kept; --keep-failed keeps it" in run.error
+    assert list(temp_folder.iterdir()) == [], "a failed run left a copy behind"
+    assert nb.read_bytes() == before
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_keep_failed_keeps_the_copy_and_says_where(tmp_path, temp_folder, quick):
+    nb = _valid_notebook(tmp_path / "nb.ipynb")
+    run = run_notebook(nb, quick=quick, kernel_name=NO_KERNEL, progress=False, keep_failed=True)
+    assert not run.ok and run.written is not None and run.written.is_file()
+    assert temp_folder in run.written.parents
+    assert f"(partially executed copy kept: {run.written})" in run.error
+
+
+def test_cli_run_removes_its_quick_folder_when_every_notebook_failed(tmp_path, temp_folder, capsys):
+    nb = _valid_notebook(tmp_path / "nb.ipynb")
+    args = ["run", str(nb), "--quick", "--kernel", NO_KERNEL, "--no-progress"]
+    assert cli.main(args) == 1
+    out = capsys.readouterr().out
+    assert list(temp_folder.iterdir()) == []
+    assert re.search(r"every notebook failed: removed \S+cs231n-quick-\S+ \(--keep-failed", out)
+    assert cli.main([*args, "--keep-failed"]) == 1
+    out, err = capsys.readouterr()
+    (kept,) = temp_folder.iterdir()
+    assert (kept / "nb.ipynb").is_file() and f"kept: {kept / 'nb.ipynb'}" in err
+    # a folder the user chose is never removed, and gets no failed copy
+    out_dir = tmp_path / "mine"
+    out_dir.mkdir()
+    (out_dir / "notes.txt").write_text("mine")
+    assert cli.main([*args[:-1], "--output-dir", str(out_dir), "--no-progress"]) == 1
+    assert sorted(p.name for p in out_dir.iterdir()) == ["notes.txt"]

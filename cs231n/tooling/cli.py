@@ -117,10 +117,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             kernel_name=args.kernel,
             progress=not args.no_progress,
+            keep_failed=args.keep_failed,
         )
     except ValueError as exc:  # e.g. an --output-dir that would overwrite a notebook
         _error(str(exc))
         return 2
+    if (
+        quick
+        and not args.output_dir
+        and runner.discard_failed_output(output_dir, runs, keep_failed=args.keep_failed)
+    ):
+        print(f"every notebook failed: removed {output_dir} (--keep-failed keeps it)")
     print("\nSummary (wall times include kernel start; they depend on the machine's load):")
     print(runner.summary(runs))
     status = 0 if all(r.ok for r in runs) else 1
@@ -323,6 +330,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--no-readme", action="store_true", help="do not refresh the README results table"
+    )
+    run.add_argument(
+        "--keep-failed",
+        action="store_true",
+        help="keep the partially executed copy of a failed notebook (its path is printed); "
+        "by default nothing of a failed run stays in the temporary folder",
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("--list", action="store_true", help="only list the notebooks that would run")

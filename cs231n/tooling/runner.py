@@ -13,6 +13,11 @@ This is the engine behind ``cs231n run`` (see :mod:`cs231n.tooling.cli`), and wh
 
 In both modes the kernel's working directory is the notebook's own folder. The numbers the
 notebooks record are tabulated by :mod:`cs231n.tooling.report`.
+
+A failed run leaves nothing behind in the temporary folder unless asked: its partially
+executed copy is written only with ``keep_failed`` (``cs231n run --keep-failed``), and the
+message says where; a temporary folder the runner created for a quick run that produced
+nothing (every notebook failed) is removed (:func:`discard_failed_output`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -187,6 +193,7 @@ def run_notebook(
     timeout: float | None = None,
     kernel_name: str = "python3",
     progress: bool = True,
+    keep_failed: bool = False,
 ) -> NotebookRun:
     """Execute one notebook headless with nbclient and report what happened.
 
@@ -201,6 +208,10 @@ def run_notebook(
         timeout: seconds allowed per cell (None: no limit).
         kernel_name: Jupyter kernel to start.
         progress: show a tqdm bar (code cells executed / total).
+        keep_failed: when the notebook fails, write its partially executed copy (quick
+            runs: in the output folder; full runs: in a new ``cs231n-failed-*`` temporary
+            folder) and say where in ``error``. Without it nothing is written, and a
+            temporary folder this call created for a quick run is removed.
 
     Returns:
         A :class:`NotebookRun`. Errors inside the notebook do not raise: they
@@ -214,7 +225,9 @@ def run_notebook(
     if not notebook.is_file():
         raise FileNotFoundError(f"run_notebook: notebook {str(notebook)!r} does not exist")
 
+    own_scratch = False
     if quick:
+        own_scratch = output_dir is None
         scratch = (
             Path(output_dir)
             if output_dir is not None
@@ -230,10 +243,16 @@ def run_notebook(
     else:
         results_dir = Path(results_dir) if results_dir is not None else None
         target = notebook
+
+    def discard() -> None:  # nothing of a failed run stays in a folder we created
+        if own_scratch and not keep_failed:
+            shutil.rmtree(scratch, ignore_errors=True)
+
     try:
         nb = nbformat.read(notebook, as_version=4)
     except Exception as exc:  # not JSON, not a notebook: a failure of this notebook only
         error = f"{display_path(notebook)}: cannot read the notebook: {type(exc).__name__}: {exc}"
+        discard()
         return NotebookRun(notebook=notebook, ok=False, seconds=0.0, quick=quick, error=error)
 
     n_code = sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip())
@@ -283,6 +302,10 @@ def run_notebook(
 
     run.cell_index = current["index"]
     run.error = _failure_message(notebook, run.cell_index, nb, error)
+    if not keep_failed:
+        discard()
+        run.error += "\n(partially executed copy not kept; --keep-failed keeps it)"
+        return run
     if quick:
         keep = target
     else:
@@ -291,7 +314,7 @@ def run_notebook(
         keep = Path(tempfile.mkdtemp(prefix="cs231n-failed-")) / notebook.name
     atomic_write_text(keep, text)
     run.written = keep
-    run.error += f"\n(partially executed copy: {keep})"
+    run.error += f"\n(partially executed copy kept: {keep})"
     return run
 
 
@@ -305,18 +328,33 @@ def run_notebooks(
     """:func:`run_notebook` on each notebook in turn; a failure does not stop the others.
 
     Quick runs share one temporary folder (``kwargs["output_dir"]``, created if
-    absent) for their executed copies and records. ``on_done`` is called after
-    each notebook (the CLI prints progress with it).
+    absent, and removed again by :func:`discard_failed_output` when every notebook
+    failed and ``kwargs["keep_failed"]`` is not set) for their executed copies and
+    records. ``on_done`` is called after each notebook (the CLI prints progress with it).
     """
+    created = None
     if quick and kwargs.get("output_dir") is None:
-        kwargs["output_dir"] = Path(tempfile.mkdtemp(prefix="cs231n-quick-"))
+        created = kwargs["output_dir"] = Path(tempfile.mkdtemp(prefix="cs231n-quick-"))
     runs = []
     for nb in notebooks:
         run = run_notebook(nb, quick=quick, **kwargs)
         runs.append(run)
         if on_done is not None:
             on_done(run)
+    if created is not None:
+        discard_failed_output(created, runs, keep_failed=kwargs.get("keep_failed", False))
     return runs
+
+
+def discard_failed_output(output_dir: Path, runs: Sequence[NotebookRun], *, keep_failed: bool):
+    """Remove ``output_dir``, a temporary folder created for a quick run, when no notebook
+    of ``runs`` succeeded (it holds nothing but the failed kernels' partial records) and
+    ``keep_failed`` is not set. Returns True when it was removed. Never call it on a folder
+    the user chose."""
+    if keep_failed or any(r.ok for r in runs):
+        return False
+    shutil.rmtree(output_dir, ignore_errors=True)
+    return True
 
 
 def summary(runs: Sequence[NotebookRun]) -> str:
