@@ -475,3 +475,14 @@ def test_captioning_rnn_checks_its_arguments_and_takes_lists():
     loss, grads = model.loss(features, captions)
     assert model.loss(features.tolist(), captions.tolist())[0] == loss
     np.testing.assert_array_equal(model.sample(features.tolist()), model.sample(features))
+
+
+def test_batchnorm_models_score_in_test_mode_before_any_training_step():
+    """The running statistics are in bn_params from the start (zeros, batchnorm's official
+    defaults), so a test-mode pass needs no train-mode pass first."""
+    rng = np.random.default_rng(6)
+    fc = FullyConnectedNet([4], input_dim=6, num_classes=3, normalization="batchnorm")
+    assert fc.loss(rng.standard_normal((2, 6))).shape == (2, 3)
+    assert all(p["running_mean"].shape == p["running_var"].shape == (4,) for p in fc.bn_params)
+    conv = ConvNet((2, 4, 4), (3,), 3, seed=0)
+    assert conv.loss(rng.standard_normal((2, 2, 4, 4))).shape == (2, 3)

@@ -203,7 +203,8 @@ class FullyConnectedNet:
         dims = [D, H_1, ..., H_{L-1}, C]; with normalization also ``gamma{l}``
         and ``beta{l}`` (H_l,) for l = 1..L-1 (ones and zeros at start).
     bn_params : list of dict
-        One per hidden layer with normalization (running statistics live here).
+        One per hidden layer with normalization; with batchnorm ``running_mean`` and
+        ``running_var`` (H_l,) live here (zeros at start, the official defaults).
     dropout_param : dict
         ``{'mode', 'p'[, 'seed']}`` shared by the dropout layers.
     """
@@ -269,7 +270,16 @@ class FullyConnectedNet:
                 self.dropout_param["seed"] = seed
         self.bn_params: list[dict] = []
         if normalization == "batchnorm":
-            self.bn_params = [{"mode": "train"} for _ in range(self.num_layers - 1)]
+            # The running statistics start as the zeros batchnorm_forward's official defaults
+            # are, so a test-mode pass before any training step finds them (same numbers).
+            self.bn_params = [
+                {
+                    "mode": "train",
+                    "running_mean": np.zeros(h, dtype=dtype),
+                    "running_var": np.zeros(h, dtype=dtype),
+                }
+                for h in hidden_dims
+            ]
         elif normalization == "layernorm":
             self.bn_params = [{} for _ in range(self.num_layers - 1)]
 

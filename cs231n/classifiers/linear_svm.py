@@ -105,7 +105,8 @@ def svm_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float)
     correct = scores[rows, y][:, None]  # (N, 1)
     margins = np.maximum(0.0, scores - correct + 1.0)  # (N, C)
     margins[rows, y] = 0.0  # the correct class does not count
-    loss = check_linear_loss(fn, margins.sum() / N + reg * np.sum(W * W), W, X)
+    loss = margins.sum() / N + reg * np.sum(W * W)
+    check_linear_loss(fn, loss, W, X)
 
     B = (margins > 0).astype(X.dtype)  # (N, C): which margins are active
     B[rows, y] = -B.sum(axis=1)  # each active margin pulls the correct class down once

@@ -72,7 +72,8 @@ def softmax_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: fl
     shifted = scores - scores.max(axis=1, keepdims=True)  # (N, C), every row max is 0
     log_norm = np.log(np.exp(shifted).sum(axis=1))  # (N,) log sum_j exp(shifted)
     log_probs = shifted - log_norm[:, None]  # (N, C)
-    loss = check_linear_loss(fn, -log_probs[rows, y].sum() / N + reg * np.sum(W * W), W, X)
+    loss = -log_probs[rows, y].sum() / N + reg * np.sum(W * W)
+    check_linear_loss(fn, loss, W, X)
 
     dscores = np.exp(log_probs)  # (N, C) probabilities P
     dscores[rows, y] -= 1.0  # P - Y (Y one-hot)

@@ -185,7 +185,15 @@ class ConvNet:
                 self.params[f"W{l}"] = init((f, c_in, 3, 3), 9 * c_in, 2.0)
                 self.params[f"gamma{l}"] = np.ones(f, dtype=dtype)
                 self.params[f"beta{l}"] = np.zeros(f, dtype=dtype)
-                self.bn_params.append({"mode": "train", "momentum": bn_momentum})
+                # zero running statistics: batchnorm's official defaults, there from the start
+                self.bn_params.append(
+                    {
+                        "mode": "train",
+                        "momentum": bn_momentum,
+                        "running_mean": np.zeros(f, dtype=dtype),
+                        "running_var": np.zeros(f, dtype=dtype),
+                    }
+                )
                 c_in = f
         self.num_conv = l
         D = c_in if head == "gap" else c_in * (H // factor) * (W // factor)
