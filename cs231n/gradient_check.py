@@ -11,6 +11,17 @@ from collections.abc import Callable
 
 import numpy as np
 
+from cs231n.validation import check_like, check_number
+
+
+def _check_x(fn: str, x, h) -> None:
+    """x a float ndarray (perturbed in place: a list or an int array cannot take x + h) and
+    h a finite step > 0."""
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        what = f"dtype {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__
+        raise TypeError(f"{fn}: x must be a float ndarray (perturbed in place), got {what}")
+    check_number(fn, "h", h, low=0, low_open=True)
+
 
 def rel_error(x, y) -> float:
     """The course's relative error ``max |x - y| / max(1e-8, |x| + |y|)``, elementwise.
@@ -35,11 +46,15 @@ def eval_numerical_gradient(
         f: function of one array returning a scalar.
         x: array of any shape; modified temporarily.
         verbose: print each index and its gradient.
-        h: step size.
+        h: step size, > 0.
 
     Returns:
         grad: array of the shape of ``x``.
+
+    Raises:
+        TypeError/ValueError: x not a float ndarray, h not a finite number > 0.
     """
+    _check_x("eval_numerical_gradient", x, h)
     grad = np.zeros_like(x, dtype=np.float64)
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:
@@ -66,11 +81,18 @@ def eval_numerical_gradient_array(
         f: function of one array returning an array of the shape of ``df``.
         x: input array; modified temporarily.
         df: upstream gradient, the shape of ``f(x)``.
-        h: step size.
+        h: step size, > 0.
 
     Returns:
         grad: array of the shape of ``x``.
+
+    Raises:
+        TypeError/ValueError: x not a float ndarray, h not a finite number > 0, df not a
+            numeric array.
     """
+    _check_x("eval_numerical_gradient_array", x, h)
+    if df is None or np.asarray(df).dtype.kind not in "biuf":
+        raise TypeError(f"eval_numerical_gradient_array: df must be a numeric array, got {df!r}")
     grad = np.zeros_like(x, dtype=np.float64)
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:
@@ -96,11 +118,12 @@ def eval_numerical_gradient_blobs(f: Callable, inputs: tuple, output, h: float =
         f: function of ``(*inputs, output)``.
         inputs: tuple of input blobs.
         output: output blob.
-        h: step size.
+        h: step size, > 0.
 
     Returns:
         list with one gradient array per input blob, of the shape of its ``vals``.
     """
+    check_number("eval_numerical_gradient_blobs", "h", h, low=0, low_open=True)
     numeric_diffs = []
     for blob in inputs:
         diff = np.zeros_like(blob.diffs, dtype=np.float64)
@@ -142,17 +165,21 @@ def grad_check_sparse(
         f: scalar function of ``x``.
         x: array; modified temporarily.
         analytic_grad: the gradient to check, the shape of ``x``.
-        num_checks: number of random entries.
-        h: step size.
+        num_checks: number of random entries, an integer >= 0.
+        h: step size, > 0.
         verbose: print each comparison, as the course notebooks do.
 
     Returns:
         the relative error at each checked entry.
+
+    Raises:
+        TypeError/ValueError: x not a float ndarray, analytic_grad not of x's shape, h or
+            num_checks out of range.
     """
-    if analytic_grad.shape != x.shape:
-        raise ValueError(
-            f"grad_check_sparse: analytic_grad shape {analytic_grad.shape} != x shape {x.shape}"
-        )
+    fn = "grad_check_sparse"
+    _check_x(fn, x, h)
+    analytic_grad = check_like(fn, "analytic_grad", analytic_grad, x.shape, of="x")
+    num_checks = check_number(fn, "num_checks", num_checks, low=0, integer=True)
     errors = []
     for _ in range(num_checks):
         # The global np.random state, so that np.random.seed makes the check repeatable.

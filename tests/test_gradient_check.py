@@ -59,7 +59,7 @@ def test_grad_check_sparse_separates_right_from_wrong(rng, capsys):
     assert "relative error" in capsys.readouterr().out
     bad = grad_check_sparse(f, x, 1.1 * np.cos(x), num_checks=5, verbose=False)
     assert min(bad) > 1e-2
-    with pytest.raises(ValueError, match="analytic_grad shape"):
+    with pytest.raises(ValueError, match=r"analytic_grad must have the shape of x"):
         grad_check_sparse(f, x, np.cos(x).T)
 
 

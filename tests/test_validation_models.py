@@ -486,3 +486,42 @@ def test_batchnorm_models_score_in_test_mode_before_any_training_step():
     assert all(p["running_mean"].shape == p["running_var"].shape == (4,) for p in fc.bn_params)
     conv = ConvNet((2, 4, 4), (3,), 3, seed=0)
     assert conv.loss(rng.standard_normal((2, 2, 4, 4))).shape == (2, 3)
+
+
+# ---------------------------------------------------------------- gradient checks
+from cs231n import gradient_check as gc  # noqa: E402
+
+
+@pytest.mark.parametrize("h", [0, -1e-5, np.nan, None])
+def test_gradient_checks_need_a_positive_step(h):
+    x = np.ones(3)
+    _raises(lambda: gc.eval_numerical_gradient(np.sum, x, h=h), "eval_numerical_gradient", "h")
+    _raises(
+        lambda: gc.eval_numerical_gradient_array(np.sin, x, np.ones(3), h=h),
+        "eval_numerical_gradient_array",
+        "h",
+    )
+    _raises(lambda: gc.grad_check_sparse(np.sum, x, x, h=h), "grad_check_sparse", "h")
+    _raises(
+        lambda: gc.eval_numerical_gradient_blobs(None, (), None, h=h),
+        "eval_numerical_gradient_blobs",
+        "h",
+    )
+
+
+def test_gradient_checks_need_a_float_array_to_perturb_and_matching_gradients():
+    for x in ([1.0, 2.0], np.arange(3)):  # a list is not perturbed in place; ints round h away
+        _raises(lambda x=x: gc.eval_numerical_gradient(np.sum, x), "eval_numerical_gradient", "x")
+    x = np.ones((2, 3))
+    _raises(
+        lambda: gc.grad_check_sparse(np.sum, x, np.ones(3)), "grad_check_sparse", "analytic_grad"
+    )
+    _raises(
+        lambda: gc.grad_check_sparse(np.sum, x, x, num_checks=-1), "grad_check_sparse", "num_checks"
+    )
+    _raises(
+        lambda: gc.eval_numerical_gradient_array(np.sin, x, None),
+        "eval_numerical_gradient_array",
+        "df",
+        TypeError,
+    )
