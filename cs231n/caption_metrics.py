@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
+
+from cs231n.validation import check_array, check_finite, check_number
 
 __all__ = [
     "corpus_bleu",
@@ -52,11 +54,20 @@ def _token_list(fn: str, name: str, seq) -> tuple:
     """``seq`` as a tuple of tokens; a str (a sentence not split into tokens) is an error."""
     if isinstance(seq, str | bytes) or not isinstance(seq, Sequence | np.ndarray):
         raise ValueError(f"{fn}: {name} must be a list of tokens, got {type(seq).__name__}")
-    return tuple(seq.tolist() if isinstance(seq, np.ndarray) else seq)
+    seq = tuple(seq.tolist() if isinstance(seq, np.ndarray) else seq)
+    for i, t in enumerate(seq):  # n-grams are counted in dicts: every token must hash
+        if not isinstance(t, Hashable):
+            raise TypeError(
+                f"{fn}: {name}[{i}] must be a token (a word or an index), got {type(t).__name__}"
+            )
+    return seq
 
 
 def _check_corpus(fn: str, references, hypotheses) -> tuple[list, list]:
     """Check a corpus; return (references as lists of token tuples, hypotheses as tuples)."""
+    for name, seq in (("references", references), ("hypotheses", hypotheses)):
+        if isinstance(seq, str | bytes) or not isinstance(seq, Sequence | np.ndarray):
+            raise TypeError(f"{fn}: {name} must be a list (one entry per image), got {seq!r}")
     if len(references) != len(hypotheses):
         raise ValueError(
             f"{fn}: references and hypotheses must have one entry per image, got "
@@ -66,7 +77,7 @@ def _check_corpus(fn: str, references, hypotheses) -> tuple[list, list]:
         raise ValueError(f"{fn}: the corpus must hold at least one image, got none")
     refs, hyps = [], []
     for m, (rs, h) in enumerate(zip(references, hypotheses)):
-        if isinstance(rs, str | bytes) or len(rs) == 0:
+        if isinstance(rs, str | bytes) or not isinstance(rs, Sequence | np.ndarray) or len(rs) == 0:
             raise ValueError(
                 f"{fn}: references[{m}] must be a non-empty list of reference captions, got {rs!r}"
             )
@@ -98,8 +109,9 @@ def corpus_bleu(references, hypotheses, max_n: int = 4) -> np.ndarray:
     smoothing returns exactly 0 when no unigram matches; when only a higher order has no match
     it replaces that p_k by the smallest float, giving a value below 1e-76 where this returns 0.
     """
-    if not isinstance(max_n, int | np.integer) or max_n < 1:
-        raise ValueError(f"corpus_bleu: max_n must be an integer >= 1, got {max_n!r}")
+    if not isinstance(max_n, int | np.integer):
+        raise TypeError(f"corpus_bleu: max_n must be an integer >= 1, got {max_n!r}")
+    max_n = check_number("corpus_bleu", "max_n", max_n, low=1, integer=True)
     refs, hyps = _check_corpus("corpus_bleu", references, hypotheses)
     matches = np.zeros(max_n, dtype=np.int64)  # clipped n-gram matches, summed over images
     totals = np.zeros(max_n, dtype=np.int64)  # n-grams in the hypotheses, >= 1 per image
@@ -144,8 +156,24 @@ def tokens(captions, idx_to_word) -> list[list[str]]:
             f"tokens: captions must be a 2-d integer array (N, T), got shape {captions.shape} "
             f"dtype {captions.dtype}"
         )
+    if isinstance(idx_to_word, Mapping):
+        missing = sorted(set(np.unique(captions).tolist()) - set(idx_to_word))
+        if missing:
+            raise ValueError(
+                f"tokens: captions must hold indices of idx_to_word, got {len(missing)} it lacks "
+                f"(first {missing[0]})"
+            )
+    elif isinstance(idx_to_word, str | bytes) or not isinstance(idx_to_word, Sequence):
+        raise TypeError(
+            f"tokens: idx_to_word must be a list or a dict index -> word, got "
+            f"{type(idx_to_word).__name__}"
+        )
     V = len(idx_to_word)
-    if captions.size and (captions.min() < 0 or captions.max() >= V):
+    if (
+        not isinstance(idx_to_word, Mapping)
+        and captions.size
+        and (captions.min() < 0 or captions.max() >= V)
+    ):
         raise ValueError(
             f"tokens: captions must hold indices in [0, {V}) (the vocabulary size), got "
             f"values in [{captions.min()}, {captions.max()}]"
@@ -194,7 +222,12 @@ def perplexity(model, features, captions, batch_size: int = 100) -> float:
     Returns:
         perplexity (float, >= 1).
     """
-    features, captions = np.asarray(features), np.asarray(captions)
+    features = check_array("perplexity", "features", features, finite=True)
+    captions = check_array("perplexity", "captions", captions)
+    if not np.issubdtype(captions.dtype, np.integer):
+        raise TypeError(
+            f"perplexity: captions must hold integer word indices, got {captions.dtype}"
+        )
     if captions.ndim != 2 or captions.shape[1] < 2:
         raise ValueError(
             f"perplexity: captions must have shape (N, T) with T >= 2, got {captions.shape}"
@@ -204,8 +237,7 @@ def perplexity(model, features, captions, batch_size: int = 100) -> float:
             f"perplexity: features must have shape ({captions.shape[0]}, D), one row per "
             f"caption, got {features.shape}"
         )
-    if batch_size < 1:
-        raise ValueError(f"perplexity: batch_size must be >= 1, got {batch_size}")
+    batch_size = check_number("perplexity", "batch_size", batch_size, low=1, integer=True)
     null = getattr(model, "_null", None)
     if null is None:
         raise ValueError("perplexity: model must have a _null attribute (the <NULL> index)")
@@ -225,6 +257,8 @@ def perplexity(model, features, captions, batch_size: int = 100) -> float:
 
 
 def _split(fn: str, data: dict, split: str) -> str:
+    if not isinstance(data, Mapping):
+        raise TypeError(f"{fn}: data must be the dict of load_coco_data, got {type(data).__name__}")
     if split not in SPLITS:
         raise ValueError(f"{fn}: split must be one of {SPLITS}, got {split!r}")
     for key in ("captions", "image_idxs", "features"):
@@ -301,11 +335,9 @@ def evaluate(
     captions = np.asarray(data[f"{split}_captions"])
     if max_length is None:
         max_length = captions.shape[1] - 1
-    if max_length < 1 or beam_size < 1 or batch_size < 1:
-        raise ValueError(
-            f"evaluate: max_length, beam_size and batch_size must be >= 1, got "
-            f"{max_length}, {beam_size}, {batch_size}"
-        )
+    max_length = check_number("evaluate", "max_length", max_length, low=1, integer=True)
+    beam_size = check_number("evaluate", "beam_size", beam_size, low=1, integer=True)
+    batch_size = check_number("evaluate", "batch_size", batch_size, low=1, integer=True)
     features = np.asarray(data[f"{split}_features"])
     image_ids, _ = split_references(data, split)
     samples = np.concatenate(
@@ -366,8 +398,17 @@ def nearest_neighbour_captions(data: dict, split: str = "val") -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
         return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-300)
 
-    train = unit(np.asarray(data["train_features"])[train_ids])  # (K, D)
-    query = unit(np.asarray(data[f"{split}_features"])[image_ids])  # (M, D)
+    fn = "nearest_neighbour_captions"
+    train = check_array(fn, "data['train_features']", data["train_features"], ndim=2)
+    query = check_array(fn, f"data['{split}_features']", data[f"{split}_features"], ndim=2)
+    if train.shape[1] != query.shape[1]:
+        raise ValueError(
+            f"{fn}: data['{split}_features'] must have the feature size of data['train_features'] "
+            f"{train.shape[1]}, got shape {query.shape}"
+        )
+    # a NaN feature has no angle to anything: the nearest image would be arbitrary
+    train = unit(check_finite(fn, "data['train_features']", train[train_ids]))  # (K, D)
+    query = unit(check_finite(fn, f"data['{split}_features']", query[image_ids]))  # (M, D)
     nearest = train_ids[np.argmax(query @ train.T, axis=1)]  # (M,) training feature rows
     first_caption = {}
     for row, i in enumerate(train_idxs.tolist()):

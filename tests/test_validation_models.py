@@ -525,3 +525,69 @@ def test_gradient_checks_need_a_float_array_to_perturb_and_matching_gradients():
         "df",
         TypeError,
     )
+
+
+# ---------------------------------------------------------------- caption metrics
+from cs231n import caption_metrics as cm  # noqa: E402
+
+WORDS = ["<NULL>", "<START>", "<END>", "a", "dog"]
+
+
+def _coco():
+    caps = np.array([[1, 3, 4, 2], [1, 4, 2, 0]])
+    return {
+        "idx_to_word": WORDS,
+        "train_captions": caps,
+        "train_image_idxs": np.array([0, 1]),
+        "train_features": np.array([[1.0, 0.0], [0.0, 1.0]]),
+        "val_captions": caps,
+        "val_image_idxs": np.array([1, 0]),
+        "val_features": np.array([[1.0, 0.5], [0.2, 1.0]]),
+    }
+
+
+def test_caption_metrics_reject_bad_corpora_and_vocabularies():
+    for refs, hyps, arg in [
+        (None, [["a"]], "references"),
+        ([[["a"]]], 5, "hypotheses"),
+        ([5], [["a"]], "references[0]"),
+        ([[["a", ["b"]]]], [["a"]], "references[0][0][1]"),  # unhashable token: was TypeError
+        ([[["a"]]], [[{"a": 1}]], "hypotheses[0][0]"),
+    ]:
+        _raises(lambda r=refs, h=hyps: cm.corpus_bleu(r, h), "corpus_bleu", arg)
+        _raises(lambda r=refs, h=hyps: cm.exact_match(r, h), "exact_match", arg)
+    _raises(lambda: cm.corpus_bleu([[["a"]]], [["a"]], max_n=True), "corpus_bleu", "max_n")
+    _raises(lambda: cm.corpus_bleu([[["a"]]], [["a"]], max_n=2.0), "corpus_bleu", "max_n")
+    caps = np.array([[1, 3, 4, 2]])
+    _raises(lambda: cm.tokens(caps, None), "tokens", "idx_to_word", TypeError)
+    _raises(lambda: cm.tokens(caps, {1: "<START>", 3: "a"}), "tokens", "idx_to_word")  # KeyError
+    assert cm.tokens(caps, dict(enumerate(WORDS))) == cm.tokens(caps, WORDS) == [["a", "dog"]]
+
+
+def test_caption_metrics_reject_bad_data_models_and_sizes():
+    data = _coco()
+    _raises(
+        lambda: cm.split_references([("val_captions", 1)]), "split_references", "data", TypeError
+    )
+    for kw, arg in [
+        ({"beam_size": None}, "beam_size"),
+        ({"max_length": 2.5}, "max_length"),
+        ({"batch_size": 0}, "batch_size"),
+    ]:
+        _raises(lambda kw=kw: cm.evaluate(object(), data, **kw), "evaluate", arg)
+    bad = dict(data, val_features=np.array([[np.nan, 1.0], [0.2, 1.0]]))
+    _raises(
+        lambda: cm.nearest_neighbour_captions(bad), "nearest_neighbour_captions", "val_features"
+    )
+    bad = dict(data, train_features=np.ones((2, 3)))
+    _raises(
+        lambda: cm.nearest_neighbour_captions(bad), "nearest_neighbour_captions", "val_features"
+    )
+    model = CaptioningRNN(
+        {w: i for i, w in enumerate(WORDS)}, input_dim=2, wordvec_dim=3, hidden_dim=3
+    )
+    feats, caps = data["val_features"], data["val_captions"]
+    _raises(lambda: cm.perplexity(model, feats, caps, batch_size=None), "perplexity", "batch_size")
+    _raises(lambda: cm.perplexity(model, feats * np.nan, caps), "perplexity", "features")
+    _raises(lambda: cm.perplexity(model, feats, caps * 1.0), "perplexity", "captions", TypeError)
+    assert cm.perplexity(model, feats.tolist(), caps.tolist()) == cm.perplexity(model, feats, caps)
