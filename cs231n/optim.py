@@ -17,10 +17,11 @@ Each rule returns a NEW array ``next_w``; ``w`` is never modified in place.
 Every rule checks its arguments at the door (``ValueError``/``TypeError`` naming the rule and
 the argument, e.g. ``adam: config['beta1'] must be a finite number in [0, 1), got 1.0``):
 ``dw`` and the saved state (``velocity``, ``cache``, ``m``, ``v``) must have exactly the shape
-of ``w`` (no broadcasting); ``config`` may hold only the rule's hyperparameters and state
-keys; ``learning_rate`` is finite and >= 0, ``momentum``/``decay_rate``/``beta1``/``beta2``
-lie in [0, 1), ``epsilon`` > 0 and Adam's ``t`` is an integer >= 0. The checks cost O(1) per
-call (no pass over the arrays: NaN in ``w`` or ``dw`` propagates).
+of ``w`` (no broadcasting; absent before the first step, never ``None``); ``config`` may hold
+only the rule's hyperparameters and state keys; ``learning_rate`` is finite and >= 0,
+``momentum``/``decay_rate``/``beta1``/``beta2`` lie in [0, 1), ``epsilon`` > 0 and Adam's ``t``
+is an integer >= 0. The checks cost O(1) per call (no pass over the arrays: NaN in ``w`` or
+``dw`` propagates).
 Derivations and the comparison with ``torch.optim`` are in ``notes/optimizers.md``;
 learning-rate schedules for the Solver are in :mod:`cs231n.training.schedules`.
 """
@@ -73,13 +74,12 @@ def _check_config(fn: str, w: np.ndarray, config: dict) -> None:
         else:  # epsilon
             check_number(fn, f"config[{key!r}]", config[key], low=0, low_open=True)
     for key in _STATE[fn]:
-        value = config.get(key)
-        if value is None:
+        if key not in config:  # the first step creates it
             continue
         if key == "t":
-            check_number(fn, "config['t']", value, low=0, integer=True)
+            check_number(fn, "config['t']", config[key], low=0, integer=True)
         else:  # a list of numbers becomes an array; an array stays the same object
-            config[key] = check_like(fn, f"config[{key!r}]", value, w.shape, of="w")
+            config[key] = check_like(fn, f"config[{key!r}]", config[key], w.shape, of="w")
 
 
 def sgd(w: np.ndarray, dw: np.ndarray, config: dict | None = None) -> tuple[np.ndarray, dict]:
@@ -137,7 +137,7 @@ def sgd_momentum(
     config.setdefault("momentum", 0.9)
     _check_config("sgd_momentum", w, config)
     v = config.get("velocity")
-    if v is None:
+    if v is None:  # absent: the first step
         v = np.zeros_like(w)
     v = config["momentum"] * v - config["learning_rate"] * dw
     next_w = w + v

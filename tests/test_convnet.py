@@ -88,7 +88,7 @@ def test_bad_arguments_are_named():
         ConvNet(input_dim=(3, 12, 12), stages=(4, 4, 4))
     with pytest.raises(ValueError, match="head must be"):
         ConvNet(head="max")
-    with pytest.raises(ValueError, match="stage 1 must be"):
+    with pytest.raises(ValueError, match=r"stages\[1\] must be"):
         ConvNet(stages=(4, (0,)))
     with pytest.raises(ValueError, match="conv_method must be"):
         ConvNet(conv_method="fft")

@@ -41,6 +41,9 @@ def _raises(call, fn: str, arg: str, exc=(ValueError, TypeError)):
         ("sgd_momentum", {"momentum": -0.5}, "config['momentum']", r"got -0.5"),
         ("sgd_momentum", {"velocity": np.zeros((1, 5))}, "config['velocity']", r"\(4, 5\)"),
         ("sgd_momentum", {"velocity": 0.0}, "config['velocity']", r"got \(\)"),
+        ("sgd_momentum", {"velocity": None}, "config['velocity']", r"got None"),
+        ("rmsprop", {"cache": None}, "config['cache']", r"got None"),
+        ("adam", {"t": None}, "config['t']", r"got None"),
         ("rmsprop", {"decay_rate": 1.0}, "config['decay_rate']", r"in \[0, 1\), got 1.0"),
         ("rmsprop", {"decay_rate": np.nan}, "config['decay_rate']", r"got nan"),
         ("rmsprop", {"epsilon": 0.0}, "config['epsilon']", r"> 0, got 0.0"),
@@ -212,7 +215,7 @@ def test_knn_predict_checks_x_k_num_loops_and_training_data():
     fn = "KNearestNeighbor.predict"
     Xb = X.copy()
     Xb[0, 0] = np.nan
-    _raises(lambda: knn.predict(Xb), "KNearestNeighbor.compute_distances_no_loops", "X")
+    _raises(lambda: knn.predict(Xb), fn, "X")
     for k in (0, 9, 1.5, None, True, "3"):
         _raises(lambda k=k: knn.predict(X, k=k), fn, "k")
     for num_loops in (3, -1, 0.5, None):
@@ -591,3 +594,29 @@ def test_caption_metrics_reject_bad_data_models_and_sizes():
     _raises(lambda: cm.perplexity(model, feats * np.nan, caps), "perplexity", "features")
     _raises(lambda: cm.perplexity(model, feats, caps * 1.0), "perplexity", "captions", TypeError)
     assert cm.perplexity(model, feats.tolist(), caps.tolist()) == cm.perplexity(model, feats, caps)
+
+
+@pytest.mark.parametrize("cls", [LinearSVM, Softmax])
+def test_linear_classifier_loss_names_its_own_arguments_and_finds_inf(cls):
+    _, X, y = _linear_problem(N=6)
+    clf = cls()
+    clf.train(X, y, num_iters=1, batch_size=2, seed=0)
+    fn = f"{cls.__name__}.loss"
+    _raises(lambda: clf.loss(X[:, :2], y, 0.0), fn, "X_batch")
+    _raises(lambda: clf.loss(X, y[:2], 0.0), fn, "y_batch")
+    _raises(lambda: clf.loss(X, y, -1.0), fn, "reg")
+    _raises(lambda: cls().loss(X, y, 0.0), fn, "W", TypeError)  # not trained
+    # one +inf feature whose weights make the correct class +inf and the others -inf: the
+    # margins are 0 and the loss finite, so only the scores give it away
+    clf.W = np.array([[1.0, -1.0, -1.0]] + [[0.1, 0.2, 0.3]] * 4)
+    Xi = X.copy()
+    Xi[0, 0] = np.inf
+    with np.errstate(invalid="ignore"):
+        _raises(lambda: clf.loss(Xi, np.zeros(6, int), 0.0), fn, "X_batch")
+        _raises(lambda: cls().train(Xi, y), "LinearClassifier.train", "X")
+
+
+def test_convnet_construction_errors_name_input_dim_and_stages():
+    _raises(lambda: ConvNet(input_dim=(3, 7, 7), stages=(4,)), "ConvNet", "input_dim")
+    _raises(lambda: ConvNet(stages=(0,)), "ConvNet", "stages[0]")
+    _raises(lambda: ConvNet(stages=4), "ConvNet", "stages")

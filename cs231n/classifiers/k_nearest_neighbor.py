@@ -67,8 +67,7 @@ class KNearestNeighbor:
         """
         fn = "KNearestNeighbor.predict"
         num_loops = check_number(fn, "num_loops", num_loops, low=0, high=2, integer=True)
-        if self.X_train is None:
-            raise ValueError(f"{fn}: call train(X, y) before predicting (X_train is None)")
+        X = self._check_test(fn, X)[1]  # here too, so that the errors name predict
         self._check_k(fn, k)  # before the distances: a bad k fails at once
         if num_loops == 0:
             dists = self.compute_distances_no_loops(X)

@@ -10,8 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from cs231n.classifiers.linear_svm import svm_loss_naive, svm_loss_vectorized
-from cs231n.classifiers.softmax import softmax_loss_naive, softmax_loss_vectorized
+from cs231n.classifiers.linear_svm import (
+    _svm_loss_checked,
+    check_linear_inputs,
+    svm_loss_naive,
+    svm_loss_vectorized,
+)
+from cs231n.classifiers.softmax import (
+    _softmax_loss_checked,
+    softmax_loss_naive,
+    softmax_loss_vectorized,
+)
 from cs231n.validation import check_array, check_finite, check_labels, check_number
 
 # As in the official code, the module also gives the four loss functions it is built on.
@@ -50,7 +59,7 @@ class LinearClassifier:
         """Minibatch SGD: ``W <- W - learning_rate * dW`` on batches drawn with replacement.
 
         Args:
-            X: (N, D) training data, N >= 1 (an array or a list of rows).
+            X: (N, D) finite training data, N >= 1 (an array or a list of rows).
             y: (N,) integer labels, 0 <= y[i] < C (integral floats are accepted).
             learning_rate: step size, > 0.
             reg: L2 regularization strength, >= 0.
@@ -64,7 +73,7 @@ class LinearClassifier:
             loss_history: the loss at every step (length ``num_iters``).
         """
         fn = "LinearClassifier.train"
-        X = check_array(fn, "X", X, ndim=2, nonempty=True)
+        X = check_array(fn, "X", X, ndim=2, nonempty=True, finite=True)  # once, not per batch
         y = check_labels(fn, "y", y, X.shape[0])
         if y.min() < 0:
             raise ValueError(f"{fn}: y must hold labels >= 0, got min {y.min()}")
@@ -131,16 +140,26 @@ class LinearClassifier:
         """
         raise NotImplementedError("subclasses define the loss")
 
+    def _checked_loss(self, kernel, X_batch, y_batch, reg):
+        """``kernel(W, X, y, reg, fn, names)`` (a vectorized loss) on the checked batch; the
+        errors name ``<Class>.loss`` and its arguments."""
+        fn = f"{type(self).__name__}.loss"
+        names = ("W", "X_batch", "y_batch")
+        W, X, y = check_linear_inputs(fn, self.W, X_batch, y_batch, reg, finite=False, names=names)
+        return kernel(W, X, y, reg, fn, names[:2])
+
 
 class LinearSVM(LinearClassifier):
     """A linear classifier trained with the multiclass SVM (hinge) loss."""
 
     def loss(self, X_batch, y_batch, reg):
-        return svm_loss_vectorized(self.W, X_batch, y_batch, reg)
+        """:func:`svm_loss_vectorized` of ``self.W`` on the batch (same checks)."""
+        return self._checked_loss(_svm_loss_checked, X_batch, y_batch, reg)
 
 
 class Softmax(LinearClassifier):
     """A linear classifier trained with the softmax (cross-entropy) loss."""
 
     def loss(self, X_batch, y_batch, reg):
-        return softmax_loss_vectorized(self.W, X_batch, y_batch, reg)
+        """:func:`softmax_loss_vectorized` of ``self.W`` on the batch (same checks)."""
+        return self._checked_loss(_softmax_loss_checked, X_batch, y_batch, reg)

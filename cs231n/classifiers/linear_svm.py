@@ -18,34 +18,40 @@ from cs231n.validation import check_array, check_finite, check_labels, check_num
 
 
 def check_linear_inputs(
-    fn: str, W, X, y, reg, *, finite: bool = True
+    fn: str, W, X, y, reg, *, finite: bool = True, names: tuple = ("W", "X", "y")
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(W, X, y)`` of a linear loss checked at the door: W (D, C), X (N, D) with N >= 1,
     y (N,) integer labels in ``[0, C)`` (integral floats become ints), reg a finite number >= 0.
 
     With ``finite`` (the naive losses, whose loops are slow anyway) W and X must hold no NaN
-    or inf; the vectorized losses leave that to :func:`check_linear_loss` (no extra pass over
-    X for a finite loss). Lists of numbers become arrays. Raises ``ValueError``/``TypeError``
-    naming ``fn`` and the argument.
+    or inf; the vectorized losses leave that to :func:`check_linear_scores` (a pass over the
+    small scores instead of one over X). Lists of numbers become arrays. Raises
+    ``ValueError``/``TypeError`` naming ``fn`` and the argument (``names``: what the caller
+    calls W, X and y, e.g. ``X_batch`` in :meth:`LinearSVM.loss`).
     """
-    W = check_array(fn, "W", W, ndim=2, finite=finite)
+    w_name, x_name, y_name = names
+    W = check_array(fn, w_name, W, ndim=2, finite=finite)
     D, C = W.shape
-    X = check_array(fn, "X", X, shape=(None, D), finite=finite)
+    X = check_array(fn, x_name, X, shape=(None, D), finite=finite)
     if X.shape[0] == 0:
-        raise ValueError(f"{fn}: X must hold at least one example (N >= 1), got shape {X.shape}")
-    y = check_labels(fn, "y", y, X.shape[0], C)
+        raise ValueError(
+            f"{fn}: {x_name} must hold at least one example (N >= 1), got shape {X.shape}"
+        )
+    y = check_labels(fn, y_name, y, X.shape[0], C)
     check_number(fn, "reg", reg, low=0)
     return W, X, y
 
 
-def check_linear_loss(fn: str, loss, W: np.ndarray, X: np.ndarray):
-    """``loss`` unchanged if finite; else the ``ValueError`` of the non-finite W or X that
-    made it so. Only a finite W and X give a finite loss, so a valid call pays nothing; a
-    loss that overflows from finite inputs (huge weights) is returned as it is."""
-    if not np.isfinite(loss):
-        check_finite(fn, "W", W)
-        check_finite(fn, "X", X)
-    return loss
+def check_linear_scores(
+    fn: str, scores: np.ndarray, W: np.ndarray, X: np.ndarray, names: tuple = ("W", "X")
+) -> None:
+    """Nothing if the scores (N, C) = X @ W are finite, else the ``ValueError`` of the
+    non-finite W or X. A NaN or inf anywhere in W or X makes a score non-finite (``0 * inf``
+    is NaN), so this pass over the N x C scores stands for one over the N x D inputs. Scores
+    that overflow from finite inputs are left alone."""
+    if not np.isfinite(scores).all():
+        check_finite(fn, names[0], W)
+        check_finite(fn, names[1], X)
 
 
 def svm_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
@@ -94,19 +100,25 @@ def svm_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float)
 
     With the margins ``M = max(0, S - s_y + 1)`` (``M[i, y_i] = 0``) and the
     indicator ``B = (M > 0)`` with ``B[i, y_i] = -sum_j B[i, j]``, the gradient is
-    ``dW = X^T B / N + 2 reg W``. NaN or inf in W or X is found from the loss it makes
-    non-finite (no extra pass over X).
+    ``dW = X^T B / N + 2 reg W``. NaN or inf in W or X is found from the scores it makes
+    non-finite (:func:`check_linear_scores`).
     """
     fn = "svm_loss_vectorized"
     W, X, y = check_linear_inputs(fn, W, X, y, reg, finite=False)
+    return _svm_loss_checked(W, X, y, reg, fn)
+
+
+def _svm_loss_checked(W, X, y, reg, fn: str, names: tuple = ("W", "X")):
+    """:func:`svm_loss_vectorized` on inputs :func:`check_linear_inputs` has checked; ``fn``
+    and ``names`` say who reports a NaN or inf in W or X."""
     N = X.shape[0]
     rows = np.arange(N)
     scores = X @ W  # (N, C)
+    check_linear_scores(fn, scores, W, X, names)
     correct = scores[rows, y][:, None]  # (N, 1)
     margins = np.maximum(0.0, scores - correct + 1.0)  # (N, C)
     margins[rows, y] = 0.0  # the correct class does not count
     loss = margins.sum() / N + reg * np.sum(W * W)
-    check_linear_loss(fn, loss, W, X)
 
     B = (margins > 0).astype(X.dtype)  # (N, C): which margins are active
     B[rows, y] = -B.sum(axis=1)  # each active margin pulls the correct class down once

@@ -61,8 +61,8 @@ class TwoLayerNet:
 
         Raises:
             ValueError/TypeError: X not (N, D), y not (N,) labels in [0, C), an empty batch with
-                labels, a negative reg, or NaN/inf in X (found from the non-finite loss).
-                Weights that training made NaN are not an error here (the loss is NaN).
+                labels, a negative reg, or NaN/inf in X (found from the first layer's
+                pre-activations). Weights that training made NaN are not an error here.
         """
         fn = "TwoLayerNet.loss"
         W1, b1 = self.params["W1"], self.params["b1"]
@@ -77,6 +77,10 @@ class TwoLayerNet:
 
         # Forward pass.
         z1 = X @ W1 + b1  # (N, H)
+        # NaN/inf in X makes z1 non-finite (0 * inf is NaN); a pass over the N x H
+        # pre-activations stands for one over X. NaN weights of a diverged run are no error.
+        if not np.isfinite(z1).all():
+            check_finite(fn, "X", X)
         h = np.maximum(0.0, z1)  # (N, H)
         scores = h @ W2 + b2  # (N, C)
         if y is None:
@@ -88,8 +92,6 @@ class TwoLayerNet:
         data_loss = -log_probs[rows, y].mean()
         reg_loss = reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
         loss = data_loss + reg_loss
-        if not np.isfinite(loss):
-            check_finite(fn, "X", X)  # NaN weights (a diverged run) stay the caller's business
 
         # Backward pass.
         dscores = np.exp(log_probs)  # (N, C) = P
@@ -139,9 +141,9 @@ class TwoLayerNet:
         """
         fn = "TwoLayerNet.train"
         D, C = self.params["W1"].shape[0], self.params["W2"].shape[1]
-        X = check_array(fn, "X", X, shape=(None, D), nonempty=True)
+        X = check_array(fn, "X", X, shape=(None, D), nonempty=True, finite=True)
         y = check_labels(fn, "y", y, X.shape[0], C)
-        X_val = check_array(fn, "X_val", X_val, shape=(None, D), nonempty=True)
+        X_val = check_array(fn, "X_val", X_val, shape=(None, D), nonempty=True, finite=True)
         y_val = check_labels(fn, "y_val", y_val, X_val.shape[0], C)
         check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)
         check_number(fn, "learning_rate_decay", learning_rate_decay, low=0, high=1, low_open=True)
@@ -185,11 +187,9 @@ class TwoLayerNet:
             y_pred: (N,) integer labels.
 
         Raises:
-            ValueError/TypeError: X not (N, D), or NaN/inf in X (found from the scores).
+            ValueError/TypeError: X not (N, D) or holding NaN/inf.
         """
-        fn = "TwoLayerNet.predict"
-        X = check_array(fn, "X", X, shape=(None, self.params["W1"].shape[0]))
-        scores = self.loss(X)  # (N, C)
-        if not np.isfinite(scores).all():
-            check_finite(fn, "X", X)
-        return np.argmax(scores, axis=1)
+        X = check_array(
+            "TwoLayerNet.predict", "X", X, shape=(None, self.params["W1"].shape[0]), finite=True
+        )
+        return np.argmax(self.loss(X), axis=1)

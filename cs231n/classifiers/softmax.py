@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cs231n.classifiers.linear_svm import check_linear_inputs, check_linear_loss
+from cs231n.classifiers.linear_svm import check_linear_inputs, check_linear_scores
 
 
 def softmax_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
@@ -62,18 +62,25 @@ def softmax_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
 def softmax_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
     """Softmax loss without loops; same inputs, outputs and errors as :func:`softmax_loss_naive`.
 
-    NaN or inf in W or X is found from the loss it makes non-finite (no extra pass over X).
+    NaN or inf in W or X is found from the scores it makes non-finite
+    (:func:`~cs231n.classifiers.linear_svm.check_linear_scores`).
     """
     fn = "softmax_loss_vectorized"
     W, X, y = check_linear_inputs(fn, W, X, y, reg, finite=False)
+    return _softmax_loss_checked(W, X, y, reg, fn)
+
+
+def _softmax_loss_checked(W, X, y, reg, fn: str, names: tuple = ("W", "X")):
+    """:func:`softmax_loss_vectorized` on inputs ``check_linear_inputs`` has checked; ``fn``
+    and ``names`` say who reports a NaN or inf in W or X."""
     N = X.shape[0]
     rows = np.arange(N)
     scores = X @ W  # (N, C)
+    check_linear_scores(fn, scores, W, X, names)
     shifted = scores - scores.max(axis=1, keepdims=True)  # (N, C), every row max is 0
     log_norm = np.log(np.exp(shifted).sum(axis=1))  # (N,) log sum_j exp(shifted)
     log_probs = shifted - log_norm[:, None]  # (N, C)
     loss = -log_probs[rows, y].sum() / N + reg * np.sum(W * W)
-    check_linear_loss(fn, loss, W, X)
 
     dscores = np.exp(log_probs)  # (N, C) probabilities P
     dscores[rows, y] -= 1.0  # P - Y (Y one-hot)

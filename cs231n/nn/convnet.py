@@ -76,7 +76,7 @@ def _normalize_stages(stages) -> tuple[tuple[int, ...], ...]:
         widths = (stage,) if isinstance(stage, (int, np.integer)) else tuple(stage)
         if not widths or any(not isinstance(f, (int, np.integer)) or f < 1 for f in widths):
             raise ValueError(
-                f"ConvNet: stage {s} must be a positive int or a non-empty sequence of "
+                f"ConvNet: stages[{s}] must be a positive int or a non-empty sequence of "
                 f"positive ints, got {stage!r}"
             )
         out.append(tuple(int(f) for f in widths))
@@ -160,8 +160,8 @@ class ConvNet:
         factor = 2 ** len(self.stages)
         if H % factor or W % factor:
             raise ValueError(
-                f"ConvNet: {len(self.stages)} stages pool (H, W) = ({H}, {W}) by {factor}; "
-                f"both must be divisible by {factor}"
+                f"ConvNet: input_dim's H and W must be divisible by {factor} ({len(self.stages)} "
+                f"stages of 2x2 pools), got input_dim {tuple(input_dim)}"
             )
         check_choice(fn, "head", head, ("affine", "gap"))
         self._conv_forward, self._conv_backward = conv_functions(conv_method)
