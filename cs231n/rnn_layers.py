@@ -163,8 +163,9 @@ def word_embedding_backward(dout, cache):
 
 
 def sigmoid(x):
-    """Numerically stable logistic function, elementwise; x: any shape, returns the same shape."""
-    x = np.asarray(x)
+    """Numerically stable logistic function, elementwise; x: a numeric array of any shape (NaN
+    propagates), returns the same shape."""
+    x = check_array("sigmoid", "x", x)
     # exp of a non-positive number never overflows: exp(min(x, 0)) / (1 + exp(-|x|)) is
     # 1 / (1 + exp(-x)) for x >= 0 and exp(x) / (1 + exp(x)) for x < 0, with no branch to select
     z = np.exp(-np.abs(x))
@@ -370,11 +371,11 @@ def temporal_softmax_loss(x, y, mask, verbose=False):
     x: (N, T, V) scores, y: (N, T) integer labels in [0, V), mask: (N, T) booleans saying which
     steps count. Returns loss (float) and dx: (N, T, V).
 
-    Raises ValueError/TypeError for shapes that do not fit, N = 0 or V = 0 (the loss divides
-    by N), or labels that are not integers in [0, V) (integral floats are accepted).
+    Raises ValueError/TypeError for shapes that do not fit, NaN/inf scores, N = 0 or V = 0 (the
+    loss divides by N), or labels that are not integers in [0, V) (integral floats are accepted).
     """
     fn = "temporal_softmax_loss"
-    x = check_array(fn, "x", x, shape=(None, None, None))
+    x = check_array(fn, "x", x, shape=(None, None, None), finite=True)  # a loss: no NaN scores
     N, T, V = x.shape
     if N == 0 or V == 0:
         raise ValueError(f"{fn}: x must have N >= 1 and V >= 1, got shape {x.shape}")

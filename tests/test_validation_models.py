@@ -620,3 +620,14 @@ def test_convnet_construction_errors_name_input_dim_and_stages():
     _raises(lambda: ConvNet(input_dim=(3, 7, 7), stages=(4,)), "ConvNet", "input_dim")
     _raises(lambda: ConvNet(stages=(0,)), "ConvNet", "stages[0]")
     _raises(lambda: ConvNet(stages=4), "ConvNet", "stages")
+
+
+def test_sigmoid_takes_numeric_arrays_and_temporal_softmax_loss_finite_scores():
+    for bad in (None, np.array(["a"]), np.array([1j])):
+        _raises(lambda b=bad: rl.sigmoid(b), "sigmoid", "x", TypeError)
+    np.testing.assert_array_equal(rl.sigmoid([0.0, np.nan])[1:], [np.nan])  # NaN propagates
+    x, y, mask = np.zeros((1, 2, 3)), np.zeros((1, 2), int), np.ones((1, 2), bool)
+    for bad in (np.nan, np.inf, -np.inf):
+        xb = x.copy()
+        xb[0, 1, 2] = bad
+        _raises(lambda xb=xb: rl.temporal_softmax_loss(xb, y, mask), "temporal_softmax_loss", "x")
