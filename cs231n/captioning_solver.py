@@ -31,14 +31,13 @@ epoch end and at the last iteration (``val_loss_history``).
 from __future__ import annotations
 
 import os
-import pickle
 from typing import Any
 
 import numpy as np
 
-from cs231n import optim
 from cs231n.coco_utils import sample_coco_minibatch
-from cs231n.solver import DivergenceError, Solver
+from cs231n.solver import Solver, check_finite_data, read_checkpoint
+from cs231n.validation import check_number
 
 __all__ = ["CaptioningSolver", "sample_coco_minibatch"]
 
@@ -56,6 +55,8 @@ _OPTIONS = {
     "resume_from": None,
     "lr_schedule": None,
     "time_limit": None,
+    "divergence_ratio": 100.0,
+    "divergence_patience": 10,
 }
 
 _DATA_KEYS = (
@@ -109,7 +110,13 @@ class CaptioningSolver(Solver):
         end and the last iteration, a checkpoint of this class to resume from (the resumed
         run gives the loss history of an uninterrupted one), a per-iteration factor of the
         learning rate ``lr_schedule(it, num_iterations)`` (exclusive with ``lr_decay``), a
-        wall-time budget in seconds.
+        wall-time budget in seconds. Resuming checks the checkpoint's sha256, its
+        parameters' names and shapes and an explicit ``batch_size``/``lr_decay``, as for
+        the Solver.
+    divergence_ratio, divergence_patience
+        As for :class:`cs231n.solver.Solver`: a loss above ``divergence_ratio`` (default 100)
+        times the first one for ``divergence_patience`` (10) iterations in a row stops the
+        run; the notebooks' captioning runs stay below 1.22 times their first loss.
 
     Attributes
     ----------
@@ -127,17 +134,20 @@ class CaptioningSolver(Solver):
     Raises
     ------
     ValueError
-        Unknown keyword arguments, an unknown ``update_rule``, a bad ``batch_size``,
-        ``num_epochs``, ``num_val_samples``, ``lr_schedule`` or ``time_limit``, missing data
-        keys or arrays that do not fit together; all named ``CaptioningSolver``.
+        Unknown keyword arguments, an unknown ``update_rule``, a bad ``optim_config``,
+        ``lr_decay``, ``batch_size``, ``num_epochs``, ``print_every``, ``num_val_samples``,
+        ``lr_schedule`` or ``time_limit``, missing data keys, arrays that do not fit together,
+        NaN/inf features (the first bad index named), a bad checkpoint; all named
+        ``CaptioningSolver``.
     """
 
+    _FN = "CaptioningSolver"
+
     def __init__(self, model, data: dict, **kwargs: Any) -> None:
-        opts = self._check_options(kwargs)
-        self._check_data(data)
+        opts = self._check_own_options(kwargs)
+        self._check_coco_data(data)
         self.data = data
         self._val_rows = self._val_subsample(data, opts["num_val_samples"])
-        kwargs = {k: v for k, v in opts.items() if k != "resume_from"}
         # The base Solver counts training rows in X_train: here the captions, each of which
         # names its image in y_train. Minibatches come from sample_coco_minibatch instead.
         base_data = {
@@ -146,13 +156,18 @@ class CaptioningSolver(Solver):
             "X_val": data["val_captions"],
             "y_val": data["val_image_idxs"],
         }
-        super().__init__(model, base_data, **kwargs)
+        # Only the options the caller gave (the base tells them from its defaults, which are
+        # these); the base checks them and never sees resume_from or num_val_samples.
+        own = ("resume_from", "num_val_samples")
+        super().__init__(model, base_data, **{k: v for k, v in kwargs.items() if k not in own})
+        self.num_val_samples = opts["num_val_samples"]
         if opts["resume_from"] is not None:
             self._load_checkpoint(opts["resume_from"])
 
     # --------------------------------------------------------------- checks
     @staticmethod
-    def _check_options(kwargs: dict) -> dict:
+    def _check_own_options(kwargs: dict) -> dict:
+        """Unknown keywords and ``num_val_samples`` (the base Solver checks the others)."""
         unknown = sorted(set(kwargs) - set(_OPTIONS))
         if unknown:
             raise ValueError(
@@ -160,43 +175,18 @@ class CaptioningSolver(Solver):
                 f"expected some of {sorted(_OPTIONS)}"
             )
         opts = {**_OPTIONS, **kwargs}
-        if opts["update_rule"] not in optim.UPDATE_RULES:
-            raise ValueError(
-                f"CaptioningSolver: invalid update_rule {opts['update_rule']!r}; "
-                f"expected one of {sorted(optim.UPDATE_RULES)}"
+        if opts["num_val_samples"] is not None:
+            check_number(
+                "CaptioningSolver", "num_val_samples", opts["num_val_samples"], low=0, integer=True
             )
-        for name in ("batch_size", "num_epochs", "print_every"):
-            value = opts[name]
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"CaptioningSolver: {name} must be an integer >= 1, got {value!r}")
-        n_val = opts["num_val_samples"]
-        if n_val is not None and (not isinstance(n_val, int | np.integer) or n_val < 0):
-            raise ValueError(
-                f"CaptioningSolver: num_val_samples must be an integer >= 0 or None, got {n_val!r}"
-            )
-        schedule = opts["lr_schedule"]
-        if schedule is not None:
-            if not callable(schedule):
-                raise ValueError(
-                    f"CaptioningSolver: lr_schedule must be callable or None, got {schedule!r}"
-                )
-            if opts["lr_decay"] != 1.0:
-                raise ValueError(
-                    f"CaptioningSolver: give lr_schedule or lr_decay, not both "
-                    f"(lr_decay={opts['lr_decay']})"
-                )
-            if "learning_rate" not in (opts["optim_config"] or {}):
-                raise ValueError(
-                    "CaptioningSolver: lr_schedule scales optim_config['learning_rate'], "
-                    "which is missing"
-                )
-        limit = opts["time_limit"]
-        if limit is not None and not limit > 0:
-            raise ValueError(f"CaptioningSolver: time_limit must be > 0 seconds, got {limit}")
         return opts
 
+    def _check_data(self, data: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The base Solver's data: captions and image indices, checked by ``_check_coco_data``."""
+        return data["X_train"], data["y_train"], data["X_val"], data["y_val"]
+
     @staticmethod
-    def _check_data(data: dict) -> None:
+    def _check_coco_data(data: dict) -> None:
         missing = [k for k in _DATA_KEYS if k not in data]
         if missing:
             raise ValueError(
@@ -216,6 +206,7 @@ class CaptioningSolver(Solver):
                 raise ValueError(
                     f"CaptioningSolver: {split}_features must be (num_images, D), got {feats.shape}"
                 )
+            check_finite_data("CaptioningSolver", f"{split}_features", feats)
             if len(data[f"{split}_urls"]) != feats.shape[0]:
                 raise ValueError(
                     f"CaptioningSolver: {split}_urls must have one entry per row of "
@@ -251,29 +242,20 @@ class CaptioningSolver(Solver):
             "val_loss_iterations": self.val_loss_iterations,
         }
 
-    def _load_checkpoint(self, path: str | os.PathLike) -> None:
-        # Called by CaptioningSolver.__init__ (the base never sees resume_from), so the
-        # checks below come first and their errors name this class.
-        with open(path, "rb") as f:
-            ckpt = pickle.load(f)
+    def _check_checkpoint(self, ckpt: dict, path: str | os.PathLike) -> None:
         if ckpt.get("solver") != type(self).__name__:
             raise ValueError(
                 f"CaptioningSolver: {path} is not a CaptioningSolver checkpoint "
                 f"(written by {ckpt.get('solver', 'Solver')})"
             )
-        if ckpt["update_rule"] != self.update_rule_name:
-            raise ValueError(
-                f"CaptioningSolver: checkpoint {path} was trained with update_rule "
-                f"{ckpt['update_rule']!r}, not {self.update_rule_name!r}"
-            )
-        if set(ckpt["model"].params) != set(self.model.params):
-            raise ValueError(
-                f"CaptioningSolver: checkpoint {path} has parameters "
-                f"{sorted(ckpt['model'].params)}, the model has {sorted(self.model.params)}"
-            )
-        super()._load_checkpoint(path)
+        super()._check_checkpoint(ckpt, path)
+
+    def _load_checkpoint(self, path: str | os.PathLike) -> dict:
+        # Called by CaptioningSolver.__init__ (the base never sees resume_from).
+        ckpt = super()._load_checkpoint(path)
         self.val_loss_history = list(ckpt["val_loss_history"])
         self.val_loss_iterations = list(ckpt["val_loss_iterations"])
+        return ckpt
 
     @classmethod
     def from_checkpoint(
@@ -281,11 +263,20 @@ class CaptioningSolver(Solver):
     ) -> CaptioningSolver:
         """A CaptioningSolver for the model stored in the checkpoint ``path``, ready to
         continue training; ``kwargs`` are options (the update rule, its configuration,
-        lr_decay, batch_size, num_epochs and num_val_samples default to the checkpoint's)."""
-        with open(path, "rb") as f:
-            ckpt = pickle.load(f)
+        lr_decay, batch_size, num_epochs and num_val_samples default to the checkpoint's).
+
+        Raises
+        ------
+        ValueError
+            If ``path`` is not a readable, undamaged CaptioningSolver checkpoint, or as the
+            constructor.
+        """
+        ckpt = read_checkpoint(path, "CaptioningSolver.from_checkpoint", "path")
         if ckpt.get("solver") != cls.__name__:
-            raise ValueError(f"CaptioningSolver: {path} is not a CaptioningSolver checkpoint")
+            raise ValueError(
+                f"CaptioningSolver.from_checkpoint: path {path} is not a CaptioningSolver "
+                "checkpoint"
+            )
         defaults = {k: ckpt[k] for k in _RESTORED_OPTIONS}
         return cls(ckpt["model"], data, **{**defaults, **kwargs, "resume_from": path})
 
@@ -296,15 +287,6 @@ class CaptioningSolver(Solver):
             self.data, batch_size=self.batch_size, split="train", rng=self.rng
         )
         return features, captions
-
-    def _check_divergence(self, loss: float) -> None:
-        if not np.isfinite(loss):
-            raise DivergenceError(
-                f"CaptioningSolver: the loss is {loss} at iteration {self.iteration + 1} "
-                f"(epoch {self.iteration // self._iterations_per_epoch + 1} of {self.num_epochs}); "
-                f"lower the learning rate ({self.update_rule_name}, "
-                f"optim_config={self.optim_config})"
-            )
 
     def validation_loss(self, batch_size: int = 500) -> float:
         """The model's loss on the fixed validation subsample (per caption, as the training
@@ -352,6 +334,7 @@ class CaptioningSolver(Solver):
         Raises
         ------
         DivergenceError
-            When a minibatch loss is NaN or infinite.
+            When a minibatch loss is NaN or infinite, or has stayed above
+            ``divergence_ratio`` times the first loss for ``divergence_patience`` iterations.
         """
         super().train()

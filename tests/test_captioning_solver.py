@@ -2,8 +2,6 @@
 
 # ruff: noqa: NPY002 (the model draws its weights from the global np.random, as officially)
 
-import pickle
-
 import numpy as np
 import pytest
 
@@ -12,7 +10,7 @@ from cs231n import optim
 from cs231n.captioning_solver import CaptioningSolver
 from cs231n.classifiers.rnn import CaptioningRNN
 from cs231n.coco_utils import load_coco_data, sample_coco_minibatch
-from cs231n.solver import DivergenceError, Solver
+from cs231n.solver import DivergenceError, Solver, read_checkpoint
 from tests.checks import FakeClock
 from tests.test_captioning_rnn import synthetic_captions
 from tests.test_data_coco import make_coco
@@ -181,8 +179,7 @@ def test_resume_checks_the_checkpoint(data, tmp_path):
 
 def test_checkpoints_hold_the_histories(data, tmp_path):
     _solver(data, checkpoint_name=str(tmp_path / "ck")).train()
-    with open(tmp_path / "ck_epoch_2.pkl", "rb") as f:
-        ckpt = pickle.load(f)
+    ckpt = read_checkpoint(tmp_path / "ck_epoch_2.pkl")
     assert ckpt["epoch"] == 2 and ckpt["iteration"] == 12 and len(ckpt["loss_history"]) == 12
     assert ckpt["val_loss_iterations"] == [1, 6, 12] and ckpt["solver"] == "CaptioningSolver"
 
@@ -220,11 +217,14 @@ def test_time_limit_stops_after_the_crossing_iteration(data, monkeypatch):
     [
         ({"learning_rate": 1e-3}, r"CaptioningSolver: unrecognized arguments \['learning_rate'\]"),
         ({"num_train_samples": 10}, r"CaptioningSolver: unrecognized arguments"),
-        ({"update_rule": "nesterov"}, r"CaptioningSolver: invalid update_rule 'nesterov'"),
+        (
+            {"update_rule": "nesterov"},
+            r"CaptioningSolver: update_rule must be one of .*got 'nesterov'",
+        ),
         ({"batch_size": 0}, r"CaptioningSolver: batch_size must be an integer >= 1, got 0"),
-        ({"num_epochs": 2.5}, r"CaptioningSolver: num_epochs must be an integer >= 1, got 2.5"),
+        ({"num_epochs": 2.5}, r"CaptioningSolver: num_epochs must be an integer, got 2.5"),
         ({"num_val_samples": -1}, r"CaptioningSolver: num_val_samples must be an integer >= 0"),
-        ({"time_limit": 0}, r"CaptioningSolver: time_limit must be > 0 seconds, got 0"),
+        ({"time_limit": 0}, r"CaptioningSolver: time_limit must be a finite number > 0, got 0"),
         ({"lr_schedule": 0.5, "lr_decay": 1.0}, r"CaptioningSolver: lr_schedule must be callable"),
         ({"lr_schedule": lambda i, n: 1.0}, r"CaptioningSolver: give lr_schedule or lr_decay"),
         (
