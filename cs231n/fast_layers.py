@@ -42,6 +42,7 @@ from cs231n.kernels.geometry import ConvParam, PoolParam
 from cs231n.kernels.im2col_numpy import as_float_array
 from cs231n.kernels.winograd import conv_backward_winograd as conv_backward_winograd  # re-exported
 from cs231n.kernels.winograd import conv_forward_winograd as conv_forward_winograd  # re-exported
+from cs231n.validation import check_array, check_like
 
 # `from cs231n.fast_layers import *`: the official names (im2col's three included, as the
 # official module re-exports them), then ours.
@@ -77,10 +78,11 @@ _COL2IM_BLOCK_BYTES = 1 << 21
 
 
 def _check_conv(x, w, b, conv_param, layer: str):
-    """Arrays in the dtype of ``x``, the checked ConvParam and ``(Ho, Wo)``, or ``ValueError``."""
-    x = as_float_array(x, f"{layer}: x", ndim=4)
-    w = np.asarray(w, dtype=x.dtype)
-    b = np.asarray(b, dtype=x.dtype)
+    """Arrays in the dtype of ``x``, the checked ConvParam and ``(Ho, Wo)``, or ``ValueError``
+    (``TypeError`` for ``None`` or a non-numeric array). O(1) apart from dtype casts."""
+    x = as_float_array(check_array(layer, "x", x), f"{layer}: x", ndim=4)
+    w = np.asarray(check_array(layer, "w", w), dtype=x.dtype)
+    b = np.asarray(check_array(layer, "b", b), dtype=x.dtype)
     N, C, H, W = x.shape
     if w.ndim != 4 or w.shape[1] != C:
         raise ValueError(f"{layer}: w must have shape (F, C={C}, HH, WW), got {w.shape}")
@@ -93,20 +95,17 @@ def _check_conv(x, w, b, conv_param, layer: str):
 
 
 def _check_pool(x, pool_param, layer: str):
-    """``x`` as float, the checked PoolParam and ``(Ho, Wo)``, or ``ValueError``."""
-    x = as_float_array(x, f"{layer}: x", ndim=4)
+    """``x`` as float, the checked PoolParam and ``(Ho, Wo)``, or ``ValueError`` (``TypeError``
+    for ``None`` or a non-numeric array)."""
+    x = as_float_array(check_array(layer, "x", x), f"{layer}: x", ndim=4)
     p = PoolParam.from_dict(layer, pool_param)
     Ho, Wo = p.output_hw(layer, *x.shape[2:])
     return x, p, Ho, Wo
 
 
 def _check_dout(dout, shape, dtype, layer: str) -> np.ndarray:
-    dout = np.asarray(dout, dtype=dtype)
-    if dout.shape != tuple(shape):
-        raise ValueError(
-            f"{layer}: dout must have the output's shape {tuple(shape)}, got {dout.shape}"
-        )
-    return dout
+    """``dout`` of exactly the output's ``shape`` (no broadcasting), cast to ``dtype``."""
+    return check_like(layer, "dout", dout, shape, dtype)
 
 
 # ---------------------------------------------------------------------------
@@ -341,11 +340,25 @@ def max_pool_backward_fast(dout: np.ndarray, cache: tuple) -> np.ndarray:
         Each ``dout`` entry goes to the first maximum of its window (row-major order).
     """
     method, real_cache = cache
+    if method not in ("reshape", "strides"):
+        raise ValueError(f"max_pool_backward_fast: unknown method {method!r} in cache")
+    # checked here under the name that was called; the method's own check then passes as is
+    dout = _check_dout(
+        dout, _pool_output_shape(cache), real_cache[0].dtype, "max_pool_backward_fast"
+    )
     if method == "reshape":
         return max_pool_backward_reshape(dout, real_cache)
     if method == "strides":
         return max_pool_backward_strides(dout, real_cache)
     raise ValueError(f"max_pool_backward_fast: unknown method {method!r} in cache")
+
+
+def _pool_output_shape(cache: tuple) -> tuple[int, int, int, int]:
+    """The output shape ``(N, C, Ho, Wo)`` of :func:`max_pool_forward_fast` from its cache
+    (``('reshape', (x, x_reshaped, out))`` or ``('strides', (x, out, p))``), for the checks
+    of ``dout`` in the backward passes."""
+    method, real_cache = cache
+    return (real_cache[2] if method == "reshape" else real_cache[1]).shape
 
 
 def max_pool_forward_reshape(x: np.ndarray, pool_param: dict):

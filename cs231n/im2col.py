@@ -15,20 +15,46 @@ entry back to the pixel it came from, which is what a backward pass needs.
 
 The same layout is produced by ``cs231n.kernels.im2col_cython`` (compiled loops) and
 ``cs231n.kernels.im2col_numpy`` (strided views); :mod:`cs231n.fast_layers` uses those.
-All of them check the sizes with :func:`cs231n.kernels.geometry.output_hw`.
+All of them check the sizes with :func:`cs231n.kernels.geometry.output_hw`; every message
+names the function called. NaN and inf propagate.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from cs231n.kernels.geometry import FIELD_NAMES, output_hw
+from cs231n.kernels.geometry import FIELD_NAMES, check_int, output_hw
+from cs231n.validation import check_array, check_like
 
 
-def _check_x_shape(x_shape) -> tuple[int, int, int, int]:
-    if len(x_shape) != 4:
-        raise ValueError(f"im2col: x must have shape (N, C, H, W), got shape {tuple(x_shape)}")
-    return tuple(int(d) for d in x_shape)  # type: ignore[return-value]
+def _check_x_shape(fn: str, x_shape, name: str = "x_shape") -> tuple[int, int, int, int]:
+    """``x_shape`` as four ints >= 0 ``(N, C, H, W)``."""
+    try:
+        shape = tuple(x_shape)
+    except TypeError:
+        shape = ()
+    if len(shape) != 4:
+        raise ValueError(f"{fn}: {name} must be a shape (N, C, H, W), got {x_shape!r}")
+    N, C, H, W = (check_int(fn, f"{name}[{i}]", d, 0) for i, d in enumerate(shape))
+    return N, C, H, W
+
+
+def _indices(fn: str, x_shape, field_height, field_width, padding, stride):
+    _, C, H, W = _check_x_shape(fn, x_shape)
+    padding = check_int(fn, "padding", padding, 0)  # the official name (output_hw says pad)
+    out_h, out_w = output_hw(
+        fn, H, W, field_height, field_width, padding, stride, names=FIELD_NAMES
+    )
+    # Row r = (c, a, b) in C-order: window offset (a, b) of channel c.
+    i0 = np.tile(np.repeat(np.arange(field_height), field_width), C)  # (C*fh*fw,)
+    j0 = np.tile(np.arange(field_width), field_height * C)  # (C*fh*fw,)
+    # Column p = (y, x) in C-order: top-left corner of output position (y, x).
+    i1 = stride * np.repeat(np.arange(out_h), out_w)  # (Ho*Wo,)
+    j1 = stride * np.tile(np.arange(out_w), out_h)  # (Ho*Wo,)
+    i = i0[:, None] + i1[None, :]  # (C*fh*fw, Ho*Wo)
+    j = j0[:, None] + j1[None, :]  # (C*fh*fw, Ho*Wo)
+    k = np.repeat(np.arange(C), field_height * field_width)[:, None]  # (C*fh*fw, 1)
+    return k, i, j
 
 
 def get_im2col_indices(
@@ -55,21 +81,14 @@ def get_im2col_indices(
         Padded row of each (row, output position).
     j : (C*fh*fw, Ho*Wo)
         Padded column of each (row, output position).
+
+    Raises
+    ------
+    ValueError
+        If ``x_shape`` is not four sizes, a size is not an integer in range, or the window
+        does not fit or divide (:func:`cs231n.kernels.geometry.output_hw`).
     """
-    _, C, H, W = _check_x_shape(x_shape)
-    out_h, out_w = output_hw(
-        "im2col", H, W, field_height, field_width, padding, stride, names=FIELD_NAMES
-    )
-    # Row r = (c, a, b) in C-order: window offset (a, b) of channel c.
-    i0 = np.tile(np.repeat(np.arange(field_height), field_width), C)  # (C*fh*fw,)
-    j0 = np.tile(np.arange(field_width), field_height * C)  # (C*fh*fw,)
-    # Column p = (y, x) in C-order: top-left corner of output position (y, x).
-    i1 = stride * np.repeat(np.arange(out_h), out_w)  # (Ho*Wo,)
-    j1 = stride * np.tile(np.arange(out_w), out_h)  # (Ho*Wo,)
-    i = i0[:, None] + i1[None, :]  # (C*fh*fw, Ho*Wo)
-    j = j0[:, None] + j1[None, :]  # (C*fh*fw, Ho*Wo)
-    k = np.repeat(np.arange(C), field_height * field_width)[:, None]  # (C*fh*fw, 1)
-    return k, i, j
+    return _indices("get_im2col_indices", x_shape, field_height, field_width, padding, stride)
 
 
 def im2col_indices(
@@ -88,9 +107,12 @@ def im2col_indices(
     cols : (C*fh*fw, Ho*Wo*N)
         ``cols[(c*fh + i)*fw + j, (y*Wo + x)*N + n] = x_padded[n, c, y*stride + i, x*stride + j]``.
     """
-    x = np.asarray(x)
-    N, C, _, _ = _check_x_shape(x.shape)
-    k, i, j = get_im2col_indices(x.shape, field_height, field_width, padding, stride)
+    fn = "im2col_indices"
+    x = check_array(fn, "x", x)
+    if x.ndim != 4:
+        raise ValueError(f"{fn}: x must have shape (N, C, H, W), got shape {x.shape}")
+    N, C, _, _ = x.shape
+    k, i, j = _indices(fn, x.shape, field_height, field_width, padding, stride)
     p = padding
     x_padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), mode="constant")
     cols = x_padded[:, k, i, j]  # (N, C*fh*fw, Ho*Wo)
@@ -120,12 +142,11 @@ def col2im_indices(
     x : (N, C, H, W)
         A pixel covered by several windows gets the sum of their entries.
     """
-    N, C, H, W = _check_x_shape(x_shape)
-    k, i, j = get_im2col_indices(x_shape, field_height, field_width, padding, stride)
-    cols = np.asarray(cols)
+    fn = "col2im_indices"
+    N, C, H, W = _check_x_shape(fn, x_shape)
+    k, i, j = _indices(fn, x_shape, field_height, field_width, padding, stride)
     expected = (C * field_height * field_width, i.shape[1] * N)
-    if cols.shape != expected:
-        raise ValueError(f"col2im: cols must have shape {expected}, got {cols.shape}")
+    cols = check_like(fn, "cols", cols, expected, of="im2col_indices of x_shape")
     x_padded = np.zeros((N, C, H + 2 * padding, W + 2 * padding), dtype=cols.dtype)
     cols_reshaped = cols.reshape(expected[0], -1, N).transpose(2, 0, 1)  # (N, K, Ho*Wo)
     # np.add.at, not +=: overlapping windows index the same pixel several times.

@@ -297,7 +297,7 @@ def test_conv_invalid_hyperparameters_raise():
         with pytest.raises(ValueError, match="4 dimensions"):
             forward(np.zeros((3, 8, 8)), w, b, {"stride": 1, "pad": 1})
     out, cache = fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": 1})
-    with pytest.raises(ValueError, match=r"dout must have the output's shape \(1, 2, 8, 8\)"):
+    with pytest.raises(ValueError, match=r"dout must have the shape of the output \(1, 2, 8, 8\)"):
         fl.conv_backward_fast(np.zeros((1, 2, 7, 7)), cache)
 
 

@@ -36,19 +36,28 @@ BAD_CONV = [
     ({"stride": 1, "pad": 1, "tile": 2}, r"conv_param has unknown key 'tile'"),
     ({"stride": 1}, r"conv_param must be a dict with keys .*; missing 'pad'"),
     ({}, r"conv_param must be a dict with keys .*; missing 'stride', 'pad' in \{\}"),
-    ({"stride": 0, "pad": 1}, r"stride must be an integer >= 1, got 0"),
-    ({"stride": 1.0, "pad": 1}, r"stride must be an integer >= 1, got 1\.0"),
-    ({"stride": True, "pad": 1}, r"stride must be an integer >= 1, got True"),
-    ({"stride": 1, "pad": -1}, r"pad must be an integer >= 0, got -1"),
-    ({"stride": 1, "pad": "1"}, r"pad must be an integer >= 0, got '1'"),
+    ({"stride": 0, "pad": 1}, r"conv_param\['stride'\] must be an integer >= 1, got 0"),
+    ({"stride": 1.0, "pad": 1}, r"conv_param\['stride'\] must be an integer >= 1, got 1\.0"),
+    ({"stride": True, "pad": 1}, r"conv_param\['stride'\] must be an integer >= 1, got True"),
+    ({"stride": 1, "pad": -1}, r"conv_param\['pad'\] must be an integer >= 0, got -1"),
+    ({"stride": 1, "pad": "1"}, r"conv_param\['pad'\] must be an integer >= 0, got '1'"),
 ]
 BAD_POOL = [
     (None, r"pool_param must be a dict with keys 'pool_height', 'pool_width', 'stride'"),
     ({"pool_height": 2, "pool_width": 2, "strides": 2}, r"pool_param has unknown key 'strides'"),
     ({"pool_height": 2, "stride": 2}, r"pool_param must be a dict .*; missing 'pool_width'"),
-    ({"pool_height": 0, "pool_width": 2, "stride": 2}, r"pool_height must be an integer >= 1"),
-    ({"pool_height": 2, "pool_width": 2.5, "stride": 2}, r"pool_width must be an integer >= 1"),
-    ({"pool_height": 2, "pool_width": 2, "stride": 0}, r"stride must be an integer >= 1, got 0"),
+    (
+        {"pool_height": 0, "pool_width": 2, "stride": 2},
+        r"pool_param\['pool_height'\] must be an integer >= 1",
+    ),
+    (
+        {"pool_height": 2, "pool_width": 2.5, "stride": 2},
+        r"pool_param\['pool_width'\] must be an integer >= 1",
+    ),
+    (
+        {"pool_height": 2, "pool_width": 2, "stride": 0},
+        r"pool_param\['stride'\] must be an integer >= 1, got 0",
+    ),
 ]
 
 

@@ -116,9 +116,9 @@ def test_conv_bad_params_raise(rng):
         conv_forward_naive(x, w, np.zeros(3), {"stride": 1, "pad": 1})
     with pytest.raises(ValueError, match="HH = 7 is larger than the padded input"):
         conv_forward_naive(x, rng.standard_normal((2, 3, 7, 7)), b, {"stride": 1, "pad": 0})
-    with pytest.raises(ValueError, match="stride must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"conv_param\['stride'\] must be an integer >= 1, got 0"):
         conv_forward_naive(x, w, b, {"stride": 0, "pad": 1})
-    with pytest.raises(ValueError, match="pad must be an integer >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"conv_param\['pad'\] must be an integer >= 0, got -1"):
         conv_forward_naive(x, w, b, {"stride": 1, "pad": -1})
 
 

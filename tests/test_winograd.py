@@ -358,7 +358,10 @@ def test_errors_name_the_numbers(rng):
         conv_forward_winograd(x, rng.standard_normal((4, 3, 5, 5)), b, cp)
     with pytest.raises(ValueError, match=r"HH x WW = 3 x 2"):
         conv_forward_winograd(x, w[..., :2], b, cp)
-    with pytest.raises(ValueError, match=r"needs stride 1, got stride = 2.*conv_forward_fast"):
+    with pytest.raises(
+        ValueError,
+        match=r"conv_param\['stride'\] must be 1 for Winograd F\(2x2, 3x3\), got 2.*conv_forward_fast",
+    ):
         conv_forward_winograd(x, w, b, {"stride": 2, "pad": 1})
     with pytest.raises(ValueError, match=r"w has dtype float32 but x has float64"):
         conv_forward_winograd(x, w.astype(np.float32), b, cp)
@@ -368,7 +371,7 @@ def test_errors_name_the_numbers(rng):
         conv_forward_winograd(x, w[:, :2], b, cp)
     with pytest.raises(ValueError, match=r"b must have shape \(F,\) = \(4,\), got \(3,\)"):
         conv_forward_winograd(x, w, b[:3], cp)
-    with pytest.raises(ValueError, match=r"pad must be an integer >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"conv_param\['pad'\] must be an integer >= 0, got -1"):
         conv_forward_winograd(x, w, b, {"stride": 1, "pad": -1})
     with pytest.raises(ValueError, match=r"HH = 3 is larger than the padded input"):
         conv_forward_winograd(x[:, :, :2], w, b, {"stride": 1, "pad": 0})

@@ -110,8 +110,9 @@ class _FromDict:
 
         Raises ``ValueError`` naming ``layer`` and the field when ``param`` is not a dict
         (e.g. ``None``), lacks a required key, has a key that is not a field (e.g.
-        ``'strides'``), or has a value that is not an integer in range. An instance of
-        this very class is returned unchanged (it was checked when it was made).
+        ``'strides'``), or has a value that is not an integer in range (named as
+        ``conv_param['stride']``). An instance of this very class is returned unchanged (it
+        was checked when it was made).
         """
         if type(param) is cls:
             return param
@@ -137,7 +138,12 @@ class _FromDict:
                 f"{', '.join(repr(k) for k in missing)} in {dict(param)!r}"
             )
         values = {
-            f.name: check_int(layer, f.name, param.get(f.name, f.default), f.metadata["min"])
+            f.name: check_int(
+                layer,
+                f"{cls.DICT_NAME}[{f.name!r}]",
+                param.get(f.name, f.default),
+                f.metadata["min"],
+            )
             for f in fields
         }
         return cls(**values)

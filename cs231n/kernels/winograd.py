@@ -51,6 +51,7 @@ from cs231n.kernels.geometry import ConvParam
 from cs231n.kernels.im2col_numpy import as_float_array
 from cs231n.kernels.winograd_matrices import MATRICES, matrices
 from cs231n.kernels.workspace import scratch
+from cs231n.validation import check_array
 
 __all__ = [
     "AT",
@@ -89,8 +90,13 @@ class WinogradParam(ConvParam):
 
     @classmethod
     def from_dict(cls, layer: str, param) -> WinogradParam:
-        """:meth:`ConvParam.from_dict` plus the key ``'tile'`` (2 or 4)."""
+        """:meth:`ConvParam.from_dict` plus the key ``'tile'`` (2 or 4); ``stride`` must be 1."""
         p = super().from_dict(layer, param)
+        if p.stride != 1:
+            raise ValueError(
+                f"{layer}: conv_param['stride'] must be 1 for Winograd F(2x2, 3x3), got "
+                f"{p.stride!r}; use cs231n.fast_layers.conv_forward_fast for other strides"
+            )
         if p.tile not in MATRICES:
             raise ValueError(
                 f"{layer}: conv_param['tile'] (outputs per tile side) must be 2 or 4, "
@@ -102,8 +108,8 @@ class WinogradParam(ConvParam):
 def _check_args(x, w, b, conv_param, layer: str):
     """``x, w, b, p, Ho, Wo`` (``p`` a WinogradParam) after checking shapes, dtypes, kernel,
     stride and tile."""
-    x = as_float_array(x, f"{layer}: x", ndim=4)
-    w, b = np.asarray(w), np.asarray(b)
+    x = as_float_array(check_array(layer, "x", x), f"{layer}: x", ndim=4)
+    w, b = check_array(layer, "w", w), check_array(layer, "b", b)
     N, C, H, W = x.shape
     if w.ndim != 4 or w.shape[1] != C:
         raise ValueError(f"{layer}: w must have shape (F, C={C}, 3, 3), got {w.shape}")
@@ -122,11 +128,6 @@ def _check_args(x, w, b, conv_param, layer: str):
                 f"pass {name}.astype(x.dtype)"
             )
     p = WinogradParam.from_dict(layer, conv_param)
-    if p.stride != 1:
-        raise ValueError(
-            f"{layer}: Winograd F(2x2, 3x3) needs stride 1, got stride = {p.stride!r}; "
-            "use cs231n.fast_layers.conv_forward_fast for other strides"
-        )
     Ho, Wo = p.output_hw(layer, H, W, 3, 3)
     return x, w, b, p, Ho, Wo
 

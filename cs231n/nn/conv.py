@@ -6,6 +6,12 @@ versions live in :mod:`cs231n.fast_layers` and must agree with these.
 
 The maths of the backward passes, with the tests that check each formula, is in
 ``notes/conv_backward.md`` and ``notes/maxpool_backward.md``.
+
+Checks, once per call and shared with the fast layers: the arrays' kinds and shapes
+(:mod:`cs231n.validation`), ``conv_param`` / ``pool_param`` through
+:class:`~cs231n.kernels.geometry.ConvParam` / :class:`~cs231n.kernels.geometry.PoolParam`
+(no missing or unknown key is filled in or ignored), and ``dout`` against the output's
+shape (no broadcasting). NaN and inf propagate.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from cs231n.kernels.geometry import ConvParam, PoolParam
+from cs231n.validation import check_array, check_like
 
 __all__ = [
     "conv_forward_naive",
@@ -47,15 +54,19 @@ def conv_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: 
     cache : ``(x, w, b, p)``
         ``p`` the checked :class:`~cs231n.kernels.geometry.ConvParam`.
 
+    NaN and inf propagate.
+
     Raises
     ------
     ValueError
         If the shapes disagree (``w`` channels != ``x`` channels, ``b`` not (F,)),
-        ``conv_param`` lacks a key, has another key or a value out of range, or the
-        stride does not divide ``H + 2*pad - HH`` (or ``W + 2*pad - WW``).
+        ``conv_param`` is not a dict, lacks a key, has another key or a value out of range,
+        or the stride does not divide ``H + 2*pad - HH`` (or ``W + 2*pad - WW``).
+    TypeError
+        If an array argument is ``None`` or not a numeric array.
     """
     fn = "conv_forward_naive"
-    x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
+    x, w, b = check_array(fn, "x", x), check_array(fn, "w", w), check_array(fn, "b", b)
     if x.ndim != 4:
         raise ValueError(f"{fn}: x must have shape (N, C, H, W), got {x.shape}")
     if w.ndim != 4:
@@ -97,12 +108,19 @@ def conv_backward_naive(dout: np.ndarray, cache):
     dx : (N, C, H, W)
     dw : (F, C, HH, WW)
     db : (F,)
+
+    Raises
+    ------
+    ValueError
+        If ``dout`` is not exactly (N, F, H', W') (no broadcasting).
     """
+    fn = "conv_backward_naive"
     x, w, _, p = cache
     stride, pad = p.stride, p.pad
-    _, _, H, W = x.shape
-    _, _, HH, WW = w.shape
-    _, _, H_out, W_out = dout.shape
+    N, _, H, W = x.shape
+    F, _, HH, WW = w.shape
+    H_out, W_out = p.output_hw(fn, H, W, HH, WW)
+    dout = check_like(fn, "dout", dout, (N, F, H_out, W_out))
 
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # (N, C, H+2p, W+2p)
     dxp = np.zeros_like(xp, dtype=np.result_type(xp, dout))
@@ -139,15 +157,19 @@ def max_pool_forward_naive(x: np.ndarray, pool_param: dict):
     cache : ``(x, p)``
         ``p`` the checked :class:`~cs231n.kernels.geometry.PoolParam`.
 
+    NaN and inf propagate.
+
     Raises
     ------
     ValueError
-        If ``pool_param`` lacks a key, has another key or a value out of range, the pool
-        is larger than the input or the stride does not divide ``H - pool_height`` (or
-        ``W - pool_width``).
+        If ``x`` is not (N, C, H, W), ``pool_param`` is not a dict, lacks a key, has another
+        key or a value out of range, the pool is larger than the input or the stride does
+        not divide ``H - pool_height`` (or ``W - pool_width``).
+    TypeError
+        If ``x`` is ``None`` or not a numeric array.
     """
     fn = "max_pool_forward_naive"
-    x = np.asarray(x)
+    x = check_array(fn, "x", x)
     if x.ndim != 4:
         raise ValueError(f"{fn}: x must have shape (N, C, H, W), got {x.shape}")
     N, C, H, W = x.shape
@@ -181,11 +203,18 @@ def max_pool_backward_naive(dout: np.ndarray, cache):
     Returns
     -------
     dx : (N, C, H, W)
+
+    Raises
+    ------
+    ValueError
+        If ``dout`` is not exactly (N, C, H', W') (no broadcasting).
     """
+    fn = "max_pool_backward_naive"
     x, p = cache
     PH, PW, stride = p.pool_height, p.pool_width, p.stride
-    N, C, _, _ = x.shape
-    _, _, H_out, W_out = dout.shape
+    N, C, H, W = x.shape
+    H_out, W_out = p.output_hw(fn, H, W)
+    dout = check_like(fn, "dout", dout, (N, C, H_out, W_out))
 
     dx = np.zeros_like(x, dtype=np.result_type(x, dout))
     positions = np.arange(PH * PW)
