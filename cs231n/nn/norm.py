@@ -17,6 +17,12 @@ all of them on a transposed or reshaped view. The derivations are in
 ``notes/batchnorm.md`` and ``notes/layernorm_groupnorm.md``.
 
 Caches are dicts with named entries (listed in each docstring).
+
+Arguments are checked once, at the door (:mod:`cs231n.validation`): ``x``, ``gamma`` and
+``beta`` are numeric arrays of matching shapes, the option dicts have only their documented
+keys, ``eps > 0``, ``momentum`` in [0, 1), batch statistics are over at least two values, and
+a backward pass's ``dout`` has exactly the shape of ``x`` (no broadcasting). NaN and inf in
+``x`` propagate (the course's semantics); they are never searched for.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+
+from cs231n.validation import check_array, check_choice, check_keys, check_like, check_number
 
 __all__ = [
     "batchnorm_forward",
@@ -65,34 +73,81 @@ def _standardize_columns_backward(dxhat: np.ndarray, xhat: np.ndarray, inv_std: 
     return (inv_std / M) * (M * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0))
 
 
-def _check_mode(fn: str, mode) -> str:
-    if mode not in ("train", "test"):
-        raise ValueError(f"{fn}: mode must be 'train' or 'test', got {mode!r}")
-    return mode
+_BN_KEYS = ("mode", "eps", "momentum", "running_mean", "running_var")
+
+
+def _check_x(fn: str, x, ndim: int, layout: str) -> np.ndarray:
+    """``x`` as a numeric array with ``ndim`` axes (``layout`` e.g. ``'(N, D)'``)."""
+    x = check_array(fn, "x", x)
+    if x.ndim != ndim:
+        raise ValueError(f"{fn}: x must have shape {layout}, got {x.shape}")
+    return x
+
+
+def _check_eps(fn: str, param_name: str, param: dict):
+    """``param['eps']`` (default 1e-5), a finite number > 0: eps = 0 divides by a zero
+    variance. Returned as given (not converted), so its dtype still takes part in the
+    arithmetic exactly as before."""
+    eps = param.get("eps", 1e-5)
+    check_number(fn, f"{param_name}['eps']", eps, low=0.0, low_open=True)
+    return eps
+
+
+def _check_norm_param(fn: str, param_name: str, param: dict):
+    """``eps`` of a layer/group norm's option dict (keys ``eps`` and an ignored ``mode``)."""
+    check_keys(fn, param_name, param, allowed=("eps", "mode"))
+    if "mode" in param:
+        check_choice(fn, f"{param_name}['mode']", param["mode"], ("train", "test"))
+    return _check_eps(fn, param_name, param)
+
+
+def _check_batch(fn: str, count: int, what: str, shape: tuple) -> None:
+    """Train-mode batch statistics over a single value standardize it to 0: the output would
+    be ``beta`` whatever ``x`` is (and N = 0 gives NaN), never what a caller meant."""
+    if count < 2:
+        raise ValueError(
+            f"{fn}: x must have {what} >= 2 in train mode (the batch statistics of one value "
+            f"make the output beta), got shape {shape}"
+        )
 
 
 def _bn_settings(fn: str, bn_param: dict, D: int, dtype):
-    """``mode, eps, momentum, running_mean, running_var`` from ``bn_param``, checked;
-    absent running statistics start as (D,) zeros of ``dtype``."""
-    mode = _check_mode(fn, bn_param.get("mode"))
-    eps = bn_param.get("eps", 1e-5)
+    """``mode, eps, momentum, running_mean, running_var`` from ``bn_param``, checked.
+
+    In train mode absent running statistics start as (D,) zeros of ``dtype`` (the official
+    behaviour); in test mode they must be there, since without them there is nothing to
+    normalize with.
+    """
+    check_keys(fn, "bn_param", bn_param, allowed=_BN_KEYS, required=("mode",))
+    mode = check_choice(fn, "bn_param['mode']", bn_param["mode"], ("train", "test"))
+    eps = _check_eps(fn, "bn_param", bn_param)
     momentum = bn_param.get("momentum", 0.9)
-    running_mean = bn_param.get("running_mean", np.zeros(D, dtype=dtype))
-    running_var = bn_param.get("running_var", np.zeros(D, dtype=dtype))
-    for name, arr in (("running_mean", running_mean), ("running_var", running_var)):
-        if np.shape(arr) != (D,):
+    # momentum 1 would freeze the running statistics at their start (zeros) for good
+    check_number(fn, "bn_param['momentum']", momentum, low=0.0, high=1.0, high_open=True)
+    stats = []
+    for name in ("running_mean", "running_var"):
+        if name in bn_param:
+            stats.append(check_array(fn, f"bn_param['{name}']", bn_param[name], shape=(D,)))
+        elif mode == "test":
             raise ValueError(
-                f"{fn}: bn_param['{name}'] must have shape ({D},), got {np.shape(arr)}"
+                f"{fn}: bn_param must hold '{name}' in test mode (run a train-mode forward "
+                f"pass first), got keys {sorted(bn_param)}"
             )
-    return mode, eps, momentum, running_mean, running_var
+        else:
+            stats.append(np.zeros(D, dtype=dtype))
+    return mode, eps, momentum, stats[0], stats[1]
 
 
 def _check_affine_params(fn: str, gamma, beta, shape: tuple):
-    gamma, beta = np.asarray(gamma), np.asarray(beta)
-    for name, arr in (("gamma", gamma), ("beta", beta)):
-        if arr.shape != shape:
-            raise ValueError(f"{fn}: {name} must have shape {shape}, got {arr.shape}")
-    return gamma, beta
+    return (
+        check_array(fn, "gamma", gamma, shape=shape),
+        check_array(fn, "beta", beta, shape=shape),
+    )
+
+
+def _dout(fn: str, dout, cache: dict) -> np.ndarray:
+    """``dout`` checked against the shape of ``x`` (that of ``cache['xhat']``)."""
+    return check_like(fn, "dout", dout, cache["xhat"].shape, of="x")
 
 
 # --------------------------------------------------------------------------- batch norm
@@ -121,10 +176,10 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_par
         Shift.
     bn_param : dict
         - ``mode``: ``'train'`` or ``'test'`` (required);
-        - ``eps``: added to the variance, default 1e-5;
-        - ``momentum``: of the running averages, default 0.9;
-        - ``running_mean``, ``running_var``: (D,), created as zeros if absent and
-          written back into ``bn_param``.
+        - ``eps``: added to the variance, > 0, default 1e-5;
+        - ``momentum``: of the running averages, in [0, 1), default 0.9;
+        - ``running_mean``, ``running_var``: (D,), created as zeros if absent in train
+          mode and written back into ``bn_param``; required in test mode.
 
     Returns
     -------
@@ -133,14 +188,26 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_par
         train mode: ``mode``, ``xmu`` = x - mu (N, D), ``std`` = sqrt(var + eps) (D,),
         ``inv_std`` = 1 / std (D,), ``xhat`` (N, D), ``gamma`` (D,);
         test mode: ``mode``, ``xhat`` (N, D), ``inv_std`` (D,), ``gamma`` (D,).
+
+    NaN and inf in ``x`` propagate.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not (N, D), ``gamma``/``beta`` not (D,), ``bn_param`` lacks ``mode`` or
+        has another key, ``mode`` is not ``'train'``/``'test'``, ``eps <= 0``, ``momentum``
+        is outside [0, 1), N < 2 in train mode, or the running statistics are not (D,) or
+        (test mode) absent.
+    TypeError
+        If an array argument is ``None`` or not numeric, or ``bn_param`` is not a dict.
     """
     fn = "batchnorm_forward"
-    x = np.asarray(x)
-    if x.ndim != 2:
-        raise ValueError(f"{fn}: x must have shape (N, D), got {x.shape}")
+    x = _check_x(fn, x, 2, "(N, D)")
     N, D = x.shape
     gamma, beta = _check_affine_params(fn, gamma, beta, (D,))
     mode, eps, momentum, running_mean, running_var = _bn_settings(fn, bn_param, D, x.dtype)
+    if mode == "train":
+        _check_batch(fn, N, "N", x.shape)
 
     if mode == "train":
         # One line per node of the computational graph; batchnorm_backward walks them back.
@@ -197,7 +264,13 @@ def batchnorm_backward(dout: np.ndarray, cache: dict):
     dx : (N, D)
     dgamma : (D,)
     dbeta : (D,)
+
+    Raises
+    ------
+    ValueError
+        If ``dout`` is not exactly (N, D) (no broadcasting).
     """
+    dout = _dout("batchnorm_backward", dout, cache)
     if cache["mode"] == "test":
         return _test_mode_backward(dout, cache)
     xmu, std, inv_std, xhat, gamma = (cache[k] for k in ("xmu", "std", "inv_std", "xhat", "gamma"))
@@ -238,7 +311,13 @@ def batchnorm_backward_alt(dout: np.ndarray, cache: dict):
     dx : (N, D)
     dgamma : (D,)
     dbeta : (D,)
+
+    Raises
+    ------
+    ValueError
+        If ``dout`` is not exactly (N, D) (no broadcasting).
     """
+    dout = _dout("batchnorm_backward_alt", dout, cache)
     if cache["mode"] == "test":
         return _test_mode_backward(dout, cache)
     xhat, inv_std, gamma = cache["xhat"], cache["inv_std"], cache["gamma"]
@@ -266,19 +345,28 @@ def layernorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, ln_par
     gamma : (D,)
     beta : (D,)
     ln_param : dict
-        ``eps``, default 1e-5.
+        ``eps`` (> 0), default 1e-5; a ``mode`` (``'train'`` or ``'test'``, as the
+        fully connected net sets in every normalization dict) is accepted and ignored.
 
     Returns
     -------
     out : (N, D)
     cache : dict with ``xhat`` (N, D), ``inv_std`` (N,) (one per example), ``gamma`` (D,).
+
+    NaN and inf in ``x`` propagate.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not (N, D), ``gamma``/``beta`` not (D,),
+        ``ln_param`` has another key, a bad ``mode`` or ``eps <= 0``.
+    TypeError
+        If an array argument is ``None`` or not numeric, or ``ln_param`` is not a dict.
     """
     fn = "layernorm_forward"
-    x = np.asarray(x)
-    if x.ndim != 2:
-        raise ValueError(f"{fn}: x must have shape (N, D), got {x.shape}")
+    x = _check_x(fn, x, 2, "(N, D)")
     gamma, beta = _check_affine_params(fn, gamma, beta, (x.shape[1],))
-    eps = ln_param.get("eps", 1e-5)
+    eps = _check_norm_param(fn, "ln_param", ln_param)
     xhat_t, inv_std = _standardize_columns(x.T, eps)  # columns of x.T (D, N) are examples
     xhat = xhat_t.T  # (N, D)
     out = gamma * xhat + beta
@@ -298,7 +386,13 @@ def layernorm_backward(dout: np.ndarray, cache: dict):
     dx : (N, D)
     dgamma : (D,)
     dbeta : (D,)
+
+    Raises
+    ------
+    ValueError
+        If ``dout`` is not exactly (N, D) (no broadcasting).
     """
+    dout = _dout("layernorm_backward", dout, cache)
     xhat, inv_std, gamma = cache["xhat"], cache["inv_std"], cache["gamma"]
     dgamma = (dout * xhat).sum(axis=0)
     dbeta = dout.sum(axis=0)
@@ -332,14 +426,22 @@ def spatial_batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray
     cache : dict
         ``mode``, ``xhat`` (N, C, H, W), ``inv_std`` (C,) = 1 / sqrt(var + eps) (of the
         batch in train mode, of the running average in test mode), ``gamma`` (C,).
+
+    NaN and inf in ``x`` propagate.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`batchnorm_forward`, with ``x`` (N, C, H, W), ``gamma``/``beta`` (C,) and
+        N*H*W >= 2 in train mode.
     """
     fn = "spatial_batchnorm_forward"
-    x = np.asarray(x)
-    if x.ndim != 4:
-        raise ValueError(f"{fn}: x must have shape (N, C, H, W), got {x.shape}")
+    x = _check_x(fn, x, 4, "(N, C, H, W)")
     N, C, H, W = x.shape
     gamma, beta = _check_affine_params(fn, gamma, beta, (C,))
     mode, eps, momentum, running_mean, running_var = _bn_settings(fn, bn_param, C, x.dtype)
+    if mode == "train":
+        _check_batch(fn, N * H * W, "N*H*W", x.shape)
     axes = (0, 2, 3)  # every value of one channel
     if mode == "train":
         mu = x.mean(axis=axes)  # (C,)
@@ -380,14 +482,15 @@ def spatial_batchnorm_backward(dout: np.ndarray, cache: dict):
     dx : (N, C, H, W)
     dgamma : (C,)
     dbeta : (C,)
+
+    Raises
+    ------
+    ValueError
+        If ``dout`` is not exactly (N, C, H, W) (no broadcasting).
     """
     xhat, inv_std, gamma = cache["xhat"], cache["inv_std"], cache["gamma"]
     N, C, H, W = xhat.shape
-    dout = np.asarray(dout, dtype=xhat.dtype)
-    if dout.shape != xhat.shape:
-        raise ValueError(
-            f"spatial_batchnorm_backward: dout must have shape {xhat.shape}, got {dout.shape}"
-        )
+    dout = check_like("spatial_batchnorm_backward", "dout", dout, xhat.shape, xhat.dtype, of="x")
     dbeta = dout.sum(axis=(0, 2, 3))  # (C,)
     # sum(dout * xhat) per channel without an (N, C, H, W) temporary
     dgamma = np.einsum("nck,nck->c", dout.reshape(N, C, -1), xhat.reshape(N, C, -1))  # (C,)
@@ -420,23 +523,34 @@ def spatial_groupnorm_forward(
     G : int
         Number of groups; must divide C.
     gn_param : dict
-        ``eps``, default 1e-5.
+        ``eps`` (> 0), default 1e-5; a ``mode`` is accepted and ignored, as in
+        :func:`layernorm_forward`.
 
     Returns
     -------
     out : (N, C, H, W)
     cache : dict with ``G``, ``xhat`` (N, C, H, W), ``inv_std`` (N*G,) (one per example
         and group, example-major), ``gamma`` (1, C, 1, 1).
+
+    NaN and inf in ``x`` propagate.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not (N, C, H, W), ``G`` does not divide C, ``gamma``/``beta`` are not
+        (1, C, 1, 1), or
+        ``gn_param`` has another key, a bad ``mode`` or ``eps <= 0``.
+    TypeError
+        If an array argument is ``None`` or not numeric, or ``gn_param`` is not a dict.
     """
     fn = "spatial_groupnorm_forward"
-    x = np.asarray(x)
-    if x.ndim != 4:
-        raise ValueError(f"{fn}: x must have shape (N, C, H, W), got {x.shape}")
+    x = _check_x(fn, x, 4, "(N, C, H, W)")
     N, C, H, W = x.shape
+    # gamma first: a wrong C in x is reported as the mismatch it is, not as a bad G
+    gamma, beta = _check_affine_params(fn, gamma, beta, (1, C, 1, 1))
     if isinstance(G, bool) or not isinstance(G, numbers.Integral) or G < 1 or C % G != 0:
         raise ValueError(f"{fn}: G must be a positive integer dividing C = {C}, got {G!r}")
-    gamma, beta = _check_affine_params(fn, gamma, beta, (1, C, 1, 1))
-    eps = gn_param.get("eps", 1e-5)
+    eps = _check_norm_param(fn, "gn_param", gn_param)
     x_groups = x.reshape(N * G, -1)  # (N*G, C/G*H*W): one row per (example, group)
     xhat_t, inv_std = _standardize_columns(x_groups.T, eps)  # (C/G*H*W, N*G)
     xhat = xhat_t.T.reshape(N, C, H, W)
@@ -457,7 +571,13 @@ def spatial_groupnorm_backward(dout: np.ndarray, cache: dict):
     dx : (N, C, H, W)
     dgamma : (1, C, 1, 1)
     dbeta : (1, C, 1, 1)
+
+    Raises
+    ------
+    ValueError
+        If ``dout`` is not exactly (N, C, H, W) (no broadcasting).
     """
+    dout = _dout("spatial_groupnorm_backward", dout, cache)
     G, xhat, inv_std, gamma = cache["G"], cache["xhat"], cache["inv_std"], cache["gamma"]
     N = dout.shape[0]
     dgamma = (dout * xhat).sum(axis=(0, 2, 3), keepdims=True)  # (1, C, 1, 1)
