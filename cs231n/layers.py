@@ -14,6 +14,12 @@ gives every official name:
 
 * :mod:`cs231n.nn.norm`: batch, layer, spatial batch and spatial group normalization;
 * :mod:`cs231n.nn.conv`: naive convolution and max pooling.
+
+Arguments are checked once, at the door, with :mod:`cs231n.validation`: array kinds (no
+``None``, strings, object or complex arrays), every array's full shape against the others,
+and ``dout`` against the shape of the output it belongs to (no broadcasting: a ``(1, M)``
+``dout`` is an error, not a wrong full-size gradient). NaN and inf propagate through the
+layers (the course's semantics); only the losses reject non-finite scores.
 """
 
 from __future__ import annotations
@@ -36,6 +42,14 @@ from cs231n.nn.norm import (
     spatial_batchnorm_forward,
     spatial_groupnorm_backward,
     spatial_groupnorm_forward,
+)
+from cs231n.validation import (
+    check_array,
+    check_choice,
+    check_keys,
+    check_labels,
+    check_like,
+    check_number,
 )
 
 __all__ = [
@@ -84,21 +98,29 @@ def affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray):
     out : (N, M)
     cache : tuple ``(x, w, b)`` with the shapes above.
 
+    NaN and inf propagate.
+
     Raises
     ------
     ValueError
-        If ``w`` is not (D, M) for the D of ``x``, or ``b`` is not (M,).
+        If ``x`` is empty (N = 0 or D = 0), ``w`` is not (D, M) for the D of ``x``, or
+        ``b`` is not (M,).
+    TypeError
+        If an argument is ``None`` or not a numeric (bool, int or float) array.
     """
-    x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
+    fn = "affine_forward"
+    x = check_array(fn, "x", x, min_ndim=1, nonempty=True)
+    w = check_array(fn, "w", w)
+    b = check_array(fn, "b", b)
     N = x.shape[0]
     x_rows = x.reshape(N, -1)  # (N, D)
     if w.ndim != 2 or w.shape[0] != x_rows.shape[1]:
         raise ValueError(
-            f"affine_forward: w must have shape (D, M) with D = {x_rows.shape[1]} "
+            f"{fn}: w must have shape (D, M) with D = {x_rows.shape[1]} "
             f"(x has shape {x.shape}), got {w.shape}"
         )
     if b.shape != (w.shape[1],):
-        raise ValueError(f"affine_forward: b must have shape ({w.shape[1]},), got {b.shape}")
+        raise ValueError(f"{fn}: b must have shape ({w.shape[1]},), got {b.shape}")
     out = x_rows @ w + b
     return out, (x, w, b)
 
@@ -120,9 +142,15 @@ def affine_backward(dout: np.ndarray, cache):
         ``x_rows.T @ dout``.
     db : (M,)
         ``dout`` summed over the batch.
+
+    Raises
+    ------
+    ValueError
+        If ``dout`` is not exactly (N, M) (no broadcasting).
     """
     x, w, _ = cache
     N = x.shape[0]
+    dout = check_like("affine_backward", "dout", dout, (N, w.shape[1]))
     dx = (dout @ w.T).reshape(x.shape)  # (N, D) -> (N, d_1, ..., d_k)
     dw = x.reshape(N, -1).T @ dout  # (D, N) @ (N, M)
     db = dout.sum(axis=0)
@@ -143,8 +171,17 @@ def relu_forward(x: np.ndarray):
     -------
     out : same shape as ``x``
     cache : ``x``
+
+    NaN and inf propagate (``max(0, NaN)`` is NaN).
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is empty.
+    TypeError
+        If ``x`` is ``None`` or not a numeric array.
     """
-    x = np.asarray(x)
+    x = check_array("relu_forward", "x", x, nonempty=True)
     return np.maximum(x, 0), x
 
 
@@ -161,8 +198,14 @@ def relu_backward(dout: np.ndarray, cache):
     Returns
     -------
     dx : same shape as ``x``
+
+    Raises
+    ------
+    ValueError
+        If ``dout`` does not have exactly the shape of ``x`` (no broadcasting).
     """
     x = cache
+    dout = check_like("relu_backward", "dout", dout, x.shape, of="x")
     return dout * (x > 0)
 
 
@@ -195,26 +238,36 @@ def dropout_forward(x: np.ndarray, dropout_param: dict):
     cache : ``(dropout_param, mask)``; ``mask`` has the shape of ``x`` in train
         mode (values 0 or 1/p) and is ``None`` in test mode.
 
+    NaN and inf propagate (a dropped NaN or inf unit gives NaN: ``NaN * 0`` and
+    ``inf * 0`` are NaN).
+
     Raises
     ------
     ValueError
-        If ``p`` is not in (0, 1] or ``mode`` is neither ``'train'`` nor ``'test'``.
+        If ``dropout_param`` lacks ``p`` or ``mode`` or has another key, ``p`` is not in
+        (0, 1], ``mode`` is neither ``'train'`` nor ``'test'``, or ``seed`` is not an
+        integer in [0, 2**32).
+    TypeError
+        If ``x`` is not a numeric array, ``dropout_param`` not a dict or ``p`` not a number.
     """
-    x = np.asarray(x)
-    p = dropout_param.get("p")
-    if p is None or not (0.0 < p <= 1.0):
-        raise ValueError(f"dropout_forward: p (keep probability) must be in (0, 1], got {p!r}")
-    mode = dropout_param.get("mode")
+    fn = "dropout_forward"
+    x = check_array(fn, "x", x)
+    check_keys(fn, "dropout_param", dropout_param, allowed=("seed",), required=("p", "mode"))
+    p = dropout_param["p"]
+    check_number(fn, "dropout_param['p']", p, low=0.0, high=1.0, low_open=True)
+    mode = check_choice(fn, "dropout_param['mode']", dropout_param["mode"], ("train", "test"))
+    seed = dropout_param.get("seed")
+    if seed is not None:
+        seed = check_number(
+            fn, "dropout_param['seed']", seed, low=0, high=2**32, high_open=True, integer=True
+        )
     if mode == "train":
-        seed = dropout_param.get("seed")
         rand = np.random.RandomState(seed).rand if seed is not None else np.random.rand
         mask = (rand(*x.shape) < p) / p  # values in {0, 1/p}
         out = (x * mask).astype(x.dtype, copy=False)
-    elif mode == "test":
+    else:  # test
         mask = None
         out = x
-    else:
-        raise ValueError(f"dropout_forward: mode must be 'train' or 'test', got {mode!r}")
     return out, (dropout_param, mask)
 
 
@@ -230,29 +283,35 @@ def dropout_backward(dout: np.ndarray, cache):
     Returns
     -------
     dx : same shape as ``x``
+
+    Raises
+    ------
+    ValueError
+        If ``dout`` does not have exactly the shape of ``x`` (train mode; the test-mode
+        cache holds no shape, so there ``dout`` is only checked to be a numeric array),
+        or ``dropout_param['mode']`` is not ``'train'`` (with a mask) or ``'test'``.
     """
+    fn = "dropout_backward"
     dropout_param, mask = cache
-    mode = dropout_param["mode"]
+    mode = check_choice(fn, "dropout_param['mode']", dropout_param.get("mode"), ("train", "test"))
     if mode == "train":
-        return dout * mask
-    if mode == "test":
-        return dout
-    raise ValueError(f"dropout_backward: mode must be 'train' or 'test', got {mode!r}")
+        if mask is None:
+            raise ValueError(
+                f"{fn}: dropout_param['mode'] is 'train' but the cache comes from a test-mode "
+                "forward pass (no mask)"
+            )
+        return check_like(fn, "dout", dout, mask.shape, of="x") * mask
+    return check_array(fn, "dout", dout)
 
 
 # --------------------------------------------------------------------------- losses
 
 
-def _check_scores_labels(fn: str, x: np.ndarray, y: np.ndarray) -> None:
-    if x.ndim != 2:
-        raise ValueError(f"{fn}: x must have shape (N, C), got {x.shape}")
+def _check_scores_labels(fn: str, x, y) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` (N, C) finite, non-empty scores and ``y`` (N,) integer labels in [0, C)."""
+    x = check_array(fn, "x", x, ndim=2, nonempty=True, finite=True)
     N, C = x.shape
-    if y.shape != (N,):
-        raise ValueError(f"{fn}: y must have shape ({N},), got {y.shape}")
-    if not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"{fn}: y must hold integer labels, got dtype {y.dtype}")
-    if N and (y.min() < 0 or y.max() >= C):
-        raise ValueError(f"{fn}: labels must be in [0, {C}), got min {y.min()}, max {y.max()}")
+    return x, check_labels(fn, "y", y, N, C)
 
 
 def svm_loss(x: np.ndarray, y: np.ndarray):
@@ -272,9 +331,14 @@ def svm_loss(x: np.ndarray, y: np.ndarray):
     loss : float
     dx : (N, C)
         Gradient of ``loss`` with respect to ``x``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not a non-empty (N, C) array of finite scores (an inf score would give
+        a finite but meaningless loss), or ``y`` is not (N,) integer labels in [0, C).
     """
-    x, y = np.asarray(x), np.asarray(y)
-    _check_scores_labels("svm_loss", x, y)
+    x, y = _check_scores_labels("svm_loss", x, y)
     N = x.shape[0]
     rows = np.arange(N)
     correct = x[rows, y][:, None]  # (N, 1)
@@ -308,9 +372,14 @@ def softmax_loss(x: np.ndarray, y: np.ndarray):
     loss : float
     dx : (N, C)
         ``(softmax(x) - onehot(y)) / N``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not a non-empty (N, C) array of finite scores (N = 0 would give NaN),
+        or ``y`` is not (N,) integer labels in [0, C).
     """
-    x, y = np.asarray(x), np.asarray(y)
-    _check_scores_labels("softmax_loss", x, y)
+    x, y = _check_scores_labels("softmax_loss", x, y)
     N = x.shape[0]
     rows = np.arange(N)
     shifted = x - x.max(axis=1, keepdims=True)  # (N, C), every row's max is 0

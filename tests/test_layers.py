@@ -199,14 +199,24 @@ def test_dropout_p_one_is_identity(rng):
     np.testing.assert_array_equal(out, x)
 
 
-@pytest.mark.parametrize("p", [0, -0.1, 1.5, None])
+@pytest.mark.parametrize("p", [0, -0.1, 1.5, float("nan")])
 def test_dropout_bad_p_raises(p):
-    with pytest.raises(ValueError, match=r"p \(keep probability\) must be in \(0, 1\]"):
+    with pytest.raises(
+        ValueError, match=r"dropout_param\['p'\] must be a finite number in \(0, 1\]"
+    ):
         dropout_forward(np.ones(3), {"mode": "train", "p": p})
 
 
+def test_dropout_p_none_raises():
+    # None is the wrong kind of value: a TypeError (the shared contract), still naming p
+    with pytest.raises(
+        TypeError, match=r"dropout_param\['p'\] must be a finite number in \(0, 1\]"
+    ):
+        dropout_forward(np.ones(3), {"mode": "train", "p": None})
+
+
 def test_dropout_bad_mode_raises():
-    with pytest.raises(ValueError, match="mode must be 'train' or 'test', got 'eval'"):
+    with pytest.raises(ValueError, match="mode'\\] must be one of 'train', 'test', got 'eval'"):
         dropout_forward(np.ones(3), {"mode": "eval", "p": 0.5})
 
 
@@ -261,7 +271,7 @@ def test_softmax_loss_is_stable_for_huge_scores():
 @pytest.mark.parametrize("loss_fn", [svm_loss, softmax_loss])
 def test_loss_bad_labels_raise(loss_fn):
     x = np.zeros((3, 4))
-    with pytest.raises(ValueError, match=r"y must have shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"y must have shape \(N,\) = \(3,\)"):
         loss_fn(x, np.array([0, 1]))
-    with pytest.raises(ValueError, match=r"labels must be in \[0, 4\)"):
+    with pytest.raises(ValueError, match=r"y must lie in \[0, C=4\)"):
         loss_fn(x, np.array([0, 1, 4]))

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cs231n.classifiers.fc_net import FullyConnectedNet
-from cs231n.solver import DivergenceError, Solver
+from cs231n.solver import Solver
 
 NORMALIZATIONS = ("batchnorm", "layernorm", None)
 
@@ -157,7 +157,7 @@ def weight_scale_experiment(
                 with np.errstate(over="ignore", invalid="ignore"):
                     solver.train()
                 final_loss = float(np.mean(solver.loss_history[-100:]))
-            except DivergenceError:
+            except FloatingPointError:  # DivergenceError, or a loss's NonFiniteError
                 final_loss = float("nan")
             results[_label(normalization)].append(
                 ScaleResult(

@@ -14,6 +14,7 @@ function, the argument, what was expected and what came::
 """
 
 from cs231n.validation.arrays import (
+    NonFiniteError,
     check_array,
     check_finite,
     check_labels,
@@ -23,6 +24,7 @@ from cs231n.validation.arrays import (
 from cs231n.validation.values import check_choice, check_keys, check_number
 
 __all__ = [
+    "NonFiniteError",
     "check_array",
     "check_choice",
     "check_finite",

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["check_array", "check_finite", "check_labels", "check_like", "shape_text"]
+__all__ = [
+    "NonFiniteError",
+    "check_array",
+    "check_finite",
+    "check_labels",
+    "check_like",
+    "shape_text",
+]
 
 # dtype kinds numpy arithmetic accepts for layer inputs: bool, signed/unsigned int, float.
 _NUMERIC_KINDS = "biuf"
@@ -98,13 +105,23 @@ def check_array(
     return arr
 
 
+class NonFiniteError(ValueError, FloatingPointError):
+    """A NaN or infinite entry where a finite one is needed (raised by :func:`check_finite`).
+
+    A ``ValueError`` like every other bad argument, and also a ``FloatingPointError``, so that
+    a training loop that stops a diverging run on ``FloatingPointError`` (the Solver's
+    ``DivergenceError`` is one) also stops when a loss rejects the overflowed scores of that
+    run.
+    """
+
+
 def check_finite(fn: str, name: str, a: np.ndarray) -> np.ndarray:
-    """``a`` unchanged if every entry is finite, else ``ValueError`` with the count of NaN and
-    infinite entries."""
+    """``a`` unchanged if every entry is finite, else :class:`NonFiniteError` (a
+    ``ValueError``) with the count of NaN and infinite entries."""
     if a.dtype.kind == "f" and not np.isfinite(a).all():
         n_nan = int(np.isnan(a).sum())
         n_inf = int(np.isinf(a).sum())
-        raise ValueError(
+        raise NonFiniteError(
             f"{fn}: {name} must be finite, got {n_nan} NaN and {n_inf} infinite of {a.size} entries"
         )
     return a
