@@ -8,15 +8,24 @@ normalization.
 
 The convolution sandwiches use the fast layers of :mod:`cs231n.fast_layers` (same
 numbers as the naive layers, much faster), as the official code does.
+
+Checks: each layer checks its own arguments once (a sandwich's forward pass names itself
+in front of the layer's message, e.g. ``affine_relu_forward: affine_forward: w must ...``),
+and each backward pass checks ``dout`` against the shape of its output first (no
+broadcasting). NaN and inf propagate, as through the layers.
 """
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
 
 import numpy as np
 
 from cs231n import fast_layers, layers
 from cs231n.fast_layers import *  # noqa: F403  (the official module re-exports both, see __all__)
 from cs231n.fast_layers import (
+    _pool_output_shape,
     conv_backward_fast,
     conv_forward_fast,
     max_pool_backward_fast,
@@ -35,6 +44,7 @@ from cs231n.layers import (
     spatial_batchnorm_backward,
     spatial_batchnorm_forward,
 )
+from cs231n.validation import check_like
 
 __all__ = [
     "affine_relu_forward",
@@ -56,6 +66,26 @@ __all__ = [
 ]
 
 
+# --------------------------------------------------------------------------- checks
+
+
+@contextlib.contextmanager
+def _named(fn: str) -> Iterator[None]:
+    """Put the sandwich's name ``fn`` in front of a layer's ``ValueError``/``TypeError``, so
+    the message names the function that was called (the layer's own name and argument stay).
+    """
+    try:
+        yield
+    except TypeError as e:
+        raise TypeError(f"{fn}: {e}") from e
+    except ValueError as e:
+        raise ValueError(f"{fn}: {e}") from e
+
+
+def _dout(fn: str, dout, shape: tuple) -> np.ndarray:
+    return check_like(fn, "dout", dout, shape)
+
+
 # --------------------------------------------------------------------------- fully connected
 
 
@@ -73,8 +103,9 @@ def affine_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray):
     out : (N, M)
     cache : ``(fc_cache, relu_cache)``
     """
-    a, fc_cache = affine_forward(x, w, b)
-    out, relu_cache = relu_forward(a)
+    with _named("affine_relu_forward"):
+        a, fc_cache = affine_forward(x, w, b)
+        out, relu_cache = relu_forward(a)
     return out, (fc_cache, relu_cache)
 
 
@@ -93,6 +124,7 @@ def affine_relu_backward(dout: np.ndarray, cache):
     db : (M,)
     """
     fc_cache, relu_cache = cache
+    dout = _dout("affine_relu_backward", dout, relu_cache.shape)
     da = relu_backward(dout, relu_cache)
     return affine_backward(da, fc_cache)
 
@@ -115,9 +147,10 @@ def affine_bn_relu_forward(
     out : (N, M)
     cache : ``(fc_cache, bn_cache, relu_cache)``
     """
-    a, fc_cache = affine_forward(x, w, b)
-    an, bn_cache = batchnorm_forward(a, gamma, beta, bn_param)
-    out, relu_cache = relu_forward(an)
+    with _named("affine_bn_relu_forward"):
+        a, fc_cache = affine_forward(x, w, b)
+        an, bn_cache = batchnorm_forward(a, gamma, beta, bn_param)
+        out, relu_cache = relu_forward(an)
     return out, (fc_cache, bn_cache, relu_cache)
 
 
@@ -132,6 +165,7 @@ def affine_bn_relu_backward(dout: np.ndarray, cache):
     dgamma, dbeta : (M,)
     """
     fc_cache, bn_cache, relu_cache = cache
+    dout = _dout("affine_bn_relu_backward", dout, relu_cache.shape)
     dan = relu_backward(dout, relu_cache)
     da, dgamma, dbeta = batchnorm_backward_alt(dan, bn_cache)
     dx, dw, db = affine_backward(da, fc_cache)
@@ -156,9 +190,10 @@ def affine_ln_relu_forward(
     out : (N, M)
     cache : ``(fc_cache, ln_cache, relu_cache)``
     """
-    a, fc_cache = affine_forward(x, w, b)
-    an, ln_cache = layernorm_forward(a, gamma, beta, ln_param)
-    out, relu_cache = relu_forward(an)
+    with _named("affine_ln_relu_forward"):
+        a, fc_cache = affine_forward(x, w, b)
+        an, ln_cache = layernorm_forward(a, gamma, beta, ln_param)
+        out, relu_cache = relu_forward(an)
     return out, (fc_cache, ln_cache, relu_cache)
 
 
@@ -173,6 +208,7 @@ def affine_ln_relu_backward(dout: np.ndarray, cache):
     dgamma, dbeta : (M,)
     """
     fc_cache, ln_cache, relu_cache = cache
+    dout = _dout("affine_ln_relu_backward", dout, relu_cache.shape)
     dan = relu_backward(dout, relu_cache)
     da, dgamma, dbeta = layernorm_backward(dan, ln_cache)
     dx, dw, db = affine_backward(da, fc_cache)
@@ -197,8 +233,9 @@ def conv_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: d
     out : (N, F, H', W')
     cache : ``(conv_cache, relu_cache)``
     """
-    a, conv_cache = conv_forward_fast(x, w, b, conv_param)
-    out, relu_cache = relu_forward(a)
+    with _named("conv_relu_forward"):
+        a, conv_cache = conv_forward_fast(x, w, b, conv_param)
+        out, relu_cache = relu_forward(a)
     return out, (conv_cache, relu_cache)
 
 
@@ -212,6 +249,7 @@ def conv_relu_backward(dout: np.ndarray, cache):
     db : (F,)
     """
     conv_cache, relu_cache = cache
+    dout = _dout("conv_relu_backward", dout, relu_cache.shape)
     da = relu_backward(dout, relu_cache)
     return conv_backward_fast(da, conv_cache)
 
@@ -246,9 +284,10 @@ def conv_bn_relu_forward(
     out : (N, F, H', W')
     cache : ``(conv_cache, bn_cache, relu_cache)``
     """
-    a, conv_cache = conv_forward(x, w, b, conv_param)
-    an, bn_cache = spatial_batchnorm_forward(a, gamma, beta, bn_param)
-    out, relu_cache = relu_forward(an)
+    with _named("conv_bn_relu_forward"):
+        a, conv_cache = conv_forward(x, w, b, conv_param)
+        an, bn_cache = spatial_batchnorm_forward(a, gamma, beta, bn_param)
+        out, relu_cache = relu_forward(an)
     return out, (conv_cache, bn_cache, relu_cache)
 
 
@@ -264,6 +303,7 @@ def conv_bn_relu_backward(dout: np.ndarray, cache, conv_backward=conv_backward_f
     dgamma, dbeta : (F,)
     """
     conv_cache, bn_cache, relu_cache = cache
+    dout = _dout("conv_bn_relu_backward", dout, relu_cache.shape)
     dan = relu_backward(dout, relu_cache)
     da, dgamma, dbeta = spatial_batchnorm_backward(dan, bn_cache)
     dx, dw, db = conv_backward(da, conv_cache)
@@ -288,9 +328,10 @@ def conv_relu_pool_forward(
     out : (N, F, H'', W'') after pooling the (N, F, H', W') convolution output
     cache : ``(conv_cache, relu_cache, pool_cache)``
     """
-    a, conv_cache = conv_forward_fast(x, w, b, conv_param)
-    s, relu_cache = relu_forward(a)
-    out, pool_cache = max_pool_forward_fast(s, pool_param)
+    with _named("conv_relu_pool_forward"):
+        a, conv_cache = conv_forward_fast(x, w, b, conv_param)
+        s, relu_cache = relu_forward(a)
+        out, pool_cache = max_pool_forward_fast(s, pool_param)
     return out, (conv_cache, relu_cache, pool_cache)
 
 
@@ -304,6 +345,7 @@ def conv_relu_pool_backward(dout: np.ndarray, cache):
     db : (F,)
     """
     conv_cache, relu_cache, pool_cache = cache
+    dout = _dout("conv_relu_pool_backward", dout, _pool_output_shape(pool_cache))
     ds = max_pool_backward_fast(dout, pool_cache)
     da = relu_backward(ds, relu_cache)
     return conv_backward_fast(da, conv_cache)
