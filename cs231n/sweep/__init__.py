@@ -15,6 +15,8 @@
 * :mod:`cs231n.sweep.runner`: :func:`run_sweep` (workers, progress bar, Ctrl-C).
 * :mod:`cs231n.sweep.threads`: BLAS threads per worker through threadpoolctl.
 * :mod:`cs231n.sweep.report`: the best trials and the parameter importances.
+* :mod:`cs231n.sweep.notebook`: :func:`notebook_sweep` (a fresh study per notebook run)
+  and :func:`best_config` (the best trial's training configuration).
 """
 
 import importlib
@@ -28,6 +30,8 @@ _EXPORTS = {
     "run_sweep": "cs231n.sweep.runner",
     "load": "cs231n.sweep.report",
     "summary": "cs231n.sweep.report",
+    "notebook_sweep": "cs231n.sweep.notebook",
+    "best_config": "cs231n.sweep.notebook",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -238,6 +238,7 @@ def _study(plan: Plan, storage, worker: int) -> optuna.Study:
     if "task" not in study.user_attrs:
         study.set_user_attr("task", plan.task)
         study.set_user_attr("quick", plan.quick)
+        study.set_user_attr("seed", plan.seed)
     return study
 
 
@@ -279,12 +280,14 @@ def _best(study: optuna.Study) -> tuple[float | None, dict | None]:
     return best.value, dict(best.params)
 
 
-def _work(plan: Plan, worker: int, budget: int, on_trial=None) -> None:
-    """One worker: run trials until the study has ``plan.target`` finished ones."""
+def _work(plan: Plan, worker: int, budget: int, on_trial=None, data=None) -> None:
+    """One worker: run trials until the study has ``plan.target`` finished ones (on
+    ``data``, else the task's own)."""
     limit_threads(plan.threads)
     storage, _ = _open(plan, workers=1)
     study = _study(plan, storage, worker)
-    data = TASKS[plan.task].load(plan.quick)
+    if data is None:
+        data = TASKS[plan.task].load(plan.quick)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     callbacks = [optuna.study.MaxTrialsCallback(plan.target, states=FINISHED)]
     if on_trial is not None:
@@ -318,6 +321,7 @@ def run_sweep(
     threads: int | None = None,
     study_name: str | None = None,
     progress: bool = True,
+    data: Mapping[str, Any] | None = None,
 ) -> SweepResult:
     """Run the sweep of ``task`` until its study holds ``trials`` finished trials.
 
@@ -334,6 +338,9 @@ def run_sweep(
         threads: threads per worker (default: the cores shared among the workers).
         study_name: instead of the task's (benchmarks compare samplers this way).
         progress: a progress bar with the best value so far.
+        data: the arrays to train on, as ``Task.load`` gives them (``X_train (N, D)``,
+            ``y_train (N,)``, ``X_val``, ``y_val``), instead of the task's own; only with
+            ``workers=1`` (spawned workers load the task's data themselves).
 
     Returns:
         a :class:`SweepResult`.
@@ -346,6 +353,10 @@ def run_sweep(
         task, trials=trials, workers=workers, storage=storage, timeout=timeout, sampler=sampler,
         seed=seed, quick=quick, fixed=fixed, threads=threads, study_name=study_name,
     )  # fmt: skip
+    if data is not None and workers > 1:
+        raise SweepArgumentError(
+            "data", f"needs workers=1 (spawned workers load the task's data), got {workers}"
+        )
     if workers > 1 and plan.storage.is_sqlite:
         print(
             f"warning: {workers} workers on SQLite ({plan.storage.shown}) may fail with "
@@ -372,7 +383,7 @@ def run_sweep(
     try:
         if done < target:
             if workers == 1:
-                _work(plan, 0, target - done, on_trial=lambda s, t: _update(bar, s))
+                _work(plan, 0, target - done, lambda s, t: _update(bar, s), data)
             else:
                 interrupted = _run_workers(plan, workers, target - done, study, bar)
     except KeyboardInterrupt:

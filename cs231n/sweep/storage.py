@@ -59,7 +59,8 @@ def sweeps_dir() -> Path:
     return Path(env).expanduser().resolve() if env else REPO_ROOT / "results" / "sweeps"
 
 
-def _make_sweeps_dir() -> Path:
+def make_sweeps_dir() -> Path:
+    """Create :func:`sweeps_dir` (with a ``.gitignore`` of ``*``) if needed; return it."""
     folder = sweeps_dir()
     folder.mkdir(parents=True, exist_ok=True)
     ignore = folder / ".gitignore"
@@ -135,7 +136,7 @@ def parse_storage(text: str) -> StorageSpec:
 def default_storage(study_name: str, workers: int, *, create: bool = True) -> StorageSpec:
     """The default storage of a study: its journal file if one exists or ``workers > 1``,
     else its SQLite file (see the module docstring). With ``create``, the folder is made."""
-    folder = _make_sweeps_dir() if create else sweeps_dir()
+    folder = make_sweeps_dir() if create else sweeps_dir()
     journal, db = folder / f"{study_name}.journal", folder / f"{study_name}.db"
     if journal.exists() or workers > 1:
         spec = StorageSpec("journal", str(journal), str(journal), default=True)
