@@ -10,9 +10,11 @@ hypothesis draw the sizes and one mutation per example.
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.robustness import campaign
-from tests.robustness.cases import run_case
+from tests.robustness.cases import BAD, run_case
 from tests.robustness.classify import run_call
 from tests.robustness.mutations import mutations_of
 from tests.robustness.registry import EXCLUDED, enumerated, specs_by_target, specs_of_module
@@ -111,3 +113,54 @@ def test_valid_calls_succeed(module):
     for spec in specs_of_module(module):
         r = run_case(spec, spec.default_dims(), "valid")
         assert r.outcome == "ok_valid", f"{r.case}: {r.detail}"
+
+
+#: Modules with non-clear cases left when this test was committed; the lead decides (issue 14).
+#: The campaign still counts them (python -m tests.robustness.campaign); remove an entry when
+#: its module is fixed, and the module is held to zero from then on.
+PENDING = {
+    "cs231n.solver": "Solver.check_accuracy checks neither X, y, num_samples nor batch_size",
+}
+CHECKED = [m for m in MODULES if m not in PENDING]
+
+
+def test_pending_modules_still_fail():
+    """An entry of PENDING that passes must go (so the module is held to zero)."""
+    for module in PENDING:
+        results = campaign.run_module(module)
+        assert any(r.outcome in BAD for r in results), f"{module} passes: remove it from PENDING"
+
+
+def _fmt(results):
+    return "\n".join(f"  {r.outcome}: {r.case} -- {r.detail[:160]}" for r in results)
+
+
+@pytest.mark.parametrize("module", CHECKED)
+def test_campaign_has_no_silent_cryptic_or_crash(module):
+    """Every mutation of every spec of the module, in a child process (a crash is seen)."""
+    results = campaign.run_module(module)
+    bad = [r for r in results if r.outcome in BAD]
+    assert not bad, f"{len(bad)} of {len(results)} cases of {module}:\n{_fmt(bad)}"
+
+
+@pytest.mark.parametrize("module", [m for m in CHECKED if specs_of_module(m)])
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_property_drawn_sizes_and_mutations(module, data):
+    """Hypothesis draws a spec of the module, its sizes and one of its mutations."""
+    spec = data.draw(st.sampled_from(specs_of_module(module)), label="spec")
+    dims = {k: data.draw(st.sampled_from(v), label=k) for k, v in spec.dims.items()}
+    valid = run_case(spec, dims, "valid")
+    assert valid.outcome == "ok_valid", f"{valid.case} {dims}: {valid.detail}"
+    _call, kwargs = spec.build(dims)
+    labels = [m.label for m in mutations_of(spec, kwargs, dims)]
+    if not labels:
+        return
+    label = data.draw(st.sampled_from(labels), label="mutation")
+    r = run_case(spec, dims, label)
+    assert r.outcome not in BAD, f"{r.outcome}: {r.case} {dims} -- {r.detail}"

@@ -36,15 +36,26 @@ CDIMS = {"N": (2, 1, 3), "C": (2, 1, 3), "F": (3, 1, 4), "H": (4, 6), "W": (4, 6
 PDIMS = {"N": (2, 1, 3), "C": (2, 1, 3), "H": (4, 2, 6), "W": (4, 2, 6)}
 
 SPECS: list[Spec] = []
+# conv_forward_fast is conv_forward_strides (the course's alias): either name is clear
+STRIDES = ("strides", "fast")
 for kind in ("im2col", "strides", "fast"):
+    fnames = STRIDES if kind in STRIDES else (kind,)
     SPECS += [
-        forward(f"{FL}:conv_forward_{kind}", conv_args, CONV_ROLES, CDIMS, extra=CONV_EXTRA),
+        forward(
+            f"{FL}:conv_forward_{kind}",
+            conv_args,
+            CONV_ROLES,
+            CDIMS,
+            extra=CONV_EXTRA,
+            names=tuple(f"conv_forward_{k}" for k in fnames),
+        ),
         backward(
             f"{FL}:conv_backward_{kind}",
             f"{FL}:conv_forward_{kind}",
             conv_args,
             ("N", "F", "H", "W"),
             CDIMS,
+            names=tuple(f"conv_backward_{k}" for k in fnames),
         ),
     ]
 for kind in ("fast", "reshape", "im2col", "strides"):
@@ -158,7 +169,8 @@ def _geo_extra_bad_shape(kwargs):
 SPECS += [
     forward(
         f"{GEO}:check_int",
-        lambda d: {"layer": "lyr", "name": "stride", "value": 2, "minimum": 1},
+        # the message names the argument by the name it is given
+        lambda d: {"layer": "lyr", "name": "value", "value": 2, "minimum": 1},
         {"value": Num(low=1, integer=True)},
         {},
         names=("lyr",),

@@ -29,18 +29,22 @@ CL = "cs231n.classifiers"
 # optimizers: w and dw of one shape; config None or a dict of known keys
 ODIMS = {"A": (3, 1, 4), "B": (2, 1, 3)}
 W_ROLE = Arr(("A", "B"), listable=False)
+# An update's learning rate may be 0: a schedule (cs231n.training.schedules) anneals it to 0
+# on the last step, and the Solver hands the scheduled value to the rule. The configured
+# rate is checked > 0 where it is given (Solver's optim_config['learning_rate']).
+STEP_LR = NONNEG
 STATE = Arr(("A", "B"), dout=True)  # optimizer state: the shape of w, no broadcasting
 OPT_CONFIG = {
-    "sgd": {"learning_rate": POSITIVE},
-    "sgd_momentum": {"learning_rate": POSITIVE, "momentum": UNIT, "velocity": STATE},
+    "sgd": {"learning_rate": STEP_LR},
+    "sgd_momentum": {"learning_rate": STEP_LR, "momentum": UNIT, "velocity": STATE},
     "rmsprop": {
-        "learning_rate": POSITIVE,
+        "learning_rate": STEP_LR,
         "decay_rate": UNIT,
         "epsilon": POSITIVE,
         "cache": STATE,
     },
     "adam": {
-        "learning_rate": POSITIVE,
+        "learning_rate": STEP_LR,
         "beta1": UNIT,
         "beta2": UNIT,
         "epsilon": POSITIVE,
