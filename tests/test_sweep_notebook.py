@@ -166,3 +166,15 @@ def test_own_data_in_this_process():
 def test_own_data_needs_one_worker():
     with pytest.raises(SweepArgumentError, match="notebook_sweep: data needs workers=1.*got 2"):
         notebook_sweep("svm", trials=1, workers=2, data=tasks.synthetic_rows())
+
+
+def test_tpe_models_the_results_after_startup_trials():
+    def params(startup):
+        study = notebook_sweep("svm", trials=4, workers=1, startup_trials=startup)
+        return [t.params for t in study.trials]
+
+    short, default = params(2), params(10)
+    assert short[:2] == default[:2], "the random start-up draws come from the same seed"
+    assert short[2] != default[2], "from trial 2 on TPE must model the results"
+    with pytest.raises(SweepArgumentError, match="startup_trials must be an integer >= 1"):
+        notebook_sweep("svm", trials=1, startup_trials=0)

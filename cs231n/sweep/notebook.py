@@ -60,6 +60,7 @@ def notebook_sweep(
     fixed: Mapping[str, Any] | None = None,
     quick: bool | None = None,
     data: Mapping[str, Any] | None = None,
+    startup_trials: int = 4,
 ) -> optuna.Study:
     """Run a fresh study of ``task`` with ``trials`` finished trials and return it.
 
@@ -76,6 +77,8 @@ def notebook_sweep(
         data: the notebook's own arrays (``X_train (N, D)``, ``y_train (N,)``, ``X_val``,
             ``y_val``, prepared as ``Task.load`` prepares them) instead of the task's; only
             with ``workers=1`` (the trials then run in this process).
+        startup_trials: TPE's random trials before it models the results: 4, not Optuna's
+            10, because a notebook's budget is about 10 trials.
 
     Returns:
         the :class:`optuna.Study` (``direction="maximize"``, values are validation
@@ -96,7 +99,7 @@ def notebook_sweep(
     # Check the arguments before the old study is deleted (nothing is written here).
     plan_sweep(
         task, trials=trials, workers=workers, sampler=sampler, seed=seed, quick=quick,
-        fixed=fixed, study_name=name,
+        fixed=fixed, study_name=name, startup_trials=startup_trials,
     )  # fmt: skip
     if data is not None and workers > 1:
         raise SweepArgumentError(
@@ -111,6 +114,7 @@ def notebook_sweep(
     result = run_sweep(
         task, trials=trials, workers=workers, storage=storage, sampler=sampler, seed=seed,
         quick=quick, fixed=fixed, study_name=name, progress=False, data=data,
+        startup_trials=startup_trials,
     )  # fmt: skip
     study = optuna.load_study(study_name=name, storage=st.open_storage(st.parse_storage(storage)))
     print(

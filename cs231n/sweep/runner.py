@@ -74,6 +74,7 @@ class Plan:
     fixed: dict[str, Any]
     threads: int
     timeout: float | None
+    startup_trials: int = 10
 
     @property
     def space(self) -> dict:
@@ -145,6 +146,7 @@ def plan_sweep(
     fixed: Mapping[str, Any] | None = None,
     threads: int | None = None,
     study_name: str | None = None,
+    startup_trials: int = 10,
 ) -> Plan:
     """Check every argument of :func:`run_sweep`; nothing is written.
 
@@ -168,6 +170,10 @@ def plan_sweep(
         raise SweepArgumentError("seed", f"must be an integer >= 0, got {seed!r}")
     if threads is not None and (not _is_int(threads) or threads < 1):
         raise SweepArgumentError("threads", f"must be an integer >= 1, got {threads!r}")
+    if not _is_int(startup_trials) or startup_trials < 1:
+        raise SweepArgumentError(
+            "startup_trials", f"must be an integer >= 1, got {startup_trials!r}"
+        )
     t = TASKS[task]
     fixed_values = parse_fixed(t, fixed)
     space = {k: v for k, v in t.space.items() if k not in fixed_values}
@@ -193,7 +199,7 @@ def plan_sweep(
     return Plan(
         task=task, study_name=name, storage=spec, target=trials, sampler=sampler, seed=seed,
         quick=quick, fixed=fixed_values, threads=threads or threads_per_worker(workers),
-        timeout=timeout,
+        timeout=timeout, startup_trials=startup_trials,
     )  # fmt: skip
 
 
@@ -218,7 +224,7 @@ def _make_sampler(plan: Plan, worker: int, existing: int) -> optuna.samplers.Bas
         return optuna.samplers.GridSampler(plan.grid, seed=seed)
     if plan.sampler == "random":
         return optuna.samplers.RandomSampler(seed=seed)
-    return optuna.samplers.TPESampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=plan.startup_trials)
 
 
 def _study(plan: Plan, storage, worker: int) -> optuna.Study:
@@ -322,6 +328,7 @@ def run_sweep(
     study_name: str | None = None,
     progress: bool = True,
     data: Mapping[str, Any] | None = None,
+    startup_trials: int = 10,
 ) -> SweepResult:
     """Run the sweep of ``task`` until its study holds ``trials`` finished trials.
 
@@ -341,6 +348,7 @@ def run_sweep(
         data: the arrays to train on, as ``Task.load`` gives them (``X_train (N, D)``,
             ``y_train (N,)``, ``X_val``, ``y_val``), instead of the task's own; only with
             ``workers=1`` (spawned workers load the task's data themselves).
+        startup_trials: TPE's random trials before it models the results (Optuna's 10).
 
     Returns:
         a :class:`SweepResult`.
@@ -352,6 +360,7 @@ def run_sweep(
     plan = plan_sweep(
         task, trials=trials, workers=workers, storage=storage, timeout=timeout, sampler=sampler,
         seed=seed, quick=quick, fixed=fixed, threads=threads, study_name=study_name,
+        startup_trials=startup_trials,
     )  # fmt: skip
     if data is not None and workers > 1:
         raise SweepArgumentError(
