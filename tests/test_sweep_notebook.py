@@ -178,3 +178,15 @@ def test_tpe_models_the_results_after_startup_trials():
     assert short[2] != default[2], "from trial 2 on TPE must model the results"
     with pytest.raises(SweepArgumentError, match="startup_trials must be an integer >= 1"):
         notebook_sweep("svm", trials=1, startup_trials=0)
+
+
+def test_the_printed_study_file_is_relative_to_the_repository(tmp_path, monkeypatch, capsys):
+    from cs231n.sweep import notebook as nb
+
+    monkeypatch.setattr(nb, "REPO_ROOT", tmp_path)  # tmp_path/sweeps plays results/sweeps
+    monkeypatch.setenv("CS231N_QUICK", "0")
+    _fake_full_data(monkeypatch)
+    notebook_sweep("svm", trials=1, workers=1, fixed={"num_iters": 5})
+    out = capsys.readouterr().out
+    assert "(study svm-notebook, sweeps/svm-notebook.journal)" in out
+    assert str(tmp_path) not in out

@@ -39,6 +39,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
+from cs231n.paths import REPO_ROOT
 from cs231n.quick import is_quick
 from cs231n.sweep import storage as st
 from cs231n.sweep.runner import SweepArgumentError, plan_sweep, run_sweep, study_name_for
@@ -119,9 +120,14 @@ def notebook_sweep(
     study = optuna.load_study(study_name=name, storage=st.open_storage(st.parse_storage(storage)))
     print(
         f"{task}: {result.finished} trials on {workers} worker(s) in {time.time() - tic:.0f}s "
-        f"(study {name}, {'quick mode, ' if quick else ''}{path})"
+        f"(study {name}, {'quick mode, ' if quick else ''}{_shown(path)})"
     )
     return study
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the repository when it is inside (printed outputs stay portable)."""
+    return path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
 
 
 def best_config(study: optuna.Study) -> dict[str, Any]:
