@@ -225,8 +225,8 @@ def test_an_endless_loop_is_an_error_row_not_a_hang(tmp_path, capsys):
     plant(
         root,
         "layers.py",
-        '    x = np.asarray(x)\n    p = dropout_param.get("p")',
-        '    while True:\n        pass\n    x = np.asarray(x)\n    p = dropout_param.get("p")',
+        '    fn = "dropout_forward"\n    x = check_array(fn, "x", x)',
+        '    while True:\n        pass\n    fn = "dropout_forward"\n    x = check_array(fn, "x", x)',
     )
     code, text, rows = graded(
         tmp_path, capsys, root, "--timeout", "1.5", "--only", "dropout_forward", "relu_forward"
