@@ -651,16 +651,56 @@ class Solver:
         If ``num_samples`` is set and smaller than N, a random subsample (drawn
         with replacement from the Solver's generator) of that size is used.
         Scores are computed ``batch_size`` rows at a time to bound memory.
+
+        Raises:
+            TypeError / ValueError: ``X`` not a numeric array of N >= 1 finite rows, ``y`` not
+                N integer labels in [0, C) (C: the scores' columns), ``num_samples`` not None or
+                an integer >= 1, ``batch_size`` not an integer >= 1.
         """
+        fn = f"{self._FN}.check_accuracy"
+        X = check_array(fn, "X", X, min_ndim=2, nonempty=True)
+        if X.dtype.kind not in "fiu":
+            raise TypeError(f"{fn}: X must be a numeric array, got dtype {X.dtype}")
+        check_finite(fn, "X", X)
+        y_shape = np.shape(y) if isinstance(y, np.ndarray | list | tuple) else None
+        if y_shape is not None and len(y_shape) == 1 and y_shape[0] != X.shape[0]:
+            raise ValueError(
+                f"{fn}: X and y must have the same number N of rows, got X {X.shape} and y "
+                f"{y_shape}"
+            )
+        y = check_labels(fn, "y", y, X.shape[0])
+        if y.min() < 0:
+            raise ValueError(f"{fn}: y must hold labels >= 0, got min {y.min()}")
+        if num_samples is not None:
+            check_number(fn, "num_samples", num_samples, low=1, integer=True)
+        check_number(fn, "batch_size", batch_size, low=1, integer=True)
+        try:
+            return self._accuracy(X, y, num_samples, batch_size, fn)
+        except (ValueError, TypeError) as e:
+            if str(e).startswith(fn):
+                raise
+            raise type(e)(f"{fn}: X does not fit the model: {e}") from None
+
+    def _accuracy(
+        self, X: np.ndarray, y: np.ndarray, num_samples: int | None, batch_size: int, fn=None
+    ) -> float:
+        """:meth:`check_accuracy` without the checks (the per-epoch call: data checked at
+        construction). With ``fn``, labels beyond the scores' C columns are an error."""
         N = X.shape[0]
         if num_samples is not None and N > num_samples:
             mask = self.rng.choice(N, num_samples)
             N = num_samples
             X, y = X[mask], y[mask]
         y_pred = []
+        num_classes = None
         for start in range(0, N, batch_size):
             scores = self.model.loss(X[start : start + batch_size])  # (B, C)
+            num_classes = scores.shape[1]
             y_pred.append(np.argmax(scores, axis=1))
+        if fn is not None and y.max() >= num_classes:
+            raise ValueError(
+                f"{fn}: y must lie in [0, C={num_classes}) (the scores' columns), got max {y.max()}"
+            )
         return float(np.mean(np.hstack(y_pred) == y))
 
     def _log(self, msg: str) -> None:
@@ -682,10 +722,8 @@ class Solver:
 
     def _record_accuracies(self) -> None:
         """Check the training and validation accuracy, log them, keep the best parameters."""
-        train_acc = self.check_accuracy(
-            self.X_train, self.y_train, num_samples=self.num_train_samples
-        )
-        val_acc = self.check_accuracy(self.X_val, self.y_val, num_samples=self.num_val_samples)
+        train_acc = self._accuracy(self.X_train, self.y_train, self.num_train_samples, 100)
+        val_acc = self._accuracy(self.X_val, self.y_val, self.num_val_samples, 100)
         self.train_acc_history.append(train_acc)
         self.val_acc_history.append(val_acc)
         self._log(

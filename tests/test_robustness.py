@@ -115,27 +115,11 @@ def test_valid_calls_succeed(module):
         assert r.outcome == "ok_valid", f"{r.case}: {r.detail}"
 
 
-#: Modules with non-clear cases left when this test was committed; the lead decides (issue 14).
-#: The campaign still counts them (python -m tests.robustness.campaign); remove an entry when
-#: its module is fixed, and the module is held to zero from then on.
-PENDING = {
-    "cs231n.solver": "Solver.check_accuracy checks neither X, y, num_samples nor batch_size",
-}
-CHECKED = [m for m in MODULES if m not in PENDING]
-
-
-def test_pending_modules_still_fail():
-    """An entry of PENDING that passes must go (so the module is held to zero)."""
-    for module in PENDING:
-        results = campaign.run_module(module)
-        assert any(r.outcome in BAD for r in results), f"{module} passes: remove it from PENDING"
-
-
 def _fmt(results):
     return "\n".join(f"  {r.outcome}: {r.case} -- {r.detail[:160]}" for r in results)
 
 
-@pytest.mark.parametrize("module", CHECKED)
+@pytest.mark.parametrize("module", MODULES)
 def test_campaign_has_no_silent_cryptic_or_crash(module):
     """Every mutation of every spec of the module, in a child process (a crash is seen)."""
     results = campaign.run_module(module)
@@ -143,7 +127,7 @@ def test_campaign_has_no_silent_cryptic_or_crash(module):
     assert not bad, f"{len(bad)} of {len(results)} cases of {module}:\n{_fmt(bad)}"
 
 
-@pytest.mark.parametrize("module", [m for m in CHECKED if specs_of_module(m)])
+@pytest.mark.parametrize("module", [m for m in MODULES if specs_of_module(m)])
 @settings(
     max_examples=25,
     deadline=None,

@@ -145,6 +145,31 @@ def test_check_accuracy_batches_and_subsamples(data):
     assert sub in {i / 10 for i in range(11)}
 
 
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"X": None}, r"Solver.check_accuracy: X must be"),
+        ({"X": np.zeros((0, 6))}, r"Solver.check_accuracy: X must"),
+        ({"X": np.full((40, 6), np.nan)}, r"Solver.check_accuracy: X .*(NaN|finite)"),
+        ({"X": np.zeros((40, 5))}, r"Solver.check_accuracy: X does not fit the model"),
+        ({"X": np.zeros((1, 6))}, r"Solver.check_accuracy: X and y must have the same number N"),
+        ({"y": np.full(40, 0.5)}, r"Solver.check_accuracy: y must hold integer labels"),
+        ({"y": np.full(40, -1)}, r"Solver.check_accuracy: y must hold labels >= 0"),
+        ({"y": np.full(40, 3)}, r"Solver.check_accuracy: y must lie in \[0, C=3\)"),
+        ({"num_samples": 0}, r"Solver.check_accuracy: num_samples must be"),
+        ({"batch_size": 0}, r"Solver.check_accuracy: batch_size must be"),
+        ({"batch_size": float("nan")}, r"Solver.check_accuracy: batch_size must be"),
+    ],
+)
+def test_check_accuracy_names_a_bad_argument(data, kwargs, message):
+    # No silent answer: a NaN row, a label of another class count or a row mismatch would
+    # otherwise give an accuracy (argmax of NaN is 0; == broadcasts).
+    solver = _solver(data)
+    args = {"X": data["X_val"], "y": data["y_val"], **kwargs}
+    with pytest.raises((ValueError, TypeError), match=message):
+        solver.check_accuracy(**args)
+
+
 def test_verbose_prints_official_lines(data, capsys):
     solver = _solver(data, verbose=True, print_every=5, num_epochs=1)
     solver.train()
