@@ -4,8 +4,8 @@ Sweeps (samplers, pruning, storage, resumption) are :mod:`cs231n.sweep`. What st
 
 * :func:`knn_cross_validate`: k-fold cross-validation of the kNN notebook (one distance
   matrix per fold serves every k);
-* :func:`parallel_map` / :func:`shared`: ``[fn(c) for c in configs]`` on forked workers that
-  read large data through :func:`shared` (copy-on-write, no pickling), each pinned to one
+* :func:`parallel_map` / :func:`shared`: ``[fn(c) for c in configs]`` on spawned workers that
+  read large data through :func:`shared` (sent once to each worker), each pinned to one
   BLAS thread through threadpoolctl (:func:`cs231n.sweep.threads.limit_threads`).
 
 Kept only until the notebooks' tuning cells use :mod:`cs231n.sweep` (then obsolete):
@@ -54,6 +54,13 @@ def _one_blas_thread() -> None:
     limit_threads(1)
 
 
+def _init_worker(data: dict[str, Any]) -> None:
+    """Initializer of :func:`parallel_map`'s workers: the shared data, one BLAS thread."""
+    _SHARED.clear()
+    _SHARED.update(data)
+    _one_blas_thread()
+
+
 def default_workers() -> int:
     """Two workers when the machine has at least two cores, else one."""
     return 2 if (os.cpu_count() or 1) >= 2 else 1
@@ -66,13 +73,13 @@ def parallel_map(
     shared: dict[str, Any] | None = None,
     workers: int | None = None,
 ) -> list[Any]:
-    """``[fn(c) for c in configs]``, on ``workers`` forked processes.
+    """``[fn(c) for c in configs]``, on ``workers`` spawned processes.
 
     Args:
         fn: a module-level function (it is sent to the workers by name) that
             reads its data from :func:`shared`.
         configs: one dict per run.
-        shared: data the workers read through :func:`shared` (not pickled).
+        shared: data the workers read through :func:`shared` (pickled once per worker).
         workers: number of processes (default :func:`default_workers`); 1 runs
             in this process.
 
@@ -83,9 +90,12 @@ def parallel_map(
     _SHARED.clear()
     _SHARED.update(shared or {})
     try:
-        if workers <= 1 or len(configs) <= 1 or "fork" not in mp.get_all_start_methods():
+        if workers <= 1 or len(configs) <= 1:
             return [fn(c) for c in configs]
-        with mp.get_context("fork").Pool(workers, initializer=_one_blas_thread) as pool:
+        # Spawned, not forked: a fork copies a process whose other threads (tqdm's monitor,
+        # OpenMP or BLAS pools of PyTorch/TensorFlow) may hold locks, and the child can hang.
+        ctx = mp.get_context("spawn")
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(dict(_SHARED),)) as pool:
             return pool.map(fn, configs, chunksize=1)
     finally:
         _SHARED.clear()

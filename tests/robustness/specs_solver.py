@@ -114,7 +114,8 @@ SPECS += [
             "num_samples": Num(low=1, integer=True, none_ok=True),
             "batch_size": INT1,
         },
-        dims={"N": (4, 1, 5), "D": (4,)},
+        # N >= 2: with one row, X of shape (1, N, D) is a valid (N, d_1, d_2) input
+        dims={"N": (4, 2, 5), "D": (4,)},
         tied=("D",),
         empty="error",
     ),
