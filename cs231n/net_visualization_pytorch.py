@@ -25,7 +25,12 @@ from scipy.ndimage import gaussian_filter1d
 from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
 from cs231n.kernels.geometry import check_int
 from cs231n.validation import check_array, check_labels, check_number
-from cs231n.validation.tensors import check_tensor, check_tensor_finite
+from cs231n.validation.tensors import (
+    check_class_bound,
+    check_class_index,
+    check_tensor,
+    check_tensor_finite,
+)
 
 __all__ = [
     "blur_image",
@@ -57,19 +62,6 @@ def _check_images(fn: str, X: torch.Tensor, n: int | None = None, name: str = "X
 def _check_model(fn: str, model) -> None:
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"{fn}: model must be a torch.nn.Module, got {type(model).__name__}")
-
-
-def _class_index(fn: str, name: str, value) -> int:
-    """A class index: an integer >= 0 (a 0-d integer tensor or array too)."""
-    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
-        value = value.item()
-    return check_int(fn, name, value, 0)
-
-
-def _check_class(fn: str, name: str, value: int, num_classes: int) -> None:
-    """The upper bound, known once the model's scores ``(N, K)`` are there."""
-    if value >= num_classes:
-        raise ValueError(f"{fn}: {name} must be in [0, {num_classes}), got {value}")
 
 
 def compute_saliency_maps(X: torch.Tensor, y: torch.Tensor, model) -> torch.Tensor:
@@ -158,7 +150,7 @@ def fooling_attack(
     fn = "fooling_attack"
     _check_images(fn, X, n=1)
     _check_model(fn, model)
-    target_y = _class_index(fn, "target_y", target_y)
+    target_y = check_class_index(fn, "target_y", target_y)
     max_iters = check_int(fn, "max_iters", max_iters, 0)
     check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)
     model.eval()
@@ -167,7 +159,7 @@ def fooling_attack(
         X_fooling.requires_grad_(True)
         with torch.enable_grad():  # also inside a caller's torch.no_grad()
             scores = model(X_fooling)  # (1, K)
-        _check_class(fn, "target_y", target_y, scores.shape[1])
+        check_class_bound(fn, "target_y", target_y, scores.shape[1])
         if int(scores.argmax(dim=1)) == target_y:
             return FoolingResult(X_fooling.detach(), it, True, target_y)
         if it == max_iters:
@@ -221,13 +213,13 @@ def class_visualization_update_step(
     _check_images(fn, img, n=1, name="img")
     if not callable(model):
         raise TypeError(f"{fn}: model must be callable, got {type(model).__name__}")
-    target_y = _class_index(fn, "target_y", target_y)
+    target_y = check_class_index(fn, "target_y", target_y)
     check_number(fn, "l2_reg", l2_reg, low=0)
     check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)
     with torch.enable_grad():  # also inside a caller's torch.no_grad()
         x = img.detach().clone().requires_grad_(True)
         scores = model(x)  # (1, K)
-        _check_class(fn, "target_y", target_y, scores.shape[1])
+        check_class_bound(fn, "target_y", target_y, scores.shape[1])
         objective = scores[0, target_y] - l2_reg * (x * x).sum()
         (g,) = torch.autograd.grad(objective, x)  # (1, 3, H, W)
     with torch.no_grad():
@@ -388,7 +380,7 @@ def class_visualization(
         a :class:`ClassVisualization`.
     """
     fn = "class_visualization"
-    target_y = _class_index(fn, "target_y", target_y)
+    target_y = check_class_index(fn, "target_y", target_y)
     _check_model(fn, model)
     check_number(fn, "l2_reg", l2_reg, low=0)
     check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)

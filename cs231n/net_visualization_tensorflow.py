@@ -24,7 +24,7 @@ from scipy.ndimage import gaussian_filter1d
 from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD, deprocess_image, preprocess_image
 from cs231n.kernels.geometry import check_int
 from cs231n.validation import check_array, check_labels, check_number
-from cs231n.validation.tensors import check_tensor
+from cs231n.validation.tensors import check_class_bound, check_class_index, check_tensor
 
 __all__ = [
     "blur_image",
@@ -61,21 +61,6 @@ def _check_images(fn: str, X, n: int | None = None) -> None:
 def _check_model(fn: str, model) -> None:
     if not callable(model):
         raise TypeError(f"{fn}: model must be a Keras model, got {type(model).__name__}")
-
-
-def _class_index(fn: str, name: str, value) -> int:
-    """A class index: an integer >= 0 (a 0-d integer tensor or array too)."""
-    if getattr(value, "ndim", None) == 0 and hasattr(value, "numpy"):
-        value = value.numpy()
-    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
-        value = value.item()
-    return check_int(fn, name, value, 0)
-
-
-def _check_class(fn: str, name: str, value: int, num_classes: int) -> None:
-    """The upper bound, known once the model's scores ``(N, K)`` are there."""
-    if value >= num_classes:
-        raise ValueError(f"{fn}: {name} must be in [0, {num_classes}), got {value}")
 
 
 def compute_saliency_maps(X, y, model) -> np.ndarray:
@@ -145,14 +130,14 @@ def fooling_attack(
     fn = "fooling_attack"
     _check_images(fn, X, n=1)
     _check_model(fn, model)
-    target_y = _class_index(fn, "target_y", target_y)
+    target_y = check_class_index(fn, "target_y", target_y)
     max_iters = check_int(fn, "max_iters", max_iters, 0)
     check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)
     X_fooling = tf.Variable(np.asarray(X, dtype=np.float32))
     for it in range(max_iters + 1):
         with tf.GradientTape() as tape:
             scores = model(X_fooling, training=False)  # (1, K)
-            _check_class(fn, "target_y", target_y, scores.shape[1])
+            check_class_bound(fn, "target_y", target_y, scores.shape[1])
             target_score = scores[0, target_y]
         if int(tf.argmax(scores[0])) == target_y:
             return FoolingResult(X_fooling.numpy(), it, True, target_y)
@@ -198,14 +183,14 @@ def class_visualization_update_step(X, model, target_y: int, l2_reg: float, lear
     fn = "class_visualization_update_step"
     _check_images(fn, X, n=1)
     _check_model(fn, model)
-    target_y = _class_index(fn, "target_y", target_y)
+    target_y = check_class_index(fn, "target_y", target_y)
     check_number(fn, "l2_reg", l2_reg, low=0)
     check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)
     x = tf.convert_to_tensor(X, dtype=tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(x)
         scores = model(x, training=False)  # (1, K)
-        _check_class(fn, "target_y", target_y, scores.shape[1])
+        check_class_bound(fn, "target_y", target_y, scores.shape[1])
         objective = scores[0, target_y] - l2_reg * tf.reduce_sum(x * x)
     g = tape.gradient(objective, x)  # (1, H, W, 3)
     step = learning_rate * g / tf.maximum(tf.norm(g), 1e-12)
@@ -283,7 +268,7 @@ def class_visualization(
         a :class:`ClassVisualization`.
     """
     fn = "class_visualization"
-    target_y = _class_index(fn, "target_y", target_y)
+    target_y = check_class_index(fn, "target_y", target_y)
     _check_model(fn, model)
     check_number(fn, "l2_reg", l2_reg, low=0)
     check_number(fn, "learning_rate", learning_rate, low=0, low_open=True)

@@ -17,6 +17,8 @@ import numpy as np
 from cs231n.validation.arrays import shape_text
 
 __all__ = [
+    "check_class_bound",
+    "check_class_index",
     "check_layer_weights",
     "check_scores",
     "check_tensor",
@@ -183,3 +185,21 @@ def check_layer_weights(
             )
     for i, w in enumerate(style_weights):
         check_number(fn, f"style_weights[{i}]", w, low=0)
+
+
+def check_class_index(fn: str, name: str, value) -> int:
+    """A class index: an integer >= 0 (a 0-d integer tensor or array too: PyTorch, TensorFlow
+    or numpy). Returns it as an ``int``."""
+    from cs231n.kernels.geometry import check_int
+
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "numpy"):
+        value = value.numpy()
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()
+    return check_int(fn, name, value, 0)
+
+
+def check_class_bound(fn: str, name: str, value: int, num_classes: int) -> None:
+    """The upper bound of a class index, known once the model's scores ``(N, K)`` are there."""
+    if value >= num_classes:
+        raise ValueError(f"{fn}: {name} must be in [0, {num_classes}), got {value}")
